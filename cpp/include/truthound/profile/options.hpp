@@ -1,0 +1,27 @@
+// Settings that shape a partial profile's state. Two partials merge only when these agree,
+// so they travel inside every partial.
+#pragma once
+
+#include <cstdint>
+
+#include "truthound/bytes.hpp"
+
+namespace truthound {
+
+struct ProfileOptions {
+  uint64_t seed = 42;
+  uint16_t kll_k = 200;
+  uint32_t distinct_exact_limit = 100'000;
+  uint8_t hll_precision = 14;
+  uint32_t frequent_exact_capacity = 16'384;
+  uint32_t frequent_sketch_capacity = 1'024;
+  // Distinct rows tracked exactly (for the duplicate-row count) before switching to HyperLogLog.
+  uint32_t row_exact_limit = 1'000'000;
+
+  void validate() const;  // throws InvalidInput naming the bad option
+  void serialize(ByteWriter& out) const;
+  static ProfileOptions deserialize(ByteReader& in);
+  bool operator==(const ProfileOptions&) const = default;
+};
+
+}  // namespace truthound

@@ -1,0 +1,156 @@
+// Most and least frequent values of a column ("top values" and "bottom values").
+//
+// Exact while the column has at most `exact_capacity` distinct values: an open-addressing hash map
+// from each value's 64-bit hash to its count and its bytes (cut to MAX_VALUE_BYTES). One more
+// distinct value turns it into a Misra–Gries summary (Misra & Gries 1982) with k =
+// `sketch_capacity` counters, in the batched, mergeable form of Agarwal, Cormode, Huang, Phillips,
+// Wei and Yi, "Mergeable Summaries" (PODS 2012): counters are added; whenever 2k values are
+// tracked (and on leaving the exact mode) a purge subtracts the (k+1)-th largest count c from
+// every counter, drops those left at zero and adds c to the error offset. Each purge removes at
+// least (k+1)·c of weight, so for every value
+//     true count − maximum_error() ≤ estimate ≤ true count,   maximum_error() ≤ n / (k+1),
+// a value not tracked has a true count of at most maximum_error(), and every value whose true
+// count exceeds maximum_error() is tracked. The set a purge keeps, {count > c}, does not depend on
+// the order of the counters, so state, merge and bytes are deterministic whatever the layout.
+//
+// Identity is the 64-bit hash alone (hash::of_bytes of the canonical value bytes): two distinct
+// values with equal hashes count as one. Among d distinct values that happens with probability
+// about d²/2⁶⁵ (3e-8 at a million), so it is ignored.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "truthound/bytes.hpp"
+
+namespace truthound {
+
+namespace frequent {
+inline constexpr uint32_t DEFAULT_EXACT_CAPACITY = 16'384;  // distinct values tracked exactly
+inline constexpr uint32_t DEFAULT_SKETCH_CAPACITY = 1'024;  // Misra–Gries counters k once past it
+inline constexpr uint32_t MAX_CAPACITY = 1u << 20;          // upper limit of either setting
+// Longer values are stored cut (at a UTF-8 character boundary when the cut would split one, so at
+// most 3 bytes shorter) and flagged truncated; their identity stays the hash of the full value.
+inline constexpr uint32_t MAX_VALUE_BYTES = 1'024;
+// Serialized mode tags.
+inline constexpr uint8_t MODE_EXACT = 0;
+inline constexpr uint8_t MODE_SKETCH = 1;
+}  // namespace frequent
+
+struct FrequentItem {
+  std::string value;     // the value's canonical bytes, at most MAX_VALUE_BYTES of them
+  bool truncated;        // value holds only a prefix of the real value
+  uint64_t count;        // estimated count (exact when the summary is exact)
+  uint64_t lower_bound;  // the true count is at least this (= count)
+  uint64_t upper_bound;  // the true count is at most this (= count + maximum_error())
+  bool operator==(const FrequentItem&) const = default;
+};
+
+class FrequentItems {
+ public:
+  // Requires 1 ≤ sketch_capacity ≤ exact_capacity ≤ frequent::MAX_CAPACITY, else InvalidInput.
+  explicit FrequentItems(uint32_t exact_capacity = frequent::DEFAULT_EXACT_CAPACITY,
+                         uint32_t sketch_capacity = frequent::DEFAULT_SKETCH_CAPACITY);
+
+  // Adds `count` occurrences of one non-null value: `hash` is hash::of_bytes(value) (hash::of_u64
+  // for numbers). The bytes are read only when the hash is new. Throws InvalidInput if the total
+  // would pass 2^64 − 1. Defined below: the per-value hot path.
+  void update(uint64_t hash, std::string_view value, uint64_t count = 1);
+  // Adds other's counts and error offsets; stays exact if both are and the union fits, else purges
+  // as above. Other untouched; an empty summary is the identity. Deterministic and commutative.
+  // Different settings (or a total past 2^64 − 1) throw InvalidInput.
+  void merge(const FrequentItems& other);
+
+  // Every count is exact and every distinct value seen is present.
+  bool is_exact() const { return mode_ == frequent::MODE_EXACT; }
+  // Total count seen, n.
+  uint64_t total() const { return total_; }
+  // 0 when exact; else the most any count may be under-estimated (the Misra–Gries offset).
+  uint64_t maximum_error() const { return offset_; }
+  // Number of distinct values tracked: ≤ exact_capacity when exact, < 2·sketch_capacity otherwise.
+  size_t size() const { return size_; }
+  uint32_t exact_capacity() const { return exact_capacity_; }
+  uint32_t sketch_capacity() const { return sketch_capacity_; }
+
+  // The n largest counts, count descending, ties by value bytes ascending (a truncated value after
+  // an untruncated one with the same bytes), then hash ascending.
+  std::vector<FrequentItem> top(size_t n) const;
+  // The n smallest counts, count ascending, same tie rule; empty unless is_exact(), since a sketch
+  // knows nothing of the values it dropped.
+  std::vector<FrequentItem> bottom(size_t n) const;
+
+  // Canonical form: varint exact_capacity, varint sketch_capacity, u8 mode, varint total, varint
+  // error offset, varint entry count, then per entry in strictly increasing hash order: u64 hash,
+  // varint count, bool truncated, length-prefixed value bytes.
+  void serialize(ByteWriter& out) const;
+  // Throws CorruptPartial on bad settings, mode, offset, entry count, order, count, value length,
+  // or counts that do not add up to the total; never reads past the end.
+  static FrequentItems deserialize(ByteReader& in);
+
+  // Same settings, mode, total, offset and entries (the hash-map layout is not compared).
+  bool operator==(const FrequentItems& other) const;
+  // Bytes held by this summary.
+  size_t memory_bytes() const;
+
+  // A moved-from FrequentItems may only be assigned to or destroyed.
+
+ private:
+  // The probed part of the table, 16 bytes a slot; count == 0 marks an empty slot.
+  struct Slot {
+    uint64_t hash = 0;
+    uint64_t count = 0;
+  };
+  // Where slot i's value bytes are in arena_ (refs_[i], read only on insert and output);
+  // length's top bit marks a truncated value.
+  struct Ref {
+    uint32_t offset = 0;
+    uint32_t length = 0;
+  };
+  struct Item;  // a tracked value with its bytes as a view: the unit of merge and output
+
+  void insert_new(size_t slot, uint64_t hash, std::string_view value, uint64_t count);
+  void grow();
+  void place(uint64_t hash, uint64_t count, Ref ref);
+  [[noreturn]] static void throw_total_overflow(uint64_t total, uint64_t count);
+  std::vector<Item> items() const;
+  std::vector<Item> items_by_hash() const;
+  void purge(std::vector<Item>& items);
+  void purge_table();
+  void rebuild(const std::vector<Item>& items, uint8_t mode);
+
+  uint32_t exact_capacity_;
+  uint32_t sketch_capacity_;
+  uint8_t mode_ = frequent::MODE_EXACT;
+  uint64_t total_ = 0;
+  uint64_t offset_ = 0;  // sum of the counts subtracted by purges
+  size_t size_ = 0;
+  size_t mask_ = 0;  // slots_.size() - 1, a power of two; see max_entries() in the .cpp
+  std::vector<Slot> slots_;
+  std::vector<Ref> refs_;
+  std::string arena_;  // the tracked values' bytes
+};
+
+inline void FrequentItems::update(uint64_t hash, std::string_view value, uint64_t count) {
+  if (count > UINT64_MAX - total_) [[unlikely]]
+    throw_total_overflow(total_, count);
+  total_ += count;
+  Slot* const slots = slots_.data();
+  const size_t mask = mask_;
+  // Linear probing on the low bits: XXH64 output is already well mixed.
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& s = slots[i];
+    if (s.hash == hash && s.count != 0) {
+      s.count += count;
+      return;
+    }
+    if (s.count == 0) {
+      insert_new(i, hash, value, count);
+      return;
+    }
+  }
+}
+
+}  // namespace truthound

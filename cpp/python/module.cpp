@@ -1,0 +1,13 @@
+// truthound._core: the nanobind module. It converts types and releases the GIL; no logic.
+#include <nanobind/nanobind.h>
+
+namespace nb = nanobind;
+
+void bind_errors(nb::module_& m);
+void bind_profile(nb::module_& m);
+
+NB_MODULE(_core, m) {
+  m.doc() = "truthound's C++ profiling engine: one-pass kernels, mergeable partial profiles.";
+  bind_errors(m);
+  bind_profile(m);
+}

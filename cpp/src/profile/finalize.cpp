@@ -1,0 +1,113 @@
+#include "truthound/profile/finalize.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace truthound {
+namespace {
+
+uint64_t value_width(const ColumnType& type) {
+  switch (type.kind) {
+    case Kind::Null: return 0;
+    case Kind::Boolean: return 1;
+    case Kind::Decimal: return 16;
+    default: return 8;
+  }
+}
+
+ColumnResult finalize_column(const ColumnState& state, const FinalizeOptions& options) {
+  ColumnResult r;
+  r.name = state.name();
+  r.ordinal = state.ordinal();
+  r.type = state.type();
+  r.counts = state.counts();
+  if (r.type.kind == Kind::Nested) r.note = r.type.name + ": values not profiled (row and null counts only)";
+
+  if (const auto& d = state.distinct()) {
+    r.has_distinct = true;
+    r.distinct_count = d->estimate();
+    r.distinct_exact = d->is_exact();
+    r.distinct_error = d->relative_standard_error();
+  }
+  if (const auto& range = state.int_range(); range && !range->empty()) {
+    r.int_min = range->min();
+    r.int_max = range->max();
+  }
+  if (const auto& range = state.float_range(); range && !range->empty()) {
+    r.float_min = range->min();
+    r.float_max = range->max();
+  }
+  if (const auto& range = state.bytes_range(); range && !range->empty()) {
+    r.bytes_min = range->min();
+    r.bytes_max = range->max();
+  }
+  if (const auto& m = state.moments(); m && m->count() > 0) r.moments = m->finalize();
+  r.int_sum = state.int_sum();
+
+  if (const auto& kll = state.quantiles(); kll && !kll->is_empty()) {
+    std::vector<double> values = kll->quantiles(options.quantiles);
+    for (size_t i = 0; i < values.size(); ++i) r.quantiles.push_back({options.quantiles[i], values[i]});
+    r.quantiles_exact = kll->is_exact();
+    r.quantile_rank_error = kll->normalized_rank_error();
+    double lo = kll->min_item(), hi = kll->max_item();
+    if (options.histogram_bins > 0 && std::isfinite(lo) && std::isfinite(hi)) {
+      HistogramResult h;
+      h.lo = lo;
+      h.hi = hi;
+      // A constant column has one value: one bin holding everything.
+      h.counts = lo < hi ? kll->histogram(lo, hi, options.histogram_bins)
+                         : std::vector<double>{static_cast<double>(kll->n())};
+      h.count_error = kll->pmf_error() * static_cast<double>(kll->n());
+      r.histogram = std::move(h);
+    }
+  }
+
+  if (const auto& f = state.frequent()) {
+    r.frequencies_exact = f->is_exact();
+    r.frequency_error = f->maximum_error();
+    for (const FrequentItem& item : f->top(options.top_n))
+      r.top_values.push_back({item.value, item.truncated, item.count});
+    for (const FrequentItem& item : f->bottom(options.top_n))
+      r.bottom_values.push_back({item.value, item.truncated, item.count});
+  }
+
+  if (const auto& l = state.lengths(); l && l->count() > 0) {
+    r.lengths = LengthResult{l->min_chars(), l->max_chars(), l->mean_chars(),
+                             l->min_bytes(), l->max_bytes(), l->mean_bytes()};
+  }
+  return r;
+}
+
+}  // namespace
+
+void FinalizeOptions::validate() const {
+  if (top_n > 100'000) throw InvalidInput("top_n " + std::to_string(top_n) + ", at most 100000");
+  if (histogram_bins > 10'000)
+    throw InvalidInput("histogram_bins " + std::to_string(histogram_bins) + ", at most 10000");
+  for (double q : quantiles)
+    if (!(q >= 0 && q <= 1)) throw InvalidInput("quantile " + std::to_string(q) + " outside [0, 1]");
+}
+
+TableResult finalize(const Partial& partial, const FinalizeOptions& options) {
+  options.validate();
+  TableResult t;
+  t.units = partial.unit_count();
+  for (const ColumnState& c : partial.columns()) t.columns.push_back(finalize_column(c, options));
+  // Column-split plans read each row range once per column group: the columns' row counts agree
+  // and are the table's; the unit row total is used only when there are no columns.
+  t.rows = partial.columns().empty() ? partial.rows() : partial.columns().front().counts().rows;
+  for (const ColumnResult& c : t.columns) {
+    uint64_t bytes = value_width(c.type) * c.counts.rows;
+    if (c.type.is_text() && c.lengths) bytes = static_cast<uint64_t>(c.lengths->mean_bytes * double(c.counts.rows - c.counts.nulls)) + 4 * c.counts.rows;
+    t.estimated_memory_bytes += bytes;
+  }
+  if (const auto& rows = partial.row_distinct(); rows && partial.tracked_rows() == t.rows) {
+    uint64_t distinct = std::min<uint64_t>(rows->estimate(), t.rows);
+    t.duplicate_rows = t.rows - distinct;
+    t.duplicates_exact = rows->is_exact();
+    t.duplicates_error = rows->relative_standard_error();
+  }
+  return t;
+}
+
+}  // namespace truthound

@@ -1,0 +1,234 @@
+#include "truthound/profile/partial.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "truthound/arrow/array_view.hpp"
+#include "truthound/hash.hpp"
+
+namespace truthound {
+namespace {
+
+uint64_t sketch_seed(uint64_t seed, uint64_t unit_id, uint32_t ordinal) {
+  return hash::splitmix64(seed ^ hash::splitmix64(unit_id ^ hash::splitmix64(ordinal)));
+}
+
+std::string column_where(uint64_t unit, const std::string& name) {
+  return "unit " + std::to_string(unit) + ", column \"" + name + "\"";
+}
+
+}  // namespace
+
+Partial::Partial(const ProfileOptions& options, uint64_t unit_id, bool track_rows)
+    : options_(options), first_unit_(unit_id), last_unit_(unit_id) {
+  options_.validate();
+  if (track_rows) row_distinct_.emplace(std::max<uint32_t>(options_.row_exact_limit, 1), options_.hll_precision);
+}
+
+void Partial::begin(const ArrowSchema& schema, const std::vector<std::string>& selected) {
+  std::string format = schema.format ? schema.format : "";
+  if (format != "+s")
+    throw InvalidInput("a table stream must yield struct batches (format +s), got format '" + format + "'");
+  if (schema.n_children < 0 || (schema.n_children > 0 && schema.children == nullptr))
+    throw InvalidInput("table schema has an invalid child list");
+  std::map<std::string, int64_t> by_name;
+  for (int64_t i = 0; i < schema.n_children; ++i) {
+    const ArrowSchema* child = schema.children[i];
+    if (child == nullptr) throw InvalidInput("table schema child " + std::to_string(i) + " is null");
+    by_name.emplace(child->name ? child->name : "", i);
+  }
+  std::vector<int64_t> chosen;
+  if (selected.empty()) {
+    for (int64_t i = 0; i < schema.n_children; ++i) chosen.push_back(i);
+  } else {
+    for (const std::string& name : selected) {
+      auto it = by_name.find(name);
+      if (it == by_name.end()) {
+        std::string known;
+        for (int64_t i = 0; i < schema.n_children && i < 20; ++i)
+          known += std::string(i ? ", " : "") + "\"" + (schema.children[i]->name ? schema.children[i]->name : "") + "\"";
+        throw InvalidInput("column \"" + name + "\" not found; the table has " + known);
+      }
+      chosen.push_back(it->second);
+    }
+  }
+  for (int64_t i : chosen) {
+    const ArrowSchema& child = *schema.children[i];
+    std::string name = child.name ? child.name : "";
+    auto ordinal = static_cast<uint32_t>(i);
+    columns_.emplace_back(name, ordinal, parse_column_type(child), options_,
+                          sketch_seed(options_.seed, first_unit_, ordinal));
+    child_index_.push_back(i);
+  }
+  // Row hashes describe whole rows only when every column is read.
+  if (chosen.size() != static_cast<size_t>(schema.n_children)) row_distinct_.reset();
+}
+
+void Partial::update(const ArrowSchema& schema, const ArrowArray& batch) {
+  if (batch.n_children != schema.n_children || (batch.n_children > 0 && batch.children == nullptr))
+    throw InvalidInput("unit " + std::to_string(first_unit_) + ": batch has " + std::to_string(batch.n_children) +
+                       " columns, schema has " + std::to_string(schema.n_children));
+  if (batch.length < 0 || batch.offset < 0)
+    throw InvalidInput("unit " + std::to_string(first_unit_) + ": batch has a negative length or offset");
+  const int64_t n = batch.length;
+  uint64_t* row_hashes = nullptr;
+  if (row_distinct_) {
+    row_hashes_.assign(static_cast<size_t>(n), hash::P1);
+    row_hashes = row_hashes_.data();
+  }
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    int64_t i = child_index_[c];
+    const ArrowArray* child = batch.children[i];
+    std::string where = column_where(first_unit_, columns_[c].name());
+    if (child == nullptr) throw InvalidInput("invalid Arrow array (" + where + "): child array is null");
+    if (child->length < batch.offset + n)
+      throw InvalidInput("invalid Arrow array (" + where + "): " + std::to_string(child->length) +
+                         " values for a batch of " + std::to_string(batch.offset + n) + " rows");
+    // A struct child longer than the batch is legal; only the batch's rows are read.
+    ArrayView view(*schema.children[i], *child, batch.offset, where, n);
+    columns_[c].update(view, row_hashes, scratch_);
+  }
+  rows_ += static_cast<uint64_t>(n);
+  if (row_distinct_) {
+    row_distinct_->update(row_hashes_.data(), row_hashes_.size());
+    tracked_rows_ += static_cast<uint64_t>(n);
+  }
+}
+
+void Partial::merge(const Partial& other) {
+  if (!(options_ == other.options_))
+    throw InvalidInput("cannot merge partials profiled with different options (units " +
+                       std::to_string(first_unit_) + " and " + std::to_string(other.first_unit_) + ")");
+  for (const ColumnState& theirs : other.columns_) {
+    auto it = std::find_if(columns_.begin(), columns_.end(),
+                           [&](const ColumnState& c) { return c.name() == theirs.name(); });
+    if (it == columns_.end())
+      columns_.push_back(theirs);
+    else
+      it->merge(theirs);
+  }
+  std::stable_sort(columns_.begin(), columns_.end(),
+                   [](const ColumnState& a, const ColumnState& b) { return a.ordinal() < b.ordinal(); });
+  if (row_distinct_ && other.row_distinct_) {
+    row_distinct_->merge(*other.row_distinct_);
+  } else if (other.row_distinct_) {
+    row_distinct_ = other.row_distinct_;
+  }
+  tracked_rows_ += other.tracked_rows_;
+  rows_ += other.rows_;
+  first_unit_ = std::min(first_unit_, other.first_unit_);
+  last_unit_ = std::max(last_unit_, other.last_unit_);
+  unit_count_ += other.unit_count_;
+}
+
+std::string Partial::serialize() const {
+  ByteWriter body;
+  options_.serialize(body);
+  body.put_u64(first_unit_);
+  body.put_u64(last_unit_);
+  body.put_varint(unit_count_);
+  body.put_varint(rows_);
+  body.put_varint(tracked_rows_);
+  body.put_bool(row_distinct_.has_value());
+  if (row_distinct_) row_distinct_->serialize(body);
+  body.put_varint(columns_.size());
+  for (const ColumnState& c : columns_) c.serialize(body);
+
+  std::string payload = body.take();
+  ByteWriter out;
+  out.put_u32(partial::MAGIC);
+  out.put_u16(partial::FORMAT_VERSION);
+  out.put_u16(partial::KIND_TABLE);
+  out.put_u64(payload.size());
+  out.put_u64(hash::xxh64(payload.data(), payload.size(), 0));
+  out.put_raw(payload.data(), payload.size());
+  return out.take();
+}
+
+Partial Partial::deserialize(std::string_view bytes) {
+  ByteReader header(bytes, "header");
+  uint32_t magic = header.get_u32("magic number");
+  if (magic != partial::MAGIC) header.fail("not a truthound partial profile (bad magic number)");
+  uint16_t version = header.get_u16("format version");
+  if (version != partial::FORMAT_VERSION)
+    header.fail("format version " + std::to_string(version) + ", this build reads version " +
+                std::to_string(partial::FORMAT_VERSION));
+  uint16_t kind = header.get_u16("kind");
+  if (kind != partial::KIND_TABLE) header.fail("kind " + std::to_string(kind) + ", expected a table partial");
+  uint64_t size = header.get_u64("payload size");
+  uint64_t checksum = header.get_u64("checksum");
+  if (size != header.remaining())
+    header.fail("payload of " + std::to_string(header.remaining()) + " bytes, header says " + std::to_string(size));
+  std::string_view payload = bytes.substr(partial::HEADER_BYTES);
+  if (hash::xxh64(payload.data(), payload.size(), 0) != checksum) header.fail("checksum mismatch");
+
+  ByteReader in(payload, "payload");
+  Partial p;
+  p.options_ = ProfileOptions::deserialize(in);
+  p.first_unit_ = in.get_u64("first unit");
+  p.last_unit_ = in.get_u64("last unit");
+  in.set_context("units " + std::to_string(p.first_unit_) + ".." + std::to_string(p.last_unit_));
+  if (p.first_unit_ > p.last_unit_) in.fail("first unit after last unit");
+  p.unit_count_ = in.get_varint("unit count");
+  if (p.unit_count_ == 0) in.fail("unit count 0");
+  p.rows_ = in.get_varint("row count");
+  p.tracked_rows_ = in.get_varint("tracked row count");
+  if (in.get_bool("row state flag")) p.row_distinct_ = DistinctCounter::deserialize(in);
+  uint64_t n = in.get_count("column count", in.remaining());
+  p.columns_.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    p.columns_.push_back(ColumnState::deserialize(in));
+    if (i > 0 && p.columns_[i].ordinal() <= p.columns_[i - 1].ordinal())
+      in.fail("columns out of order at \"" + p.columns_[i].name() + "\"");
+  }
+  in.expect_end();
+  return p;
+}
+
+bool Partial::operator==(const Partial& other) const { return serialize() == other.serialize(); }
+
+Partial merge_partials(std::vector<Partial> partials, MergeOrder order) {
+  if (partials.empty()) throw InvalidInput("nothing to merge: no partial profiles given");
+  if (order == MergeOrder::AsGiven) {
+    Partial merged = std::move(partials[0]);
+    for (size_t i = 1; i < partials.size(); ++i) merged.merge(partials[i]);
+    return merged;
+  }
+  std::stable_sort(partials.begin(), partials.end(),
+                   [](const Partial& a, const Partial& b) { return a.first_unit() < b.first_unit(); });
+  for (size_t i = 1; i < partials.size(); ++i) {
+    if (partials[i].first_unit() <= partials[i - 1].last_unit())
+      throw InvalidInput("partials overlap: units " + std::to_string(partials[i - 1].first_unit()) + ".." +
+                         std::to_string(partials[i - 1].last_unit()) + " and " +
+                         std::to_string(partials[i].first_unit()) + ".." + std::to_string(partials[i].last_unit()) +
+                         " (the same unit merged twice?)");
+  }
+  Partial merged = std::move(partials[0]);
+  for (size_t i = 1; i < partials.size(); ++i) merged.merge(partials[i]);
+  return merged;
+}
+
+Partial profile_stream(ArrowArrayStream* stream, const ProfileOptions& options, uint64_t unit_id,
+                       const std::vector<std::string>& columns, bool track_rows) {
+  arrow::OwnedStream owned(*stream);
+  stream->release = nullptr;
+  auto check = [&](int code, const char* what) {
+    if (code == 0) return;
+    const char* message = owned->get_last_error ? owned->get_last_error(owned.get()) : nullptr;
+    throw InvalidInput(std::string("unit ") + std::to_string(unit_id) + ": reading the Arrow stream failed at " +
+                       what + " (code " + std::to_string(code) + ")" + (message ? std::string(": ") + message : ""));
+  };
+  arrow::OwnedSchema schema;
+  check(owned->get_schema(owned.get(), schema.get()), "get_schema");
+  Partial p(options, unit_id, track_rows);
+  p.begin(*schema.get(), columns);
+  for (;;) {
+    arrow::OwnedArray batch;
+    check(owned->get_next(owned.get(), batch.get()), "get_next");
+    if (batch->release == nullptr) break;
+    p.update(*schema.get(), *batch.get());
+  }
+  return p;
+}
+
+}  // namespace truthound

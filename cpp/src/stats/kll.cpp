@@ -1,0 +1,578 @@
+#include "truthound/stats/kll.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "truthound/error.hpp"
+#include "truthound/hash.hpp"
+
+namespace truthound {
+namespace {
+
+constexpr uint64_t SIGN_BIT = uint64_t{1} << 63;
+constexpr uint64_t GOLDEN_GAMMA = 0x9E3779B97F4A7C15ULL;  // SplitMix64's stream increment
+constexpr double INF = std::numeric_limits<double>::infinity();
+constexpr double NOT_A_NUMBER = std::numeric_limits<double>::quiet_NaN();
+// An item at level h weighs 2^h <= n < 2^64, so levels 0..63 at most.
+constexpr size_t MAX_LEVELS = 64;
+
+// ---- Order-preserving keys ------------------------------------------------------------------
+// Flipping the sign bit of a non-negative double and every bit of a negative one makes unsigned
+// integer order equal numeric order (given -0.0 canonicalised to +0.0, and no NaN).
+
+uint64_t to_key(double v) {
+  uint64_t bits = std::bit_cast<uint64_t>(v);
+  // 0 - (bits >> 63) rather than an arithmetic shift: SSE2 has no 64-bit one, and this loop
+  // must vectorise at plain -O3.
+  return bits ^ ((uint64_t{0} - (bits >> 63)) | SIGN_BIT);
+}
+
+double from_key(uint64_t key) {
+  // Top bit set: the double was non-negative, only its sign bit was flipped.
+  return std::bit_cast<double>(key ^ (((key >> 63) - 1) | SIGN_BIT));
+}
+
+// ---- Sorting level 0 ------------------------------------------------------------------------
+// A textbook LSD radix sort of 64-bit keys needs 6-8 scatter passes. Instead we sort by the top
+// CODE_BITS of the bits that vary (two 11-bit passes), which leaves only keys that agree on those
+// bits out of order; with 4096 keys such ties are rare, and an insertion pass fixes them. If the
+// data is so concentrated that ties are common (insertion work over budget), we fall back to the
+// full radix sort of every varying bit. Digits that are equal for all keys are skipped, which
+// makes integers stored as doubles and narrow ranges cheap.
+
+constexpr int DIGIT_BITS = 11;
+constexpr size_t DIGIT_VALUES = size_t{1} << DIGIT_BITS;
+constexpr uint64_t DIGIT_MASK = DIGIT_VALUES - 1;
+constexpr int CODE_BITS = 2 * DIGIT_BITS;
+constexpr size_t INSERTION_SORT_MAX = 64;
+constexpr size_t TIE_FIX_BUDGET_PER_KEY = 4;  // element moves per key before falling back
+
+// Stable LSD radix sort of keys[0, n) by bits [lo_bit, hi_bit); tmp is scratch for n keys.
+void radix_sort(uint64_t* keys, uint64_t* tmp, size_t n, int lo_bit, int hi_bit) {
+  const int digits = (hi_bit - lo_bit + DIGIT_BITS - 1) / DIGIT_BITS;
+  std::vector<uint32_t> counts(static_cast<size_t>(digits) * DIGIT_VALUES);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t key = keys[i];
+    for (int d = 0; d < digits; ++d)
+      ++counts[static_cast<size_t>(d) * DIGIT_VALUES + ((key >> (lo_bit + d * DIGIT_BITS)) & DIGIT_MASK)];
+  }
+  uint64_t* src = keys;
+  uint64_t* dst = tmp;
+  for (int d = 0; d < digits; ++d) {
+    uint32_t* offset = counts.data() + static_cast<size_t>(d) * DIGIT_VALUES;
+    const int shift = lo_bit + d * DIGIT_BITS;
+    if (offset[(src[0] >> shift) & DIGIT_MASK] == n) continue;  // same digit everywhere
+    uint32_t sum = 0;
+    for (size_t b = 0; b < DIGIT_VALUES; ++b) {
+      const uint32_t count = offset[b];
+      offset[b] = sum;
+      sum += count;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t key = src[i];
+      dst[offset[(key >> shift) & DIGIT_MASK]++] = key;
+    }
+    std::swap(src, dst);
+  }
+  if (src != keys) std::memcpy(keys, src, n * sizeof(uint64_t));
+}
+
+// Insertion sort that gives up (returns false) after `budget` element moves.
+bool insertion_sort(uint64_t* keys, size_t n, size_t budget) {
+  size_t moves = 0;
+  for (size_t i = 1; i < n; ++i) {
+    const uint64_t key = keys[i];
+    if (key >= keys[i - 1]) continue;
+    size_t j = i;
+    do {
+      keys[j] = keys[j - 1];
+      --j;
+    } while (j > 0 && key < keys[j - 1]);
+    keys[j] = key;
+    moves += i - j;
+    if (moves > budget) return false;
+  }
+  return true;
+}
+
+// Sorts keys ascending; `varying` has the bits that differ between keys (OR ^ AND of all keys).
+void sort_keys(uint64_t* keys, size_t n, uint64_t varying) {
+  if (n < 2 || varying == 0) return;
+  if (n <= INSERTION_SORT_MAX) {
+    insertion_sort(keys, n, std::numeric_limits<size_t>::max());
+    return;
+  }
+  auto tmp = std::make_unique_for_overwrite<uint64_t[]>(n);
+  const int lo_bit = std::countr_zero(varying);
+  const int hi_bit = static_cast<int>(std::bit_width(varying));
+  if (hi_bit - lo_bit <= CODE_BITS) {
+    radix_sort(keys, tmp.get(), n, lo_bit, hi_bit);
+    return;
+  }
+  radix_sort(keys, tmp.get(), n, hi_bit - CODE_BITS, hi_bit);
+  if (!insertion_sort(keys, n, TIE_FIX_BUDGET_PER_KEY * n)) radix_sort(keys, tmp.get(), n, lo_bit, hi_bit);
+}
+
+// ---- Levels ---------------------------------------------------------------------------------
+
+// KLL capacity of level h >= 1 when the top level is `top`: max(2, ceil(k * (2/3)^(top - h))),
+// in exact integer arithmetic so every platform agrees on it.
+uint64_t level_capacity(uint16_t k, size_t top, size_t h) {
+  const size_t depth = top - h;
+  // 65535 * (2/3)^26 < 2, and 3^40 still fits in 64 bits.
+  if (depth > 40) return 2;
+  uint64_t power_of_3 = 1;
+  for (size_t i = 0; i < depth; ++i) power_of_3 *= 3;
+  const uint64_t scaled = uint64_t{k} << depth;
+  return std::max<uint64_t>(2, (scaled + power_of_3 - 1) / power_of_3);
+}
+
+uint64_t total_capacity(uint16_t k, size_t top) {
+  uint64_t total = 0;
+  for (size_t h = 1; h <= top; ++h) total += level_capacity(k, top, h);
+  return total;
+}
+
+// Merges the sorted `run` into the sorted `level`. Equal doubles are equal bit patterns here
+// (no NaN, no -0.0), so the result does not depend on how ties are ordered.
+void merge_into(std::vector<double>& level, std::vector<double> run) {
+  if (run.empty()) return;
+  if (level.empty()) {
+    level = std::move(run);
+    return;
+  }
+  std::vector<double> merged(level.size() + run.size());
+  const std::vector<double>& small = level.size() <= run.size() ? level : run;
+  const std::vector<double>& large = level.size() <= run.size() ? run : level;
+  if (small.size() * 16 <= large.size()) {
+    // The usual case after a level-0 compaction: a few leftovers into a long run. Binary search
+    // and bulk copies instead of a compare per item.
+    auto from = large.begin();
+    auto out = merged.begin();
+    for (double x : small) {
+      auto to = std::upper_bound(from, large.end(), x);
+      out = std::copy(from, to, out);
+      *out++ = x;
+      from = to;
+    }
+    std::copy(from, large.end(), out);
+  } else {
+    std::merge(level.begin(), level.end(), run.begin(), run.end(), merged.begin());
+  }
+  level.swap(merged);
+}
+
+// Every other item of sorted[start, start + 2 * count), from offset `odd`.
+template <typename T, typename Convert>
+std::vector<double> take_every_other(const T* sorted, size_t count, bool odd, Convert convert) {
+  std::vector<double> run(count);
+  const T* from = sorted + (odd ? 1 : 0);
+  for (size_t j = 0; j < count; ++j) run[j] = convert(from[2 * j]);
+  return run;
+}
+
+// ---- Queries --------------------------------------------------------------------------------
+
+// numpy's _lerp: a + (b - a) * t, computed from b when t >= 0.5. With an infinite neighbour that
+// arithmetic gives NaN; we return the limit instead.
+double numpy_lerp(double a, double b, double t) {
+  if (a == b) return a;
+  if (std::isinf(a) || std::isinf(b)) {
+    if (t == 0) return a;
+    if (std::isinf(a) && std::isinf(b)) return t < 0.5 ? a : b;
+    return std::isinf(a) ? a : b;
+  }
+  const double diff = b - a;
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
+// numpy.quantile(sorted, q, method="linear") for non-empty sorted data.
+double linear_quantile(const std::vector<double>& sorted, double q) {
+  const size_t last = sorted.size() - 1;
+  const double index = static_cast<double>(last) * q;
+  if (index >= static_cast<double>(last)) return sorted[last];
+  const double below = std::floor(index);
+  const size_t i = static_cast<size_t>(below);
+  return numpy_lerp(sorted[i], sorted[i + 1], index - below);
+}
+
+void check_q(double q, const char* where) {
+  if (!(q >= 0.0 && q <= 1.0))
+    throw InvalidInput(std::string(where) + ": q " + std::to_string(q) + ", expected in [0, 1]");
+}
+
+bool is_negative_zero(double v) { return v == 0.0 && std::signbit(v); }
+
+std::string level_name(size_t h) { return "KLL level " + std::to_string(h) + " items"; }
+
+}  // namespace
+
+// Retained items in ascending order with cumulative weights (cumulative.back() == n).
+struct KllSketch::SortedView {
+  std::vector<double> items;
+  std::vector<uint64_t> cumulative;
+};
+
+KllSketch::KllSketch(uint16_t k, uint64_t seed) : k_(k), seed_(seed), min_(INF), max_(-INF) {
+  if (k < kll::MIN_K)
+    throw InvalidInput("KllSketch: k " + std::to_string(k) + ", expected in [" +
+                       std::to_string(kll::MIN_K) + ", 65535]");
+}
+
+void KllSketch::update(double v) {
+  assert(!std::isnan(v) && "KllSketch::update: NaN is not an item");
+  if (level0_.size() == kll::LEVEL0_CAPACITY) flush_level0();
+  const uint64_t key = to_key(v + 0.0);  // + 0.0 turns -0.0 into +0.0
+  level0_.push_back(key);
+  level0_or_ |= key;
+  level0_and_ &= key;
+  ++n_;
+}
+
+void KllSketch::update(const double* values, size_t count) {
+  assert(std::none_of(values, values + count, [](double v) { return std::isnan(v); }) &&
+         "KllSketch::update: NaN is not an item");
+  while (count > 0) {
+    if (level0_.size() == kll::LEVEL0_CAPACITY) flush_level0();
+    const size_t chunk = std::min<size_t>(count, kll::LEVEL0_CAPACITY - level0_.size());
+    const size_t old_size = level0_.size();
+    level0_.resize(old_size + chunk);
+    uint64_t* out = level0_.data() + old_size;
+    uint64_t any = level0_or_;
+    uint64_t all = level0_and_;
+    for (size_t i = 0; i < chunk; ++i) {
+      const uint64_t key = to_key(values[i] + 0.0);
+      out[i] = key;
+      any |= key;
+      all &= key;
+    }
+    level0_or_ = any;
+    level0_and_ = all;
+    n_ += chunk;
+    values += chunk;
+    count -= chunk;
+  }
+}
+
+void KllSketch::append_keys(const uint64_t* keys, size_t count) {
+  while (count > 0) {
+    if (level0_.size() == kll::LEVEL0_CAPACITY) flush_level0();
+    const size_t chunk = std::min<size_t>(count, kll::LEVEL0_CAPACITY - level0_.size());
+    for (size_t i = 0; i < chunk; ++i) {
+      level0_or_ |= keys[i];
+      level0_and_ &= keys[i];
+    }
+    level0_.insert(level0_.end(), keys, keys + chunk);
+    keys += chunk;
+    count -= chunk;
+  }
+}
+
+bool KllSketch::next_coin() {
+  // The counter-th output of a SplitMix64 generator seeded with seed_.
+  return (hash::splitmix64(seed_ + GOLDEN_GAMMA * counter_++) >> 63) != 0;
+}
+
+void KllSketch::flush_level0() {
+  const size_t size = level0_.size();
+  if (size < 2) return;
+  sort_keys(level0_.data(), size, level0_or_ ^ level0_and_);
+  min_ = std::min(min_, from_key(level0_.front()));
+  max_ = std::max(max_, from_key(level0_.back()));
+  const size_t leftover = size & 1;  // an odd smallest item stays at level 0
+  std::vector<double> run =
+      take_every_other(level0_.data() + leftover, (size - leftover) / 2, next_coin(), from_key);
+  if (upper_.empty()) upper_.emplace_back();
+  merge_into(level(1), std::move(run));
+  level0_.resize(leftover);
+  level0_or_ = leftover ? level0_[0] : 0;
+  level0_and_ = leftover ? level0_[0] : ~uint64_t{0};
+  compress();
+}
+
+void KllSketch::compact_level(size_t h) {
+  if (h == top()) upper_.emplace_back();
+  std::vector<double>& items = level(h);
+  const size_t size = items.size();
+  const size_t leftover = size & 1;
+  std::vector<double> run =
+      take_every_other(items.data() + leftover, (size - leftover) / 2, next_coin(), [](double x) { return x; });
+  items.resize(leftover);
+  merge_into(level(h + 1), std::move(run));
+}
+
+void KllSketch::compress() {
+  for (;;) {
+    const size_t levels = top();
+    uint64_t stored = 0;
+    for (size_t h = 1; h <= levels; ++h) stored += level(h).size();
+    if (stored <= total_capacity(k_, levels)) return;
+    // Some level is over its capacity (else stored <= total), and every capacity is >= 2, so
+    // compacting it makes progress.
+    size_t h = 1;
+    while (level(h).size() < level_capacity(k_, levels, h)) ++h;
+    compact_level(h);
+  }
+}
+
+void KllSketch::merge(const KllSketch& other) {
+  if (other.is_empty()) return;
+  if (other.k_ != k_)
+    throw InvalidInput("KllSketch::merge: k " + std::to_string(other.k_) + ", expected " +
+                       std::to_string(k_));
+  if (&other == this) {
+    const KllSketch copy(other);
+    merge(copy);
+    return;
+  }
+  if (is_empty()) {
+    *this = other;
+    return;
+  }
+  if (other.n_ > std::numeric_limits<uint64_t>::max() - n_)
+    throw InvalidInput("KllSketch::merge: combined item count exceeds 2^64 - 1");
+  // The merged coins depend on both inputs; the counter keeps counting all compactions.
+  seed_ = hash::splitmix64(hash::combine(seed_, other.seed_));
+  counter_ += other.counter_;
+  n_ += other.n_;
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
+  if (upper_.size() < other.upper_.size()) upper_.resize(other.upper_.size());
+  for (size_t h = 1; h <= other.top(); ++h) merge_into(level(h), other.level(h));
+  append_keys(other.level0_.data(), other.level0_.size());
+  compress();
+}
+
+double KllSketch::min_item() const {
+  if (is_empty()) return NOT_A_NUMBER;
+  if (level0_.empty()) return min_;
+  return std::min(min_, from_key(*std::min_element(level0_.begin(), level0_.end())));
+}
+
+double KllSketch::max_item() const {
+  if (is_empty()) return NOT_A_NUMBER;
+  if (level0_.empty()) return max_;
+  return std::max(max_, from_key(*std::max_element(level0_.begin(), level0_.end())));
+}
+
+size_t KllSketch::retained() const {
+  size_t total = level0_.size();
+  for (const auto& items : upper_) total += items.size();
+  return total;
+}
+
+KllSketch::SortedView KllSketch::sorted_view() const {
+  std::vector<uint64_t> keys = level0_;
+  sort_keys(keys.data(), keys.size(), level0_or_ ^ level0_and_);
+  std::vector<std::pair<double, uint64_t>> weighted(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) weighted[i] = {from_key(keys[i]), 1};
+  std::vector<std::pair<double, uint64_t>> level_items;
+  std::vector<std::pair<double, uint64_t>> merged;
+  const auto by_value = [](const auto& a, const auto& b) { return a.first < b.first; };
+  for (size_t h = 1; h <= top(); ++h) {
+    level_items.clear();
+    for (double x : level(h)) level_items.emplace_back(x, uint64_t{1} << h);
+    merged.resize(weighted.size() + level_items.size());
+    std::merge(weighted.begin(), weighted.end(), level_items.begin(), level_items.end(), merged.begin(),
+               by_value);
+    weighted.swap(merged);
+  }
+  SortedView view;
+  view.items.reserve(weighted.size());
+  view.cumulative.reserve(weighted.size());
+  uint64_t sum = 0;
+  for (const auto& [x, weight] : weighted) {
+    sum += weight;
+    view.items.push_back(x);
+    view.cumulative.push_back(sum);
+  }
+  return view;
+}
+
+double KllSketch::quantile(double q) const { return quantiles({q})[0]; }
+
+std::vector<double> KllSketch::quantiles(const std::vector<double>& qs) const {
+  for (double q : qs) check_q(q, "KllSketch::quantile");
+  std::vector<double> result(qs.size(), NOT_A_NUMBER);
+  if (is_empty() || qs.empty()) return result;
+  const SortedView view = sorted_view();
+  if (is_exact()) {
+    for (size_t i = 0; i < qs.size(); ++i) result[i] = linear_quantile(view.items, qs[i]);
+    return result;
+  }
+  const double n = static_cast<double>(n_);
+  for (size_t i = 0; i < qs.size(); ++i) {
+    const double q = qs[i];
+    if (q == 0.0) {
+      result[i] = min_item();
+    } else if (q == 1.0) {
+      result[i] = max_item();
+    } else {
+      const double target = q * n;
+      auto it = std::lower_bound(view.cumulative.begin(), view.cumulative.end(), target,
+                                 [](uint64_t c, double t) { return static_cast<double>(c) < t; });
+      const size_t at = std::min<size_t>(static_cast<size_t>(it - view.cumulative.begin()), view.items.size() - 1);
+      result[i] = view.items[at];
+    }
+  }
+  return result;
+}
+
+std::vector<double> KllSketch::histogram(double lo, double hi, uint32_t bins) const {
+  const double width = hi - lo;
+  if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi && std::isfinite(width)) || bins == 0)
+    throw InvalidInput("KllSketch::histogram: range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                       "] with " + std::to_string(bins) + " bins, expected finite lo < hi and bins >= 1");
+  // Bin edges and index correction exactly as numpy.linspace / numpy.histogram compute them.
+  const double step = width / bins;
+  std::vector<double> edges(size_t{bins} + 1);
+  for (size_t i = 0; i <= bins; ++i)
+    edges[i] = (step == 0 ? static_cast<double>(i) / bins * width : static_cast<double>(i) * step) + lo;
+  edges[bins] = hi;
+  std::vector<double> counts(bins, 0.0);
+  const auto add = [&](double x, double weight) {
+    if (!(x >= lo && x <= hi)) return;
+    size_t i = static_cast<size_t>((x - lo) / width * bins);
+    if (i >= bins) i = bins - 1;
+    if (x < edges[i] && i > 0) {
+      --i;
+    } else if (i != bins - 1 && x >= edges[i + 1]) {
+      ++i;
+    }
+    counts[i] += weight;
+  };
+  for (uint64_t key : level0_) add(from_key(key), 1.0);
+  for (size_t h = 1; h <= top(); ++h) {
+    const double weight = std::ldexp(1.0, static_cast<int>(h));
+    for (double x : level(h)) add(x, weight);
+  }
+  return counts;
+}
+
+double KllSketch::rank_error(uint16_t k) { return 2.296 / std::pow(static_cast<double>(k), 0.9723); }
+
+double KllSketch::pmf_rank_error(uint16_t k) { return 2.446 / std::pow(static_cast<double>(k), 0.9433); }
+
+double KllSketch::normalized_rank_error() const { return is_exact() ? 0.0 : rank_error(k_); }
+
+double KllSketch::pmf_error() const { return is_exact() ? 0.0 : pmf_rank_error(k_); }
+
+bool KllSketch::operator==(const KllSketch& other) const {
+  return k_ == other.k_ && seed_ == other.seed_ && counter_ == other.counter_ && n_ == other.n_ &&
+         std::bit_cast<uint64_t>(min_item()) == std::bit_cast<uint64_t>(other.min_item()) &&
+         std::bit_cast<uint64_t>(max_item()) == std::bit_cast<uint64_t>(other.max_item()) &&
+         level0_ == other.level0_ && upper_ == other.upper_;
+}
+
+// Format (version 1): u8 version, u16 k, u64 seed, varint counter, varint n, [f64 min, f64 max
+// when n > 0], varint level count, then per level a varint count and its items as f64 (level 0
+// in arrival order, the others ascending).
+void KllSketch::serialize(ByteWriter& out) const {
+  out.put_u8(kll::FORMAT_VERSION);
+  out.put_u16(k_);
+  out.put_u64(seed_);
+  out.put_varint(counter_);
+  out.put_varint(n_);
+  if (!is_empty()) {
+    out.put_f64(min_item());
+    out.put_f64(max_item());
+  }
+  out.put_varint(1 + upper_.size());
+  std::vector<double> items0(level0_.size());
+  std::transform(level0_.begin(), level0_.end(), items0.begin(), from_key);
+  out.put_array(items0);
+  for (const auto& items : upper_) out.put_array(items);
+}
+
+KllSketch KllSketch::deserialize(ByteReader& in) {
+  const uint8_t version = in.get_u8("KLL version");
+  if (version != kll::FORMAT_VERSION)
+    in.fail("KLL version " + std::to_string(version) + ", expected " + std::to_string(kll::FORMAT_VERSION));
+  const uint16_t k = in.get_u16("KLL k");
+  if (k < kll::MIN_K) in.fail("KLL k " + std::to_string(k) + ", at least " + std::to_string(kll::MIN_K));
+  KllSketch sketch(k, in.get_u64("KLL seed"));
+  sketch.counter_ = in.get_varint("KLL compaction counter");
+  sketch.n_ = in.get_varint("KLL item count");
+  double lo = INF;
+  double hi = -INF;
+  if (!sketch.is_empty()) {
+    lo = in.get_f64("KLL min");
+    hi = in.get_f64("KLL max");
+    if (!(lo <= hi) || is_negative_zero(lo) || is_negative_zero(hi))
+      in.fail("KLL min " + std::to_string(lo) + " and max " + std::to_string(hi) +
+              ", expected min <= max, neither NaN nor -0.0");
+  }
+  const size_t levels = in.get_count("KLL level count", MAX_LEVELS);
+  if (levels == 0) in.fail("KLL level count 0, expected at least 1");
+
+  // Items are canonical (no NaN, no -0.0) and inside [min, max]; levels above 0 are sorted.
+  const auto check_items = [&](const std::vector<double>& items, size_t h, bool sorted) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      const double x = items[i];
+      if (std::isnan(x) || is_negative_zero(x))
+        in.fail("KLL level " + std::to_string(h) + " item " + std::to_string(i) + " is NaN or -0.0");
+      if (x < lo || x > hi)
+        in.fail("KLL level " + std::to_string(h) + " item " + std::to_string(i) + " = " + std::to_string(x) +
+                ", outside [min, max] = [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      if (sorted && i > 0 && x < items[i - 1])
+        in.fail("KLL level " + std::to_string(h) + " not sorted at item " + std::to_string(i));
+    }
+  };
+
+  const std::vector<double> items0 = in.get_array<double>("KLL level 0 items", kll::LEVEL0_CAPACITY);
+  check_items(items0, 0, false);
+  const size_t top = levels - 1;
+  const uint64_t capacity = total_capacity(k, top);
+  uint64_t stored = 0;
+  sketch.upper_.resize(top);
+  for (size_t h = 1; h <= top; ++h) {
+    const std::string what = level_name(h);
+    sketch.level(h) = in.get_array<double>(what.c_str(), capacity - stored);
+    stored += sketch.level(h).size();
+    check_items(sketch.level(h), h, true);
+  }
+  if (top > 0 && sketch.level(top).empty())
+    in.fail("KLL top level " + std::to_string(top) + " is empty, expected the top level to hold items");
+
+  // Weights: sum(size_h * 2^h) must be n exactly.
+  uint64_t unaccounted = sketch.n_;
+  for (size_t h = 0; h <= top; ++h) {
+    const uint64_t size = h == 0 ? items0.size() : sketch.level(h).size();
+    if (size > (unaccounted >> h))
+      in.fail("KLL level " + std::to_string(h) + " holds " + std::to_string(size) +
+              " items of weight 2^" + std::to_string(h) + ", more than the item count " +
+              std::to_string(sketch.n_) + " allows");
+    unaccounted -= size << h;
+  }
+  if (unaccounted != 0)
+    in.fail("KLL item count " + std::to_string(sketch.n_) + ", but the levels weigh " +
+            std::to_string(sketch.n_ - unaccounted));
+
+  if (sketch.is_exact()) {
+    if (sketch.counter_ != 0)
+      in.fail("KLL compaction counter " + std::to_string(sketch.counter_) + " in an exact sketch, expected 0");
+    if (!items0.empty() && (*std::min_element(items0.begin(), items0.end()) != lo ||
+                            *std::max_element(items0.begin(), items0.end()) != hi))
+      in.fail("KLL min / max do not match the items of an exact sketch");
+  }
+
+  sketch.min_ = lo;
+  sketch.max_ = hi;
+  sketch.level0_.resize(items0.size());
+  std::transform(items0.begin(), items0.end(), sketch.level0_.begin(), to_key);
+  for (uint64_t key : sketch.level0_) {
+    sketch.level0_or_ |= key;
+    sketch.level0_and_ &= key;
+  }
+  return sketch;
+}
+
+}  // namespace truthound

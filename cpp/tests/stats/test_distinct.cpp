@@ -1,0 +1,477 @@
+#include "truthound/stats/distinct.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "truthound/bytes.hpp"
+#include "truthound/error.hpp"
+#include "truthound/hash.hpp"
+
+namespace truthound {
+namespace {
+
+std::string to_bytes(const DistinctCounter& c) {
+  ByteWriter out;
+  c.serialize(out);
+  return out.take();
+}
+
+DistinctCounter from_bytes(const std::string& bytes) {
+  ByteReader in(bytes, "test");
+  DistinctCounter c = DistinctCounter::deserialize(in);
+  in.expect_end();
+  return c;
+}
+
+// Hashes of the counters first .. first + n - 1.
+std::vector<uint64_t> hashes(uint64_t first, uint64_t n) {
+  std::vector<uint64_t> out(n);
+  for (uint64_t i = 0; i < n; ++i) out[i] = hash::of_u64(first + i);
+  return out;
+}
+
+DistinctCounter fed(const std::vector<uint64_t>& values, uint32_t limit, uint8_t p) {
+  DistinctCounter c(limit, p);
+  for (uint64_t v : values) c.update(v);
+  return c;
+}
+
+// The bytes of a counter in sketch mode whose HLL saw exactly `values`.
+std::string expected_sketch_bytes(const std::vector<uint64_t>& values, uint32_t limit, uint8_t p) {
+  HyperLogLog s(p);
+  for (uint64_t v : values) s.update(v);
+  ByteWriter out;
+  out.put_varint(limit);
+  out.put_u8(p);
+  out.put_u8(distinct::MODE_SKETCH);
+  s.serialize(out);
+  return out.take();
+}
+
+double relative_error(double estimate, double truth) { return std::abs(estimate - truth) / truth; }
+
+// ---- empty ----------------------------------------------------------------------------------
+
+TEST(DistinctCounter, Empty) {
+  DistinctCounter c;
+  EXPECT_TRUE(c.is_exact());
+  EXPECT_EQ(c.estimate(), 0u);
+  EXPECT_EQ(c.relative_standard_error(), 0.0);
+  EXPECT_EQ(c.exact_limit(), distinct::DEFAULT_EXACT_LIMIT);
+  EXPECT_EQ(c.precision(), hll::DEFAULT_PRECISION);
+  EXPECT_EQ(c.memory_bytes(), sizeof(DistinctCounter));  // nothing allocated until used
+  EXPECT_EQ(to_bytes(c), std::string("\xa0\x8d\x06\x0e\x00\x00", 6));
+  EXPECT_EQ(from_bytes(to_bytes(c)), c);
+}
+
+TEST(DistinctCounter, EmptyIsTheMergeIdentity) {
+  DistinctCounter c = fed(hashes(0, 500), 1000, 10);
+  const std::string before = to_bytes(c);
+  c.merge(DistinctCounter(1000, 10));
+  EXPECT_EQ(to_bytes(c), before);
+  DistinctCounter empty(1000, 10);
+  empty.merge(c);
+  EXPECT_EQ(to_bytes(empty), before);
+}
+
+TEST(DistinctCounter, PrecisionOutsideRangeThrows) {
+  EXPECT_THROW(DistinctCounter(100, 3), InvalidInput);
+  EXPECT_THROW(DistinctCounter(100, 19), InvalidInput);
+}
+
+// ---- one value ------------------------------------------------------------------------------
+
+TEST(DistinctCounter, OneValue) {
+  DistinctCounter c;
+  c.update(hash::of_bytes("x"));
+  c.update(hash::of_bytes("x"));
+  EXPECT_TRUE(c.is_exact());
+  EXPECT_EQ(c.estimate(), 1u);
+}
+
+TEST(DistinctCounter, HashZeroIsAValue) {
+  // 0 marks empty slots in the table, so the hash 0 is tracked apart; it must count once.
+  DistinctCounter c(3, 8);
+  c.update(0);
+  c.update(0);
+  EXPECT_EQ(c.estimate(), 1u);
+  c.update(5);
+  c.update(0);
+  EXPECT_EQ(c.estimate(), 2u);
+  EXPECT_EQ(from_bytes(to_bytes(c)), c);
+  EXPECT_EQ(to_bytes(from_bytes(to_bytes(c))), to_bytes(c));
+  c.update(7);
+  EXPECT_TRUE(c.is_exact());
+  c.update(9);  // the fourth distinct hash: the sketch must include 0
+  EXPECT_FALSE(c.is_exact());
+  EXPECT_EQ(to_bytes(c), expected_sketch_bytes({0, 5, 7, 9}, 3, 8));
+
+  DistinctCounter only_zero(3, 8);
+  only_zero.update(0);
+  EXPECT_EQ(only_zero.memory_bytes(), sizeof(DistinctCounter));
+  EXPECT_EQ(from_bytes(to_bytes(only_zero)).memory_bytes(), sizeof(DistinctCounter));
+}
+
+// ---- exact mode -----------------------------------------------------------------------------
+
+TEST(DistinctCounter, ExactMatchesUnorderedSet) {
+  std::mt19937_64 rng(1);
+  for (uint64_t n : {1, 7, 16, 17, 1000, 65'537, 100'000}) {
+    // Every value 0..n-1 once, plus n random repeats, shuffled.
+    std::vector<uint64_t> values = hashes(0, n);
+    for (uint64_t i = 0; i < n; ++i) values.push_back(hash::of_u64(rng() % n));
+    std::shuffle(values.begin(), values.end(), rng);
+    const std::unordered_set<uint64_t> truth(values.begin(), values.end());
+    DistinctCounter c;
+    for (uint64_t v : values) c.update(v);
+    EXPECT_TRUE(c.is_exact()) << n;
+    EXPECT_EQ(c.estimate(), truth.size()) << n;
+    EXPECT_EQ(c.relative_standard_error(), 0.0);
+  }
+}
+
+TEST(DistinctCounter, BatchEqualsSingleUpdates) {
+  std::mt19937_64 rng(2);
+  for (uint64_t distinct_values : {3'000, 300'000}) {
+    std::vector<uint64_t> values(500'000);
+    for (auto& v : values) v = hash::of_u64(rng() % distinct_values);
+    const DistinctCounter single = fed(values, distinct::DEFAULT_EXACT_LIMIT, 14);
+    DistinctCounter batched;
+    for (size_t i = 0; i < values.size();) {
+      const size_t n = std::min<size_t>(values.size() - i, rng() % 5000);
+      batched.update(values.data() + i, n);
+      i += n;
+    }
+    EXPECT_EQ(to_bytes(batched), to_bytes(single)) << distinct_values;
+  }
+}
+
+TEST(DistinctCounter, EqualityIgnoresInsertionOrder) {
+  std::vector<uint64_t> values = hashes(0, 5000);
+  const DistinctCounter a = fed(values, 10'000, 12);
+  std::reverse(values.begin(), values.end());
+  const DistinctCounter b = fed(values, 10'000, 12);
+  EXPECT_EQ(a, b);
+  values.back() = hash::of_u64(999'999);
+  EXPECT_NE(a, fed(values, 10'000, 12));
+  EXPECT_NE(a, fed(hashes(0, 5000), 10'001, 12));
+}
+
+// ---- exact -> sketch transition -------------------------------------------------------------
+
+TEST(DistinctCounter, SwitchesToSketchJustPastTheLimit) {
+  const uint32_t limit = 1000;
+  const std::vector<uint64_t> values = hashes(0, limit + 1);
+  DistinctCounter c(limit, 12);
+  for (uint32_t i = 0; i < limit; ++i) {
+    c.update(values[i]);
+    c.update(values[i / 2]);  // repeats never count towards the limit
+  }
+  EXPECT_TRUE(c.is_exact());
+  EXPECT_EQ(c.estimate(), limit);
+  c.update(values[limit]);
+  EXPECT_FALSE(c.is_exact());
+  EXPECT_GT(c.relative_standard_error(), 0.0);
+  // The sketch equals one fed every hash directly.
+  EXPECT_EQ(to_bytes(c), expected_sketch_bytes(values, limit, 12));
+  const std::vector<uint64_t> more = hashes(limit + 1, 50'000);
+  for (uint64_t v : more) c.update(v);
+  EXPECT_EQ(to_bytes(c), expected_sketch_bytes(hashes(0, limit + 1 + 50'000), limit, 12));
+}
+
+TEST(DistinctCounter, LimitZeroIsASketchFromTheFirstValue) {
+  DistinctCounter c(0, 10);
+  EXPECT_TRUE(c.is_exact());
+  c.update(hash::of_u64(1));
+  EXPECT_FALSE(c.is_exact());
+  EXPECT_EQ(to_bytes(c), expected_sketch_bytes({hash::of_u64(1)}, 0, 10));
+}
+
+TEST(DistinctCounter, MemoryDropsAfterTheSwitch) {
+  DistinctCounter c;
+  const std::vector<uint64_t> values = hashes(0, distinct::DEFAULT_EXACT_LIMIT + 1);
+  c.update(values.data(), values.size() - 1);
+  // 100k hashes at load <= 1/2: 2^18 slots of 8 bytes.
+  EXPECT_EQ(c.memory_bytes(), sizeof(DistinctCounter) + (size_t{1} << 18) * 8);
+  c.update(values.back());
+  EXPECT_EQ(c.memory_bytes(), sizeof(DistinctCounter) + (size_t{1} << 14));
+}
+
+// ---- estimation mode ------------------------------------------------------------------------
+
+TEST(DistinctCounter, MillionWithinBound) {
+  DistinctCounter c;
+  const std::vector<uint64_t> values = hashes(1ULL << 40, 1'000'000);
+  c.update(values.data(), values.size());
+  EXPECT_FALSE(c.is_exact());
+  EXPECT_LE(relative_error(double(c.estimate()), 1e6), 3 * c.relative_standard_error());
+}
+
+TEST(DistinctCounter, TenMillionWithinBound) {
+  DistinctCounter c;
+  for (uint64_t i = 0; i < 10'000'000; ++i) c.update(hash::of_u64(i));
+  EXPECT_LE(relative_error(double(c.estimate()), 1e7), 3 * c.relative_standard_error());
+}
+
+TEST(DistinctCounter, SaturatedSketchEstimateIsCapped) {
+  DistinctCounter c(0, 4);
+  for (uint64_t i = 0; i < 16; ++i) c.update(i << 60);  // every register at its maximum rank
+  EXPECT_EQ(c.estimate(), std::numeric_limits<uint64_t>::max());
+}
+
+TEST(DistinctCounter, HeavyDuplicates) {
+  std::mt19937_64 rng(4);
+  // Under the limit: exact despite a million updates.
+  DistinctCounter small;
+  for (int i = 0; i < 1'000'000; ++i) small.update(hash::of_u64(rng() % 5000));
+  EXPECT_TRUE(small.is_exact());
+  EXPECT_EQ(small.estimate(), 5000u);
+  // Over the limit: identical to the sketch of the distinct values alone.
+  DistinctCounter big(20'000, 14);
+  for (int i = 0; i < 1'000'000; ++i) big.update(hash::of_u64(rng() % 50'000));
+  EXPECT_EQ(to_bytes(big), expected_sketch_bytes(hashes(0, 50'000), 20'000, 14));
+  EXPECT_LE(relative_error(double(big.estimate()), 5e4), 3 * big.relative_standard_error());
+}
+
+// ---- merge ----------------------------------------------------------------------------------
+
+TEST(DistinctCounter, MergeEqualsSinglePass) {
+  const uint32_t limit = 1000;
+  struct Case {
+    const char* name;
+    uint64_t left, right, overlap;  // distinct hashes in each side, shared between them
+  };
+  for (const Case& k : {Case{"exact+exact stays exact", 400, 500, 100},
+                        Case{"exact+exact exceeds the limit", 700, 700, 100},
+                        Case{"exact+exact exactly at the limit", 600, 500, 100},
+                        Case{"exact into sketch", 300, 5000, 50},
+                        Case{"sketch into exact", 5000, 300, 50},
+                        Case{"sketch+sketch", 4000, 6000, 1000}}) {
+    const std::vector<uint64_t> left = hashes(0, k.left);
+    const std::vector<uint64_t> right = hashes(k.left - k.overlap, k.right);
+    const std::vector<uint64_t> all = hashes(0, k.left + k.right - k.overlap);
+    const DistinctCounter single = fed(all, limit, 10);
+    DistinctCounter merged = fed(left, limit, 10);
+    merged.merge(fed(right, limit, 10));
+    EXPECT_EQ(to_bytes(merged), to_bytes(single)) << k.name;
+    EXPECT_EQ(merged, single) << k.name;
+    DistinctCounter reversed = fed(right, limit, 10);
+    reversed.merge(fed(left, limit, 10));
+    EXPECT_EQ(to_bytes(reversed), to_bytes(single)) << k.name;
+  }
+}
+
+// Partitions `values` at random into `parts` counters.
+std::vector<DistinctCounter> partition(const std::vector<uint64_t>& values, size_t parts,
+                                       uint32_t limit, uint8_t p, std::mt19937_64& rng) {
+  std::vector<DistinctCounter> out(parts, DistinctCounter(limit, p));
+  for (uint64_t v : values) out[rng() % parts].update(v);
+  return out;
+}
+
+TEST(DistinctCounter, MergeOrderDoesNotMatter) {
+  std::mt19937_64 rng(5);
+  const uint32_t limit = 2000;
+  // Total distinct counts below, at and above the limit: the parts are then all exact, some exact
+  // and some sketches, or all sketches.
+  for (uint64_t distinct_values : {1500, 2000, 2001, 6000, 40'000}) {
+    std::vector<uint64_t> values(3 * distinct_values);
+    for (auto& v : values) v = hash::of_u64(rng() % distinct_values);
+    for (uint64_t i = 0; i < distinct_values; ++i) values.push_back(hash::of_u64(i));
+    std::shuffle(values.begin(), values.end(), rng);
+    const std::string expected = to_bytes(fed(values, limit, 12));
+
+    std::vector<DistinctCounter> parts = partition(values, 12, limit, 12, rng);
+    for (int trial = 0; trial < 6; ++trial) {
+      std::shuffle(parts.begin(), parts.end(), rng);
+      DistinctCounter acc(limit, 12);
+      for (const auto& part : parts) acc.merge(part);
+      EXPECT_EQ(to_bytes(acc), expected) << distinct_values;
+    }
+    // Balanced tree of merges, each partial crossing a serialization boundary.
+    std::vector<std::string> level;
+    for (const auto& part : parts) level.push_back(to_bytes(part));
+    while (level.size() > 1) {
+      std::vector<std::string> next;
+      for (size_t i = 0; i + 1 < level.size(); i += 2) {
+        DistinctCounter a = from_bytes(level[i + 1]);
+        a.merge(from_bytes(level[i]));
+        next.push_back(to_bytes(a));
+      }
+      if (level.size() % 2) next.push_back(level.back());
+      level = std::move(next);
+    }
+    EXPECT_EQ(level[0], expected) << distinct_values;
+  }
+}
+
+TEST(DistinctCounter, MergeWithItself) {
+  for (uint64_t n : {10, 5000}) {
+    DistinctCounter c = fed(hashes(0, n), 1000, 10);
+    const std::string before = to_bytes(c);
+    c.merge(c);
+    EXPECT_EQ(to_bytes(c), before);
+  }
+}
+
+TEST(DistinctCounter, MergeDifferentSettingsThrows) {
+  DistinctCounter c(1000, 12);
+  EXPECT_THROW(c.merge(DistinctCounter(1001, 12)), InvalidInput);
+  EXPECT_THROW(c.merge(DistinctCounter(1000, 13)), InvalidInput);
+}
+
+// ---- round trip -----------------------------------------------------------------------------
+
+TEST(DistinctCounter, RoundTripIdenticalBytes) {
+  for (uint64_t n : {0, 1, 999, 1000, 1001, 100'000}) {
+    std::vector<uint64_t> values = hashes(0, n);
+    if (n == 999) values.push_back(0);
+    const DistinctCounter c = fed(values, 1000, 12);
+    const std::string bytes = to_bytes(c);
+    const DistinctCounter back = from_bytes(bytes);
+    EXPECT_EQ(back, c) << n;
+    EXPECT_EQ(to_bytes(back), bytes) << n;
+    EXPECT_EQ(back.memory_bytes(), c.memory_bytes()) << n;
+  }
+}
+
+TEST(DistinctCounter, SerializedSizes) {
+  DistinctCounter exact;
+  const std::vector<uint64_t> values = hashes(0, distinct::DEFAULT_EXACT_LIMIT + 1);
+  exact.update(values.data(), distinct::DEFAULT_EXACT_LIMIT);
+  const size_t exact_size = to_bytes(exact).size();
+  // Gaps between 10^5 sorted random 64-bit hashes average 2^47.4: mostly 7-byte varints.
+  EXPECT_LT(exact_size, 71 * size_t{distinct::DEFAULT_EXACT_LIMIT} / 10);
+  DistinctCounter sketch = exact;
+  sketch.update(values.back());
+  const size_t sketch_size = to_bytes(sketch).size();
+  EXPECT_EQ(sketch_size, 3u + 1u + 1u + 2u + 16384u);
+  RecordProperty("exact_100k_bytes", std::to_string(exact_size));
+  RecordProperty("sketch_p14_bytes", std::to_string(sketch_size));
+}
+
+// ---- golden bytes ---------------------------------------------------------------------------
+
+TEST(DistinctCounter, GoldenExactBytes) {
+  DistinctCounter c(5, 4);
+  for (uint64_t h : {300, 0, 1, 300}) c.update(h);
+  // limit 5, precision 4, exact, 3 hashes: 0, +1, +299 (varint AB 02).
+  const std::string expected("\x05\x04\x00\x03\x00\x01\xab\x02", 8);
+  EXPECT_EQ(to_bytes(c), expected);
+  EXPECT_EQ(from_bytes(expected), c);
+}
+
+// ---- corrupt input: one case per check ------------------------------------------------------
+
+std::string exact_bytes(uint64_t limit, uint8_t p, uint64_t count,
+                        const std::vector<uint64_t>& deltas) {
+  ByteWriter w;
+  w.put_varint(limit);
+  w.put_u8(p);
+  w.put_u8(distinct::MODE_EXACT);
+  w.put_varint(count);
+  for (uint64_t d : deltas) w.put_varint(d);
+  return w.take();
+}
+
+TEST(DistinctCounterCorrupt, EveryTruncationThrows) {
+  std::vector<uint64_t> with_zero = hashes(0, 50);
+  with_zero.push_back(0);
+  for (const DistinctCounter& c :
+       {DistinctCounter(), fed(hashes(0, 50), 100, 10), fed(with_zero, 100, 10),
+        fed(hashes(0, 150), 100, 10), fed(hashes(0, 5000), 100, 10)}) {
+    const std::string bytes = to_bytes(c);
+    for (size_t len = 0; len < bytes.size(); ++len)
+      EXPECT_THROW(from_bytes(bytes.substr(0, len)), CorruptPartial) << len;
+  }
+}
+
+TEST(DistinctCounterCorrupt, TrailingBytesThrow) {
+  EXPECT_THROW(from_bytes(to_bytes(fed(hashes(0, 50), 100, 10)) + '\x01'), CorruptPartial);
+}
+
+TEST(DistinctCounterCorrupt, BadMode) {
+  std::string bytes = to_bytes(fed(hashes(0, 50), 100, 10));
+  ASSERT_EQ(bytes[2], char(distinct::MODE_EXACT));
+  bytes[2] = 2;
+  EXPECT_THROW(from_bytes(bytes), CorruptPartial);
+}
+
+TEST(DistinctCounterCorrupt, BadPrecision) {
+  for (uint8_t p : std::vector<uint8_t>{0, 3, 19, 200}) {
+    EXPECT_THROW(from_bytes(exact_bytes(100, p, 0, {})), CorruptPartial) << int(p);
+  }
+  EXPECT_NO_THROW(from_bytes(exact_bytes(100, 4, 0, {})));
+}
+
+TEST(DistinctCounterCorrupt, LimitAboveUint32) {
+  EXPECT_NO_THROW(from_bytes(exact_bytes(std::numeric_limits<uint32_t>::max(), 12, 0, {})));
+  EXPECT_THROW(from_bytes(exact_bytes(uint64_t{1} << 32, 12, 0, {})), CorruptPartial);
+}
+
+TEST(DistinctCounterCorrupt, CountOverLimit) {
+  EXPECT_NO_THROW(from_bytes(exact_bytes(3, 12, 3, {1, 1, 1})));
+  EXPECT_THROW(from_bytes(exact_bytes(3, 12, 4, {1, 1, 1, 1})), CorruptPartial);
+}
+
+TEST(DistinctCounterCorrupt, CountBeyondTheData) {
+  // A hostile count must fail before anything is sized from it.
+  EXPECT_THROW(from_bytes(exact_bytes(std::numeric_limits<uint32_t>::max(), 12, 4'000'000'000,
+                                      {1, 1})),
+               CorruptPartial);
+}
+
+TEST(DistinctCounterCorrupt, DuplicateHash) {
+  EXPECT_THROW(from_bytes(exact_bytes(10, 12, 3, {7, 1, 0})), CorruptPartial);
+}
+
+TEST(DistinctCounterCorrupt, UnsortedHashes) {
+  // 5 then 3: the delta wraps around 2^64.
+  EXPECT_THROW(from_bytes(exact_bytes(10, 12, 2, {5, ~uint64_t{0} - 1})), CorruptPartial);
+  // The largest hash is fine; one past it is not.
+  EXPECT_NO_THROW(from_bytes(exact_bytes(10, 12, 2, {5, ~uint64_t{0} - 5})));
+  EXPECT_THROW(from_bytes(exact_bytes(10, 12, 2, {5, ~uint64_t{0} - 4})), CorruptPartial);
+}
+
+TEST(DistinctCounterCorrupt, SketchPrecisionMismatch) {
+  ByteWriter w;
+  w.put_varint(100);
+  w.put_u8(12);
+  w.put_u8(distinct::MODE_SKETCH);
+  HyperLogLog(10).serialize(w);
+  EXPECT_THROW(from_bytes(w.take()), CorruptPartial);
+}
+
+TEST(DistinctCounterCorrupt, CorruptSketchInside) {
+  std::string bytes = to_bytes(fed(hashes(0, 5000), 100, 10));
+  ASSERT_EQ(bytes[2], char(distinct::MODE_SKETCH));
+  bytes[4] = 9;  // the HLL format tag
+  EXPECT_THROW(from_bytes(bytes), CorruptPartial);
+}
+
+TEST(DistinctCounterCorrupt, RandomBytesNeverCrash) {
+  std::mt19937_64 rng(6);
+  const std::vector<std::string> seeds = {to_bytes(fed(hashes(0, 20), 30, 6)),
+                                          to_bytes(fed(hashes(0, 500), 30, 6))};
+  for (int trial = 0; trial < 20'000; ++trial) {
+    std::string bytes = seeds[trial % 2];
+    const int flips = 1 + int(rng() % 4);
+    for (int f = 0; f < flips; ++f) bytes[rng() % bytes.size()] = static_cast<char>(rng());
+    try {
+      const DistinctCounter c = from_bytes(bytes);
+      EXPECT_EQ(from_bytes(to_bytes(c)), c);
+    } catch (const CorruptPartial&) {
+    }
+  }
+}
+
+}  // namespace
+}  // namespace truthound

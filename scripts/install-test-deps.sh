@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond the package itself: GoogleTest and clang's libFuzzer
+# from Debian, the test extras from PyPI. Idempotent: skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=()
+[ -f /usr/include/gtest/gtest.h ] || apt_packages+=(libgtest-dev libgmock-dev)
+command -v clang++ >/dev/null || apt_packages+=(clang)
+compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || apt_packages+=(libclang-rt-14-dev)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${apt_packages[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+python3 -m pip install -q --disable-pip-version-check ".[test]"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: C++ unit tests and example, fuzz smoke runs, then the Python tests.
+# Installs what it needs first (scripts/install-test-deps.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+bash scripts/install-test-deps.sh
+
+echo "== C++ tests"
+cmake -S . -B build/cpp -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRUTHOUND_BUILD_TESTS=ON -DTRUTHOUND_WERROR=ON >/dev/null
+cmake --build build/cpp -j "$jobs"
+ctest --test-dir build/cpp --output-on-failure -j "$jobs" | tail -n 5
+
+echo "== fuzz smoke runs"
+CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRUTHOUND_FUZZ=ON >/dev/null
+cmake --build build/fuzz -j "$jobs" --target fuzz_codec fuzz_array_walker
+seconds=${TRUTHOUND_FUZZ_SECONDS:-30}
+mkdir -p build/fuzz/corpus_codec build/fuzz/corpus_walker
+build/fuzz/fuzz_codec -max_total_time="$seconds" -max_len=4096 build/fuzz/corpus_codec cpp/tests/golden 2>&1 | tail -n 1
+build/fuzz/fuzz_array_walker -max_total_time="$seconds" -max_len=4096 build/fuzz/corpus_walker 2>&1 | tail -n 1
+
+echo "== Python tests"
+python3 -m pytest "$@"

@@ -1,0 +1,48 @@
+"""The profiler: ``profile()`` a table into a :class:`TableProfile`.
+
+Distributed execution (local processes, Spark, Dask, Ray) lives in
+:mod:`truthound.profiler.distributed`.
+"""
+
+from truthound.profiler.errors import (
+    BackendError,
+    CorruptPartialError,
+    InvalidInputError,
+    ProfilerError,
+    SourceError,
+    UnsupportedError,
+)
+from truthound.profiler.merge import merge_partials, merge_profiles
+from truthound.profiler.model import (
+    SCHEMA_VERSION,
+    ColumnProfile,
+    DataType,
+    DistributionStats,
+    Histogram,
+    PatternMatch,
+    TableProfile,
+    ValueFrequency,
+)
+from truthound.profiler.settings import ProfileSettings
+from truthound.profiler.single import profile
+
+__all__ = [
+    "profile",
+    "merge_profiles",
+    "merge_partials",
+    "TableProfile",
+    "ColumnProfile",
+    "DistributionStats",
+    "ValueFrequency",
+    "PatternMatch",
+    "Histogram",
+    "DataType",
+    "ProfileSettings",
+    "SCHEMA_VERSION",
+    "ProfilerError",
+    "InvalidInputError",
+    "CorruptPartialError",
+    "UnsupportedError",
+    "SourceError",
+    "BackendError",
+]

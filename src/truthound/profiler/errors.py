@@ -1,0 +1,34 @@
+"""Exceptions raised by the profiler. Each C++ error class maps to one of these."""
+
+__all__ = [
+    "ProfilerError",
+    "InvalidInputError",
+    "CorruptPartialError",
+    "UnsupportedError",
+    "SourceError",
+    "BackendError",
+]
+
+
+class ProfilerError(Exception):
+    """Base class of every error the profiler raises on purpose."""
+
+
+class InvalidInputError(ProfilerError, ValueError):
+    """The data or an argument is malformed: the message says what and where."""
+
+
+class CorruptPartialError(ProfilerError, ValueError):
+    """Partial-profile bytes are truncated, corrupted, from another version or not ours."""
+
+
+class UnsupportedError(ProfilerError, TypeError):
+    """Well-formed input this version does not handle."""
+
+
+class SourceError(ProfilerError, OSError):
+    """A file, folder, glob or URL could not be read: the message names it."""
+
+
+class BackendError(ProfilerError, RuntimeError):
+    """An engine backend is missing, misconfigured or failed."""

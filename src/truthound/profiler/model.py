@@ -1,0 +1,432 @@
+"""The profile model: :class:`TableProfile` and :class:`ColumnProfile`.
+
+Field names and ``to_dict()`` keys follow truthound's profiler (``truthound.profiler.base``) so
+existing consumers keep working; the fields after truthound's are ours. Every approximate figure
+says how it was computed (``*_method``) and how wrong it can be (``*_error``). See
+``docs/profile-schema.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, Iterator
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "DataType",
+    "DistributionStats",
+    "ValueFrequency",
+    "PatternMatch",
+    "Histogram",
+    "ColumnProfile",
+    "TableProfile",
+]
+
+SCHEMA_VERSION = "2.0.0"
+
+
+class DataType(str, Enum):
+    """Semantic type of a column (truthound's names)."""
+
+    INTEGER = "integer"
+    FLOAT = "float"
+    STRING = "string"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    DATE = "date"
+    TIME = "time"
+    DURATION = "duration"
+    EMAIL = "email"
+    URL = "url"
+    PHONE = "phone"
+    UUID = "uuid"
+    IP_ADDRESS = "ip_address"
+    JSON = "json"
+    CATEGORICAL = "categorical"
+    IDENTIFIER = "identifier"
+    CURRENCY = "currency"
+    PERCENTAGE = "percentage"
+    KOREAN_RRN = "korean_rrn"
+    KOREAN_PHONE = "korean_phone"
+    KOREAN_BUSINESS_NUMBER = "korean_business_number"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class DistributionStats:
+    """Numeric distribution. median, q1 and q3 are exact while the column fits the quantile
+    sketch (linear interpolation, as numpy's default), else KLL estimates within
+    ``ColumnProfile.quantiles_rank_error``."""
+
+    mean: float | None = None
+    std: float | None = None
+    min: float | None = None
+    max: float | None = None
+    median: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+    skewness: float | None = None
+    kurtosis: float | None = None
+    sum: float | int | None = None
+    variance: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
+class ValueFrequency:
+    value: Any
+    count: int
+    ratio: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": _jsonable(self.value), "count": self.count, "ratio": self.ratio}
+
+
+@dataclass(frozen=True)
+class PatternMatch:
+    pattern: str
+    regex: str
+    match_ratio: float
+    sample_matches: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pattern": self.pattern,
+            "regex": self.regex,
+            "match_ratio": self.match_ratio,
+            "sample_matches": list(self.sample_matches),
+        }
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Equal-width bins over [min, max]: ``counts[i]`` values fall in ``[edges[i], edges[i+1])``
+    (the last bin is closed). Estimated from the quantile sketch; each count is within
+    ``count_error`` of the truth (0 when exact)."""
+
+    edges: tuple[Any, ...]
+    counts: tuple[float, ...]
+    method: str = "exact"
+    count_error: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "edges": [_jsonable(e) for e in self.edges],
+            "counts": list(self.counts),
+            "method": self.method,
+            "count_error": self.count_error,
+        }
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """Profile of one column."""
+
+    # truthound's fields
+    name: str
+    physical_type: str
+    inferred_type: DataType = DataType.UNKNOWN
+    row_count: int = 0
+    null_count: int = 0
+    null_ratio: float = 0.0
+    empty_string_count: int = 0
+    distinct_count: int = 0
+    unique_ratio: float = 0.0
+    is_unique: bool = False
+    is_constant: bool = False
+    distribution: DistributionStats | None = None
+    top_values: tuple[ValueFrequency, ...] = ()
+    bottom_values: tuple[ValueFrequency, ...] = ()
+    min_length: int | None = None
+    max_length: int | None = None
+    avg_length: float | None = None
+    detected_patterns: tuple[PatternMatch, ...] = ()
+    min_date: Any = None
+    max_date: Any = None
+    date_gaps: int = 0
+    suggested_validators: tuple[str, ...] = ()
+    profiled_at: datetime | None = None
+    profile_duration_ms: float = 0.0
+    # ours
+    kind: str = "unknown"
+    non_null_count: int = 0
+    distinct_count_is_exact: bool = True
+    distinct_count_method: str = "exact"
+    distinct_count_error: float = 0.0
+    min: Any = None
+    max: Any = None
+    whitespace_string_count: int = 0
+    invalid_utf8_count: int = 0
+    zero_count: int = 0
+    negative_count: int = 0
+    nan_count: int = 0
+    positive_infinity_count: int = 0
+    negative_infinity_count: int = 0
+    true_count: int = 0
+    false_count: int = 0
+    percentiles: dict[str, Any] = field(default_factory=dict)
+    quantiles_method: str | None = None
+    quantiles_rank_error: float | None = None
+    histogram: Histogram | None = None
+    top_values_method: str = "exact"
+    top_values_max_error: int = 0
+    min_length_bytes: int | None = None
+    max_length_bytes: int | None = None
+    avg_length_bytes: float | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict with truthound's keys first; optional groups only when present."""
+        d: dict[str, Any] = {
+            "name": self.name,
+            "physical_type": self.physical_type,
+            "inferred_type": self.inferred_type.value,
+            "row_count": self.row_count,
+            "null_count": self.null_count,
+            "null_ratio": self.null_ratio,
+            "empty_string_count": self.empty_string_count,
+            "distinct_count": self.distinct_count,
+            "unique_ratio": self.unique_ratio,
+            "is_unique": self.is_unique,
+            "is_constant": self.is_constant,
+        }
+        if self.distribution is not None:
+            d["distribution"] = {k: _jsonable(v) for k, v in self.distribution.to_dict().items()}
+        if self.top_values:
+            d["top_values"] = [v.to_dict() for v in self.top_values]
+        if self.bottom_values:
+            d["bottom_values"] = [v.to_dict() for v in self.bottom_values]
+        if self.min_length is not None:
+            d["min_length"] = self.min_length
+            d["max_length"] = self.max_length
+            d["avg_length"] = self.avg_length
+        if self.detected_patterns:
+            d["detected_patterns"] = [p.to_dict() for p in self.detected_patterns]
+        if self.min_date is not None:
+            d["min_date"] = _jsonable(self.min_date)
+            d["max_date"] = _jsonable(self.max_date)
+            d["date_gaps"] = self.date_gaps
+        if self.suggested_validators:
+            d["suggested_validators"] = list(self.suggested_validators)
+        d.update(
+            {
+                "kind": self.kind,
+                "non_null_count": self.non_null_count,
+                "distinct_count_is_exact": self.distinct_count_is_exact,
+                "distinct_count_method": self.distinct_count_method,
+                "distinct_count_error": self.distinct_count_error,
+                "min": _jsonable(self.min),
+                "max": _jsonable(self.max),
+                "whitespace_string_count": self.whitespace_string_count,
+                "invalid_utf8_count": self.invalid_utf8_count,
+                "zero_count": self.zero_count,
+                "negative_count": self.negative_count,
+                "nan_count": self.nan_count,
+                "positive_infinity_count": self.positive_infinity_count,
+                "negative_infinity_count": self.negative_infinity_count,
+                "true_count": self.true_count,
+                "false_count": self.false_count,
+            }
+        )
+        if self.percentiles:
+            d["percentiles"] = {k: _jsonable(v) for k, v in self.percentiles.items()}
+            d["quantiles_method"] = self.quantiles_method
+            d["quantiles_rank_error"] = self.quantiles_rank_error
+        if self.histogram is not None:
+            d["histogram"] = self.histogram.to_dict()
+        if self.top_values:
+            d["top_values_method"] = self.top_values_method
+            d["top_values_max_error"] = self.top_values_max_error
+        if self.min_length_bytes is not None:
+            d["min_length_bytes"] = self.min_length_bytes
+            d["max_length_bytes"] = self.max_length_bytes
+            d["avg_length_bytes"] = self.avg_length_bytes
+        if self.note:
+            d["note"] = self.note
+        d["profiled_at"] = self.profiled_at.isoformat() if self.profiled_at else None
+        d["profile_duration_ms"] = self.profile_duration_ms
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ColumnProfile:
+        """Inverse of :meth:`to_dict` (values stay in their JSON form: dates as ISO strings)."""
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in d.items() if k in known}
+        kwargs["inferred_type"] = DataType(d.get("inferred_type", "unknown"))
+        if "distribution" in d:
+            kwargs["distribution"] = DistributionStats(**d["distribution"])
+        for key in ("top_values", "bottom_values"):
+            kwargs[key] = tuple(ValueFrequency(**v) for v in d.get(key, ()))
+        kwargs["detected_patterns"] = tuple(
+            PatternMatch(p["pattern"], p["regex"], p["match_ratio"], tuple(p.get("sample_matches", ())))
+            for p in d.get("detected_patterns", ())
+        )
+        kwargs["suggested_validators"] = tuple(d.get("suggested_validators", ()))
+        if d.get("histogram"):
+            h = d["histogram"]
+            kwargs["histogram"] = Histogram(
+                tuple(h["edges"]), tuple(h["counts"]), h.get("method", "exact"), h.get("count_error", 0.0)
+            )
+        if d.get("profiled_at"):
+            kwargs["profiled_at"] = datetime.fromisoformat(d["profiled_at"])
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class TableProfile:
+    """Profile of a table.
+
+    A profile keeps its mergeable state (``partial``), so profiles of parts of a table merge into
+    the profile of the whole (:meth:`merge`), also after :meth:`save` / :meth:`load`.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, truthound.profiler as tp
+    >>> p = tp.profile(pa.table({"x": [1, 2, None]}))
+    >>> p.row_count, p["x"].null_count
+    (3, 1)
+    """
+
+    # truthound's fields
+    name: str = ""
+    row_count: int = 0
+    column_count: int = 0
+    estimated_memory_bytes: int = 0
+    columns: tuple[ColumnProfile, ...] = ()
+    duplicate_row_count: int | None = 0
+    duplicate_row_ratio: float | None = 0.0
+    correlations: tuple[tuple[str, str, float], ...] = ()
+    source: str = ""
+    profiled_at: datetime | None = None
+    profile_duration_ms: float = 0.0
+    # ours
+    duplicate_row_count_is_exact: bool = True
+    duplicate_row_method: str = "exact"
+    backend: str = "local"
+    partition_strategy: str = "row_based"
+    unit_count: int = 1
+    partial: bytes | None = field(default=None, repr=False, compare=False)
+    settings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __iter__(self) -> Iterator[ColumnProfile]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def __getitem__(self, key: str | int) -> ColumnProfile:
+        if isinstance(key, int):
+            return self.columns[key]
+        for c in self.columns:
+            if c.name == key:
+                return c
+        raise KeyError(f"no column named {key!r}; columns are {self.column_names}")
+
+    def get(self, name: str) -> ColumnProfile | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def to_dict(self, include_state: bool = False) -> dict[str, Any]:
+        """JSON-ready dict (truthound's keys, then ours). ``include_state`` adds the mergeable
+        state as base64 under ``"state"`` so a saved profile can be merged later."""
+        d: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "name": self.name,
+            "row_count": self.row_count,
+            "column_count": self.column_count,
+            "estimated_memory_bytes": self.estimated_memory_bytes,
+            "duplicate_row_count": self.duplicate_row_count,
+            "duplicate_row_ratio": self.duplicate_row_ratio,
+            "columns": [c.to_dict() for c in self.columns],
+            "correlations": [
+                {"column1": a, "column2": b, "correlation": r} for a, b, r in self.correlations
+            ],
+            "source": self.source,
+            "profiled_at": self.profiled_at.isoformat() if self.profiled_at else None,
+            "profile_duration_ms": self.profile_duration_ms,
+            "duplicate_row_count_is_exact": self.duplicate_row_count_is_exact,
+            "duplicate_row_method": self.duplicate_row_method,
+            "backend": self.backend,
+            "partition_strategy": self.partition_strategy,
+            "unit_count": self.unit_count,
+        }
+        if include_state and self.partial is not None:
+            d["state"] = {
+                "format": "truthound-partial",
+                "settings": self.settings,
+                "bytes": base64.b64encode(self.partial).decode("ascii"),
+            }
+        return d
+
+    def to_json(self, indent: int | None = 2, include_state: bool = False) -> str:
+        return json.dumps(self.to_dict(include_state=include_state), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TableProfile:
+        version = str(d.get("schema_version", "1.0.0"))
+        if version.split(".")[0] not in ("1", "2"):
+            from truthound.profiler.errors import InvalidInputError
+
+            raise InvalidInputError(f"profile schema_version {version} is newer than this truthound reads (2.x)")
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in d.items() if k in known and k not in ("columns", "correlations", "partial")}
+        kwargs["columns"] = tuple(ColumnProfile.from_dict(c) for c in d.get("columns", ()))
+        kwargs["correlations"] = tuple(
+            (c["column1"], c["column2"], c["correlation"]) for c in d.get("correlations", ())
+        )
+        if d.get("profiled_at"):
+            kwargs["profiled_at"] = datetime.fromisoformat(d["profiled_at"])
+        state = d.get("state")
+        if state:
+            kwargs["partial"] = base64.b64decode(state["bytes"])
+            kwargs["settings"] = dict(state.get("settings", {}))
+        return cls(**kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> TableProfile:
+        return cls.from_dict(json.loads(text))
+
+    def save(self, path: str | Path, include_state: bool = True) -> None:
+        """Write the profile as JSON; by default with its mergeable state."""
+        Path(path).write_text(self.to_json(include_state=include_state), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> TableProfile:
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+    def merge(self, *others: TableProfile) -> TableProfile:
+        """The profile of this table's data and the others' together (see ProfileMerger)."""
+        from truthound.profiler.merge import merge_profiles
+
+        return merge_profiles([self, *others])
+
+    def with_timing(self, profiled_at: datetime, duration_ms: float) -> TableProfile:
+        columns = tuple(replace(c, profiled_at=profiled_at, profile_duration_ms=duration_ms) for c in self.columns)
+        return replace(self, profiled_at=profiled_at, profile_duration_ms=duration_ms, columns=columns)
+
+
+def _jsonable(v: Any) -> Any:
+    """Values as JSON: dates and times as ISO text, decimals as text, bytes as hex."""
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            return repr(v)  # JSON has no NaN/inf; "nan", "inf", "-inf"
+        return v
+    if isinstance(v, bytes):
+        return v.hex()
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if hasattr(v, "total_seconds"):
+        return str(v)
+    return str(v)

@@ -1,0 +1,100 @@
+"""Console rendering of a TableProfile: a summary, then one compact block per column, within
+100 terminal columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from truthound.profiler.model import ColumnProfile, TableProfile
+
+__all__ = ["render_console"]
+
+WIDTH = 100
+
+
+def _short(v: Any, width: int = 28) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        text = f"{v:.6g}"
+    elif hasattr(v, "isoformat"):
+        text = v.isoformat()
+    else:
+        text = str(v)
+    text = text.replace("\n", "\\n").replace("\t", "\\t")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _count(n: int | None) -> str:
+    return "-" if n is None else f"{n:,}"
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def _column_block(c: ColumnProfile) -> list[str]:
+    head = f"── {_short(c.name, 40)} · {c.physical_type} · {c.inferred_type.value} "
+    lines = [head + "─" * max(0, WIDTH - len(head))]
+    distinct = _count(c.distinct_count) + ("" if c.distinct_count_is_exact else f" (±{c.distinct_count_error:.1%})")
+    lines.append(
+        f"  rows {_count(c.row_count)}   nulls {_count(c.null_count)} ({_pct(c.null_ratio)})   distinct {distinct}"
+        + ("   unique" if c.is_unique else "")
+        + ("   constant" if c.is_constant and c.non_null_count else "")
+    )
+    if c.note:
+        lines.append(f"  {c.note}")
+    if c.min is not None:
+        lines.append(f"  min {_short(c.min)}   max {_short(c.max)}")
+    d = c.distribution
+    if d is not None and d.mean is not None:
+        lines.append(
+            f"  mean {_short(d.mean, 14)}   std {_short(d.std, 14)}   skew {_short(d.skewness, 10)}"
+            f"   kurt {_short(d.kurtosis, 10)}"
+        )
+    if c.percentiles:
+        approx = "" if c.quantiles_method == "exact" else f"  (KLL, rank error ±{c.quantiles_rank_error:.2%})"
+        parts = "  ".join(f"{k} {_short(v, 12)}" for k, v in c.percentiles.items() if k in ("p5", "p25", "p50", "p75", "p95"))
+        lines.append(f"  {parts}{approx}")
+    specials = [
+        (c.nan_count, "NaN"),
+        (c.positive_infinity_count, "+inf"),
+        (c.negative_infinity_count, "-inf"),
+        (c.empty_string_count, "empty"),
+        (c.whitespace_string_count, "blank"),
+        (c.invalid_utf8_count, "bad UTF-8"),
+        (c.true_count, "true"),
+        (c.false_count, "false"),
+    ]
+    shown = [f"{label} {_count(n)}" for n, label in specials if n]
+    if shown:
+        lines.append("  " + "   ".join(shown))
+    if c.min_length is not None:
+        lines.append(f"  length {c.min_length}–{c.max_length} chars, mean {c.avg_length:.1f}")
+    if c.top_values:
+        approx = "" if c.top_values_method == "exact" else f" (counts −{c.top_values_max_error:,} at most)"
+        items = ", ".join(f"{_short(v.value, 20)} ({_count(v.count)})" for v in c.top_values[:5])
+        lines.append(_fit(f"  top{approx}: {items}"))
+    if c.detected_patterns:
+        pats = ", ".join(f"{p.pattern} {p.match_ratio:.0%}" for p in c.detected_patterns)
+        lines.append(_fit(f"  patterns: {pats}"))
+    return lines
+
+
+def _fit(line: str) -> str:
+    return line if len(line) <= WIDTH else line[: WIDTH - 1] + "…"
+
+
+def render_console(profile: TableProfile) -> str:
+    dup = profile.duplicate_row_count
+    dup_text = "-" if dup is None else _count(dup) + ("" if profile.duplicate_row_count_is_exact else " (estimate)")
+    lines = [
+        f"Profile of {_short(profile.source or profile.name, 70)}",
+        f"  {_count(profile.row_count)} rows × {profile.column_count} columns   duplicates {dup_text}"
+        f"   memory ≈ {profile.estimated_memory_bytes / 1e6:,.1f} MB   {profile.profile_duration_ms / 1000:.2f} s"
+        f"   backend {profile.backend}",
+        "",
+    ]
+    for c in profile.columns:
+        lines.extend(_column_block(c))
+    return "\n".join(_fit(line) for line in lines) + "\n"

@@ -1,0 +1,101 @@
+"""``truthound.profiler.profile``: one stream, one process, one unit."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+from truthound import _core
+from truthound.profiler.build import build_table_profile
+from truthound.profiler.model import TableProfile
+from truthound.profiler.settings import ProfileSettings
+from truthound.profiler.sources import open_source
+
+__all__ = ["profile", "finish_profile"]
+
+
+def profile(
+    data: Any,
+    columns: Sequence[str] | None = None,
+    top_n: int = 10,
+    seed: int = 42,
+    include_patterns: bool = True,
+    name: str | None = None,
+    **options: Any,
+) -> TableProfile:
+    """Profile a table in this process, in one pass.
+
+    Parameters
+    ----------
+    data
+        A path, glob, folder or URL (CSV/TSV, Parquet, NDJSON, Arrow IPC), a pyarrow Table,
+        RecordBatch, RecordBatchReader or Dataset, a polars DataFrame or LazyFrame, a pandas
+        DataFrame, a DuckDB relation, or anything with ``__arrow_c_stream__``.
+    columns
+        Names of the columns to profile (default: all).
+    top_n
+        How many top and bottom values to report.
+    seed
+        Seed of the sketches: the same input and seed give byte-identical output.
+    include_patterns
+        Detect value patterns in string columns.
+    **options
+        Further :class:`~truthound.profiler.settings.ProfileSettings` fields
+        (``histogram_bins``, ``distinct_exact_limit``, ``kll_k``, ...).
+
+    Returns
+    -------
+    TableProfile
+
+    Examples
+    --------
+    >>> import pyarrow as pa, truthound.profiler as tp
+    >>> p = tp.profile(pa.table({"x": [1, 2, None], "s": ["a", "b", "b"]}))
+    >>> p["x"].distribution.mean, p["s"].top_values[0].value
+    (1.5, 'b')
+    """
+    settings = ProfileSettings(seed=seed, top_n=top_n, include_patterns=include_patterns, **options)
+    started = time.perf_counter()
+    profiled_at = datetime.now(timezone.utc)
+    source = open_source(data)
+    blob = _core.profile(
+        source.to_stream(columns),
+        unit_id=0,
+        columns=list(columns or ()),
+        track_rows=not columns,
+        **settings.engine_options(),
+    )
+    return finish_profile(
+        blob,
+        settings,
+        name=name if name is not None else source.description,
+        source=source.description,
+        started=started,
+        profiled_at=profiled_at,
+    )
+
+
+def finish_profile(
+    blob: bytes,
+    settings: ProfileSettings,
+    *,
+    name: str,
+    source: str,
+    started: float,
+    profiled_at: datetime,
+    backend: str = "local",
+    partition_strategy: str = "row_based",
+) -> TableProfile:
+    """Finalize merged partial bytes into a timed :class:`TableProfile`."""
+    stats = _core.finalize(blob, **settings.finalize_options())
+    table = build_table_profile(
+        stats,
+        partial=blob,
+        name=name,
+        source=source,
+        backend=backend,
+        partition_strategy=partition_strategy,
+        settings=settings.to_dict(),
+    )
+    return table.with_timing(profiled_at, (time.perf_counter() - started) * 1000.0)

@@ -1,0 +1,238 @@
+"""Normalise what users hand us (paths, globs, URLs, frames) into Arrow data the engine reads.
+
+Paths become a ``pyarrow.dataset.Dataset`` (streamed in batches, so memory stays flat); frames
+become objects exporting the Arrow C stream interface. Nothing here computes a statistic.
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from truthound.profiler.errors import InvalidInputError, SourceError, UnsupportedError
+
+__all__ = ["Source", "open_source", "FORMATS", "format_of"]
+
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".parq": "parquet",
+    ".json": "json",
+    ".ndjson": "json",
+    ".jsonl": "json",
+    ".arrow": "ipc",
+    ".feather": "ipc",
+    ".ipc": "ipc",
+}
+
+BATCH_ROWS = 64 * 1024
+
+
+def format_of(path: str) -> str | None:
+    name = path.rstrip("/").lower()
+    for suffix in (".gz", ".bz2", ".zst", ".lz4"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return FORMATS.get(os.path.splitext(name)[1])
+
+
+@dataclass
+class Source:
+    """A table to profile: either a pyarrow Dataset (files) or an in-memory Arrow stream source."""
+
+    description: str
+    dataset: Any = None  # pyarrow.dataset.Dataset
+    stream_source: Any = None  # anything with __arrow_c_stream__
+    files: tuple[str, ...] = ()
+
+    @property
+    def schema(self):
+        import pyarrow as pa
+
+        if self.dataset is not None:
+            return self.dataset.schema
+        return pa.RecordBatchReader.from_stream(self.stream_source).schema
+
+    def column_names(self) -> list[str]:
+        return list(self.schema.names)
+
+    def to_stream(self, columns: Sequence[str] | None = None):
+        """An object with ``__arrow_c_stream__`` yielding the table's batches."""
+        if columns:
+            names = self.column_names()
+            missing = [c for c in columns if c not in names]
+            if missing:
+                shown = ", ".join(repr(n) for n in names[:20]) + (", ..." if len(names) > 20 else "")
+                raise InvalidInputError(f"column {missing[0]!r} not found in {self.description}; columns are {shown}")
+        if self.dataset is not None:
+            scanner = self.dataset.scanner(
+                columns=list(columns) if columns else None,
+                batch_size=BATCH_ROWS,
+                batch_readahead=2,
+                fragment_readahead=1,
+                use_threads=True,
+            )
+            return scanner.to_reader()
+        return self.stream_source
+
+
+def _is_url(s: str) -> bool:
+    return "://" in s and not s.startswith("file://")
+
+
+def _filesystem_and_paths(path: str):
+    import pyarrow.fs as pafs
+
+    if _is_url(path):
+        try:
+            fs, root = pafs.FileSystem.from_uri(path.split("*")[0] if "*" in path else path)
+        except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for bad URLs
+            raise SourceError(f"cannot open {path!r}: {exc}") from exc
+        if any(ch in path for ch in "*?["):
+            import fnmatch
+
+            scheme_less = path.split("://", 1)[1]
+            base = root
+            selector = pafs.FileSelector(base, recursive=True)
+            try:
+                infos = fs.get_file_info(selector)
+            except Exception as exc:
+                raise SourceError(f"cannot list {path!r}: {exc}") from exc
+            pattern = scheme_less if scheme_less.startswith(base) else base.rstrip("/") + "/" + scheme_less.split("/", 1)[-1]
+            matched = sorted(i.path for i in infos if i.type == pafs.FileType.File and fnmatch.fnmatch(i.path, pattern))
+            if not matched:
+                raise SourceError(f"no files match {path!r}")
+            return fs, matched
+        return fs, [root]
+    local = path[len("file://"):] if path.startswith("file://") else path
+    local = os.path.expanduser(local)
+    if any(ch in local for ch in "*?["):
+        matched = sorted(_glob.glob(local, recursive=True))
+        if not matched:
+            raise SourceError(f"no files match {path!r}")
+        return None, matched
+    if not os.path.exists(local):
+        raise SourceError(f"no such file or folder: {path!r}")
+    return None, [local]
+
+
+def _dataset_from_paths(paths: list[str], fmt: str | None, csv_options: dict[str, Any]):
+    import pyarrow.dataset as ds
+
+    filesystem = None
+    resolved: list[str] = []
+    for p in paths:
+        fs, found = _filesystem_and_paths(p)
+        filesystem = filesystem or fs
+        resolved.extend(found)
+    formats = {fmt} if fmt else set()
+    if not fmt:
+        for p in resolved:
+            if os.path.isdir(p) if filesystem is None else False:
+                continue
+            f = format_of(p)
+            if f:
+                formats.add(f)
+    if not formats and any(os.path.isdir(p) for p in resolved if filesystem is None):
+        for p in resolved:
+            for root, _dirs, names in os.walk(p):
+                for n in names:
+                    if format_of(n):
+                        formats.add(format_of(n))
+    if not formats:
+        raise UnsupportedError(
+            f"cannot tell the format of {paths[0]!r}: use a .csv, .tsv, .parquet, .json/.ndjson, .arrow/.feather "
+            "name or pass format="
+        )
+    if len(formats) > 1:
+        raise InvalidInputError(f"mixed file formats {sorted(formats)} in {paths!r}; profile them separately")
+    (fmt,) = formats
+    file_format = _file_format(fmt, csv_options)
+    try:
+        dataset = ds.dataset(
+            resolved if len(resolved) > 1 else resolved[0],
+            format=file_format,
+            filesystem=filesystem,
+            partitioning="hive",
+            exclude_invalid_files=False,
+        )
+    except FileNotFoundError as exc:
+        raise SourceError(str(exc)) from exc
+    except Exception as exc:  # pyarrow.ArrowInvalid for corrupt footers and schema clashes
+        raise SourceError(f"cannot read {paths[0] if len(paths) == 1 else paths!r} as {fmt}: {exc}") from exc
+    return dataset, tuple(dataset.files), fmt
+
+
+def _file_format(fmt: str, csv_options: dict[str, Any]):
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as ds
+
+    if fmt in ("csv", "tsv"):
+        delimiter = csv_options.get("delimiter") or ("\t" if fmt == "tsv" else ",")
+        header = csv_options.get("header", True)
+        parse = pacsv.ParseOptions(
+            delimiter=delimiter,
+            quote_char=csv_options.get("quote_char", '"'),
+            newlines_in_values=csv_options.get("newlines_in_values", False),
+        )
+        read = pacsv.ReadOptions(block_size=8 << 20, autogenerate_column_names=not header)
+        convert = pacsv.ConvertOptions(
+            strings_can_be_null=True,
+            column_types=csv_options.get("column_types"),
+        )
+        return ds.CsvFileFormat(parse_options=parse, read_options=read, convert_options=convert)
+    if fmt == "parquet":
+        return ds.ParquetFileFormat()
+    if fmt == "json":
+        return ds.JsonFileFormat()
+    if fmt == "ipc":
+        return ds.IpcFileFormat()
+    raise UnsupportedError(f"unknown format {fmt!r}")
+
+
+def open_source(data: Any, *, format: str | None = None, **csv_options: Any) -> Source:
+    """Normalise ``data`` into a :class:`Source`.
+
+    Accepts a path, glob, folder, URL (any ``pyarrow.fs`` scheme) or a list of them; a pyarrow
+    Table / RecordBatch / RecordBatchReader / Dataset; a polars DataFrame or LazyFrame; a pandas
+    DataFrame; a DuckDB relation; or anything with ``__arrow_c_stream__``.
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    if isinstance(data, (str, os.PathLike)) or (
+        isinstance(data, (list, tuple)) and data and all(isinstance(p, (str, os.PathLike)) for p in data)
+    ):
+        paths = [os.fspath(p) for p in (data if isinstance(data, (list, tuple)) else [data])]
+        dataset, files, fmt = _dataset_from_paths(paths, format, csv_options)
+        return Source(description=", ".join(paths), dataset=dataset, files=files)
+    if isinstance(data, ds.Dataset):
+        return Source(description="pyarrow.Dataset", dataset=data, files=tuple(getattr(data, "files", ()) or ()))
+    if isinstance(data, pa.RecordBatch):
+        return Source(description="pyarrow.RecordBatch", dataset=ds.dataset(pa.Table.from_batches([data])))
+    if isinstance(data, pa.Table):
+        return Source(description="pyarrow.Table", dataset=ds.dataset(data))
+    module = type(data).__module__.split(".")[0]
+    kind = type(data).__name__
+    if module == "polars" and kind == "LazyFrame":
+        return Source(description="polars.LazyFrame", stream_source=data.collect(engine="streaming"))
+    if module == "pandas" and kind == "DataFrame":
+        table = pa.Table.from_pandas(data, preserve_index=False)
+        return Source(description="pandas.DataFrame", dataset=ds.dataset(table))
+    if hasattr(data, "__arrow_c_stream__"):
+        return Source(description=f"{module}.{kind}", stream_source=data)
+    if hasattr(data, "__arrow_c_array__"):
+        batch = pa.record_batch(data)
+        return Source(description=f"{module}.{kind}", dataset=ds.dataset(pa.Table.from_batches([batch])))
+    if isinstance(data, dict):
+        return Source(description="dict", dataset=ds.dataset(pa.table(data)))
+    raise UnsupportedError(
+        f"cannot profile a {module}.{kind}: pass a path, a pyarrow/polars/pandas/DuckDB table, or an object "
+        "with __arrow_c_stream__"
+    )
