@@ -1,6 +1,7 @@
 // The per-value loops: canonicalise each value, count it, hash it, and hand numbers to the
 // batch accumulators. One loop per kind, templated on the element reader so dictionary-encoded
 // arrays resolve to their values without a second copy of each loop.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -118,8 +119,6 @@ void ColumnState::visit(const ArrayView& array, uint64_t* row_hashes, Read read,
 
 void ColumnState::update(const ArrayView& array, uint64_t* row_hashes, BatchScratch& scratch) {
   counts_.rows += static_cast<uint64_t>(array.length());
-  scratch.numbers.clear();
-  scratch.hashes.clear();
   const ArrayView& values = array.layout() == Layout::Dictionary ? array.dictionary() : array;
   // A column typed null in one batch arrives as "n"; any typed batch of it is read normally.
   if (values.layout() == Layout::Null || values.layout() == Layout::Opaque || type_.kind == Kind::Null ||
@@ -127,6 +126,16 @@ void ColumnState::update(const ArrayView& array, uint64_t* row_hashes, BatchScra
     update_opaque(array, row_hashes);
     return;
   }
+  // Arrow batches can hold millions of rows; windows keep the scratch buffers in cache.
+  for (int64_t start = 0; start < array.length(); start += WINDOW_ROWS) {
+    int64_t length = std::min<int64_t>(WINDOW_ROWS, array.length() - start);
+    update_window(array.window(start, length), row_hashes ? row_hashes + start : nullptr, scratch);
+  }
+}
+
+void ColumnState::update_window(const ArrayView& array, uint64_t* row_hashes, BatchScratch& scratch) {
+  scratch.numbers.clear();
+  scratch.hashes.clear();
   switch (type_.kind) {
     case Kind::Boolean: update_booleans(array, row_hashes, scratch); break;
     case Kind::Signed:

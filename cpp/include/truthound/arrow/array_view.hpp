@@ -37,6 +37,15 @@ class ArrayView {
   ArrayView(const ArrowSchema& schema, const ArrowArray& array, int64_t parent_offset,
             const std::string& where, int64_t length = -1);
 
+  // Rows [start, start + length) of this view; the dictionary, if any, is shared.
+  ArrayView window(int64_t start, int64_t length) const {
+    ArrayView w = *this;
+    w.offset_ += start;
+    w.length_ = length;
+    w.null_count_ = -1;  // not counted for windows; callers test validity per row
+    return w;
+  }
+
   Layout layout() const { return layout_; }
   int64_t length() const { return length_; }
   int64_t null_count() const { return null_count_; }

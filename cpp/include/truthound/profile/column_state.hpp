@@ -57,7 +57,10 @@ class ColumnState {
 
  private:
   ColumnState() = default;
+  static constexpr int64_t WINDOW_ROWS = 4096;
+
   void create_parts(const ProfileOptions& options, uint64_t sketch_seed);
+  void update_window(const ArrayView& array, uint64_t* row_hashes, BatchScratch& scratch);
   void flush_numbers(BatchScratch& scratch, bool all_finite);
   void flush_hashes(BatchScratch& scratch);
 
