@@ -13,15 +13,66 @@ namespace truthound {
 namespace {
 
 constexpr size_t MIN_CAPACITY = 16;
-// Below this many slots (128 KiB) the table sits in L2 and prefetching only costs.
-constexpr size_t PREFETCH_MIN_SLOTS = size_t{1} << 14;
+// Up to this many slots (64 KiB) the load stays at or below 1/4, beyond it at or below 1/2: a
+// sparser small table finds nearly every repeat in its first two slots, and costs little.
+constexpr size_t SMALL_CAPACITY = size_t{1} << 13;
+// From this many slots (512 KiB) the batch path prefetches: the table no longer sits in L2.
+constexpr size_t PREFETCH_MIN_CAPACITY = size_t{1} << 16;
 // How many hashes ahead the batch path prefetches a slot.
 constexpr size_t PREFETCH_AHEAD = 8;
+// The batch path re-checks the table size once per chunk.
+constexpr size_t BATCH_CHUNK = 1024;
 
-// The capacity streaming inserts reach for `count` non-zero hashes: the smallest power of two
-// of at least MIN_CAPACITY that keeps the load at or below 1/2.
+// Most non-zero hashes a table of `capacity` slots holds.
+size_t max_count(size_t capacity) {
+  return capacity <= SMALL_CAPACITY ? capacity / 4 : capacity / 2;
+}
+
+// The smallest capacity that holds `count` non-zero hashes: what streaming inserts reach, so a
+// deserialized counter takes as much memory as the one that was serialized.
 size_t capacity_for(uint64_t count) {
-  return std::max(MIN_CAPACITY, std::bit_ceil(static_cast<size_t>(count) * 2));
+  size_t capacity = MIN_CAPACITY;
+  while (max_count(capacity) < count) capacity *= 2;
+  return capacity;
+}
+
+// Sorts v[0, n), which is nearly sorted: linear in n plus the inversions, with std::sort as the
+// fallback should there be many (hashes crafted to collide).
+void sort_nearly_sorted(uint64_t* v, size_t n) {
+  const size_t budget = 8 * n + 64;
+  size_t moves = 0;
+  for (size_t i = 1; i < n; ++i) {
+    const uint64_t x = v[i];
+    size_t j = i;
+    for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
+    v[j] = x;
+    moves += i - j;
+    if (moves > budget) {
+      std::sort(v, v + n);
+      return;
+    }
+  }
+}
+
+// Moves the hashes of a table of `cap` slots indexed by `hash >> shift` to its front, nearly
+// sorted, and returns how many. Slot order is hash order except inside probe clusters, and except
+// for the cluster at the front, whose members may have wrapped around from the end: those go last.
+size_t compact_nearly_sorted(uint64_t* table, size_t cap, unsigned shift) {
+  size_t end_of_front = 0;
+  while (table[end_of_front] != 0) ++end_of_front;  // stops: the load is at most 1/2
+  std::vector<uint64_t> front, wrapped;
+  for (size_t i = 0; i < end_of_front; ++i)
+    ((table[i] >> shift) > i ? wrapped : front).push_back(table[i]);
+  size_t k = front.size();
+  // Branch-free: slots are empty or not at random, which no predictor guesses.
+  for (size_t i = end_of_front; i < cap; ++i) {
+    const uint64_t h = table[i];
+    table[k] = h;
+    k += h != 0;
+  }
+  std::copy(front.begin(), front.end(), table);
+  std::copy(wrapped.begin(), wrapped.end(), table + k);
+  return k + wrapped.size();
 }
 
 }  // namespace
@@ -37,12 +88,18 @@ DistinctCounter::DistinctCounter(uint32_t exact_limit, uint8_t precision)
 void DistinctCounter::update(const uint64_t* hashes, size_t n) {
   size_t i = 0;
   while (i < n && !hll_) {
-    // A large table misses the cache on almost every insert; start the load a few hashes early.
-    // (A prefetch computed before a rehash only hints at a stale slot, which is harmless.)
-    if (table_.size() >= PREFETCH_MIN_SLOTS && i + PREFETCH_AHEAD < n)
-      __builtin_prefetch(table_.data() + slot_of(hashes[i + PREFETCH_AHEAD]));
-    insert_exact(hashes[i]);
-    ++i;
+    const size_t end = std::min(n, i + BATCH_CHUNK);
+    if (capacity() >= PREFETCH_MIN_CAPACITY) {
+      // A large table misses the cache on most inserts; start each load a few hashes early. A
+      // prefetch computed before a rehash only hints at a stale slot, which is harmless.
+      for (; i < end && !hll_; ++i) {
+        if (i + PREFETCH_AHEAD < n)
+          __builtin_prefetch(table_.data() + home_of(hashes[i + PREFETCH_AHEAD]));
+        insert_exact(hashes[i]);
+      }
+    } else {
+      for (; i < end && !hll_; ++i) insert_exact(hashes[i]);
+    }
   }
   if (i < n) {
     HyperLogLog& sketch = *hll_;
@@ -50,37 +107,83 @@ void DistinctCounter::update(const uint64_t* hashes, size_t n) {
   }
 }
 
+void DistinctCounter::update_room() {
+  const size_t limit_room = exact_limit_ - (has_zero_ ? 1 : 0);  // has_zero_ implies limit >= 1
+  fast_room_ = std::min(max_count(capacity()), limit_room);
+}
+
 void DistinctCounter::insert_slow(uint64_t hash) {
-  // Here a non-zero hash is known to be absent: the fast path probed for it, or the table is empty.
-  if (hash == 0 && has_zero_) return;
+  if (hash == 0) {
+    if (has_zero_) return;
+    if (exact_count() >= exact_limit_) {
+      to_sketch();
+      hll_->update(hash);
+      return;
+    }
+    has_zero_ = true;
+    update_room();
+    return;
+  }
+  if (contains(hash)) return;
   if (exact_count() >= exact_limit_) {
     to_sketch();
     hll_->update(hash);
     return;
   }
-  if (hash == 0) {
-    has_zero_ = true;
-    return;
-  }
-  if ((count_ + 1) * 2 > table_.size()) rehash(capacity_for(count_ + 1));
-  const size_t mask = table_.size() - 1;
-  size_t i = slot_of(hash);
+  if (count_ + 1 > max_count(capacity())) rehash(capacity_for(count_ + 1));
+  const size_t mask = capacity() - 1;
+  size_t i = home_of(hash);
   while (table_[i] != 0) i = (i + 1) & mask;
   table_[i] = hash;
   ++count_;
 }
 
-void DistinctCounter::rehash(size_t capacity) {
-  std::vector<uint64_t> old(capacity, 0);
+bool DistinctCounter::contains(uint64_t hash) const {
+  if (hash == 0) return has_zero_;
+  if (table_.empty()) return false;
+  const size_t mask = capacity() - 1;
+  for (size_t i = home_of(hash);; i = (i + 1) & mask) {
+    const uint64_t slot = table_[i];
+    if (slot == hash) return true;
+    if (slot == 0) return false;
+  }
+}
+
+void DistinctCounter::place_sorted(const uint64_t* hashes, size_t n) {
+  // Sorted hashes have non-decreasing home slots, so each goes to the first free slot at or after
+  // both its home and the previous one's slot, until the end of the table wraps around.
+  const size_t cap = capacity();
+  size_t next = 0;
+  size_t wrap = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const uint64_t h = hashes[k];
+    const size_t i = std::max(home_of(h), next);
+    if (i < cap) {
+      table_[i] = h;
+      next = i + 1;
+    } else {
+      while (table_[wrap] != 0) ++wrap;
+      table_[wrap++] = h;
+    }
+  }
+}
+
+void DistinctCounter::rehash(size_t new_capacity) {
+  // Gather the old hashes without a branch per slot, then reinsert them. They come nearly in hash
+  // order, so the inserts walk the new table front to back. (Sorting them first so that
+  // place_sorted could skip the probes measured slower.)
+  const size_t n = count_ > 0 ? compact_nearly_sorted(table_.data(), capacity(), shift_) : 0;
+  std::vector<uint64_t> old(new_capacity + 1, 0);
   old.swap(table_);
-  shift_ = 64u - static_cast<unsigned>(std::countr_zero(capacity));
-  const size_t mask = capacity - 1;
-  for (uint64_t h : old) {
-    if (h == 0) continue;
-    size_t i = slot_of(h);
+  shift_ = 64u - static_cast<unsigned>(std::countr_zero(new_capacity));
+  const size_t mask = new_capacity - 1;
+  for (size_t k = 0; k < n; ++k) {
+    const uint64_t h = old[k];
+    size_t i = home_of(h);
     while (table_[i] != 0) i = (i + 1) & mask;
     table_[i] = h;
   }
+  update_room();
 }
 
 void DistinctCounter::to_sketch() {
@@ -92,6 +195,7 @@ void DistinctCounter::to_sketch() {
   shift_ = 64;
   count_ = 0;
   has_zero_ = false;
+  fast_room_ = 0;
 }
 
 void DistinctCounter::merge(const DistinctCounter& other) {
@@ -101,10 +205,22 @@ void DistinctCounter::merge(const DistinctCounter& other) {
                        " and exact limit " + std::to_string(other.exact_limit_) + ", precision " +
                        std::to_string(other.precision_));
   if (&other == this) return;  // a union with itself changes nothing
+  if (!hll_ && exact_count() == 0) {
+    *this = other;  // the first merge into a fresh accumulator: a copy
+    return;
+  }
   if (other.hll_) {
     if (!hll_) to_sketch();
     hll_->merge(*other.hll_);
     return;
+  }
+  if (!hll_) {
+    // Other's slots arrive in home order. Into a smaller table they would all land at its front
+    // and pile into one cluster (quadratic), so first grow to at least other's capacity.
+    const uint64_t union_bound =
+        std::min<uint64_t>(exact_count() + other.exact_count(), exact_limit_);
+    const size_t wanted = capacity_for(union_bound);
+    if (other.count_ > 0 && wanted > capacity()) rehash(wanted);
   }
   // Inserting other's hashes one by one switches to the sketch at exactly the same point as a
   // single pass would, and the sketch ends up holding every hash of the union.
@@ -116,7 +232,7 @@ void DistinctCounter::merge(const DistinctCounter& other) {
 uint64_t DistinctCounter::estimate() const {
   if (!hll_) return exact_count();
   const double e = std::round(hll_->estimate());
-  // 2^64 as a double; the estimate cannot reach it in practice, but the cast would be undefined.
+  // 2^64 as a double; the sketch caps its estimate there, where the cast would be undefined.
   constexpr double TWO_64 = 18446744073709551616.0;
   return e >= TWO_64 ? std::numeric_limits<uint64_t>::max() : static_cast<uint64_t>(e);
 }
@@ -133,11 +249,12 @@ size_t DistinctCounter::memory_bytes() const {
 
 std::vector<uint64_t> DistinctCounter::sorted_hashes() const {
   std::vector<uint64_t> out;
-  out.reserve(exact_count());
-  if (has_zero_) out.push_back(0);
-  for (uint64_t h : table_)
-    if (h != 0) out.push_back(h);
-  std::sort(out.begin() + (has_zero_ ? 1 : 0), out.end());
+  if (!table_.empty()) {
+    out = table_;
+    out.resize(compact_nearly_sorted(out.data(), capacity(), shift_));
+    sort_nearly_sorted(out.data(), out.size());
+  }
+  if (has_zero_) out.insert(out.begin(), 0);
   return out;
 }
 
@@ -170,7 +287,7 @@ DistinctCounter DistinctCounter::deserialize(ByteReader& in) {
   const uint8_t mode = in.get_u8("DistinctCounter mode");
   if (mode == distinct::MODE_EXACT) {
     const uint64_t n = in.get_count("DistinctCounter exact count", limit);
-    // Every hash takes at least one byte; checked before sizing the table from n.
+    // Every hash takes at least one byte; checked before sizing anything from n.
     if (n > in.remaining())
       in.fail("DistinctCounter exact count " + std::to_string(n) + " but only " +
               std::to_string(in.remaining()) + " bytes left");
@@ -188,15 +305,12 @@ DistinctCounter DistinctCounter::deserialize(ByteReader& in) {
     // Only the first hash can be 0. Size the table as streaming inserts would have.
     counter.has_zero_ = n > 0 && hashes[0] == 0;
     const uint64_t nonzero = n - (counter.has_zero_ ? 1 : 0);
-    if (nonzero > 0) counter.rehash(capacity_for(nonzero));
-    const size_t mask = counter.table_.size() - 1;
-    for (uint64_t h : hashes) {
-      if (h == 0) continue;
-      size_t i = counter.slot_of(h);
-      while (counter.table_[i] != 0) i = (i + 1) & mask;
-      counter.table_[i] = h;
+    if (nonzero > 0) {
+      counter.rehash(capacity_for(nonzero));
+      counter.place_sorted(hashes.data() + (counter.has_zero_ ? 1 : 0), nonzero);
+      counter.count_ = nonzero;
     }
-    counter.count_ = nonzero;
+    counter.update_room();
   } else if (mode == distinct::MODE_SKETCH) {
     HyperLogLog sketch = HyperLogLog::deserialize(in);
     if (sketch.precision() != precision)
@@ -215,19 +329,9 @@ bool DistinctCounter::operator==(const DistinctCounter& other) const {
   if (exact_limit_ != other.exact_limit_ || precision_ != other.precision_) return false;
   if (hll_ || other.hll_) return hll_ == other.hll_;
   if (count_ != other.count_ || has_zero_ != other.has_zero_) return false;
-  if (count_ == 0) return true;
   // Same size, so equal iff every hash of ours is in other's table.
-  const size_t mask = other.table_.size() - 1;
-  for (uint64_t h : table_) {
-    if (h == 0) continue;
-    size_t i = other.slot_of(h);
-    for (;;) {
-      const uint64_t slot = other.table_[i];
-      if (slot == h) break;
-      if (slot == 0) return false;
-      i = (i + 1) & mask;
-    }
-  }
+  for (uint64_t h : table_)
+    if (h != 0 && !other.contains(h)) return false;
   return true;
 }
 

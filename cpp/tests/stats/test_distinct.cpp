@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -154,6 +155,41 @@ TEST(DistinctCounter, BatchEqualsSingleUpdates) {
   }
 }
 
+TEST(DistinctCounter, ClusteredHashesStayExact) {
+  // Hashes crafted to share their top bits make one long probe cluster, wrapping around the end
+  // of the table (top bits all ones) or piling up at its front (all zeros). The set, its sorted
+  // serialization and its round trip must not care.
+  std::vector<uint64_t> values;
+  for (uint64_t i = 0; i < 3000; ++i) {
+    values.push_back(~uint64_t{0} - i * 7);
+    values.push_back(i * 13 + 1);
+  }
+  values.push_back(0);
+  std::mt19937_64 rng(8);
+  std::shuffle(values.begin(), values.end(), rng);
+  const DistinctCounter c = fed(values, 10'000, 12);
+  EXPECT_EQ(c.estimate(), values.size());
+  std::sort(values.begin(), values.end());
+  ByteWriter expected;
+  expected.put_varint(10'000);
+  expected.put_u8(12);
+  expected.put_u8(distinct::MODE_EXACT);
+  expected.put_varint(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    expected.put_varint(values[i] - (i ? values[i - 1] : 0));
+  const std::string bytes = to_bytes(c);
+  EXPECT_EQ(bytes, expected.take());
+  const DistinctCounter back = from_bytes(bytes);
+  EXPECT_EQ(back, c);
+  EXPECT_EQ(to_bytes(back), bytes);
+  DistinctCounter repeated = back;
+  for (uint64_t v : values) repeated.update(v);
+  EXPECT_EQ(repeated, c);
+  DistinctCounter merged(10'000, 12);
+  merged.merge(back);
+  EXPECT_EQ(to_bytes(merged), bytes);
+}
+
 TEST(DistinctCounter, EqualityIgnoresInsertionOrder) {
   std::vector<uint64_t> values = hashes(0, 5000);
   const DistinctCounter a = fed(values, 10'000, 12);
@@ -199,8 +235,8 @@ TEST(DistinctCounter, MemoryDropsAfterTheSwitch) {
   DistinctCounter c;
   const std::vector<uint64_t> values = hashes(0, distinct::DEFAULT_EXACT_LIMIT + 1);
   c.update(values.data(), values.size() - 1);
-  // 100k hashes at load <= 1/2: 2^18 slots of 8 bytes.
-  EXPECT_EQ(c.memory_bytes(), sizeof(DistinctCounter) + (size_t{1} << 18) * 8);
+  // 100k hashes at load <= 1/2: 2^18 slots of 8 bytes, plus a pad slot.
+  EXPECT_EQ(c.memory_bytes(), sizeof(DistinctCounter) + ((size_t{1} << 18) + 1) * 8);
   c.update(values.back());
   EXPECT_EQ(c.memory_bytes(), sizeof(DistinctCounter) + (size_t{1} << 14));
 }
@@ -326,6 +362,72 @@ TEST(DistinctCounter, MergeDifferentSettingsThrows) {
   DistinctCounter c(1000, 12);
   EXPECT_THROW(c.merge(DistinctCounter(1001, 12)), InvalidInput);
   EXPECT_THROW(c.merge(DistinctCounter(1000, 13)), InvalidInput);
+}
+
+// The bytes a counter must have after seeing exactly the hashes in `set`.
+std::string model_bytes(const std::set<uint64_t>& set, uint32_t limit, uint8_t p) {
+  if (set.size() > limit) return expected_sketch_bytes({set.begin(), set.end()}, limit, p);
+  ByteWriter out;
+  out.put_varint(limit);
+  out.put_u8(p);
+  out.put_u8(distinct::MODE_EXACT);
+  out.put_varint(set.size());
+  uint64_t prev = 0;
+  for (uint64_t h : set) {
+    out.put_varint(h - prev);
+    prev = h;
+  }
+  return out.take();
+}
+
+TEST(DistinctCounter, MatchesASetModelUnderRandomOperations) {
+  // Random updates, batches, merges and round trips on a few counters, checked after every step
+  // against std::set: the state must depend on the set of hashes alone. The hash mixes include
+  // 0 and values crafted to pile into long probe clusters at both ends of the table.
+  std::mt19937_64 rng(9);
+  for (int trial = 0; trial < 150; ++trial) {
+    const auto limit = static_cast<uint32_t>(trial % 3 == 0 ? rng() % 20 : rng() % 3000);
+    const auto p = static_cast<uint8_t>(hll::MIN_PRECISION + rng() % 15);
+    const int kind = trial % 4;
+    auto draw = [&]() -> uint64_t {
+      const uint64_t r = rng();
+      switch (kind) {
+        case 0: return hash::of_u64(r % 5000);
+        case 1: return r % 50 == 0 ? 0 : hash::of_u64(r % 300);
+        case 2: return (r & 1) ? ~uint64_t{0} - r % 2000 : r % 2000;
+        default: return (r % 7) << 61 | r % 500;
+      }
+    };
+    const size_t parts = 1 + rng() % 4;
+    std::vector<DistinctCounter> counters(parts, DistinctCounter(limit, p));
+    std::vector<std::set<uint64_t>> sets(parts);
+    for (int step = 0; step < 20; ++step) {
+      const size_t i = rng() % parts;
+      const uint64_t op = rng() % 10;
+      if (op < 5) {
+        for (uint64_t k = rng() % 300; k > 0; --k) {
+          const uint64_t h = draw();
+          counters[i].update(h);
+          sets[i].insert(h);
+        }
+      } else if (op < 7) {
+        std::vector<uint64_t> batch(rng() % 1500);
+        for (auto& h : batch) sets[i].insert(h = draw());
+        counters[i].update(batch.data(), batch.size());
+      } else if (op < 9) {
+        const size_t j = rng() % parts;
+        counters[i].merge(counters[j]);
+        sets[i].insert(sets[j].begin(), sets[j].end());
+      } else {
+        counters[i] = from_bytes(to_bytes(counters[i]));
+      }
+      ASSERT_EQ(to_bytes(counters[i]), model_bytes(sets[i], limit, p))
+          << "trial " << trial << " step " << step;
+      if (sets[i].size() <= limit) {
+        ASSERT_EQ(counters[i].estimate(), sets[i].size());
+      }
+    }
+  }
 }
 
 // ---- round trip -----------------------------------------------------------------------------

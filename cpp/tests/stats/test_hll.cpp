@@ -269,11 +269,12 @@ TEST(HyperLogLog, GoldenSparseBytes) {
 
 // ---- corrupt input: one case per check ------------------------------------------------------
 
-std::string sparse_bytes(uint8_t p, uint8_t tag, const std::vector<std::pair<uint64_t, int>>& entries,
-                         uint64_t count) {
+using Entries = std::vector<std::pair<uint64_t, int>>;  // (index delta, rank)
+
+std::string sparse_bytes(uint8_t p, const Entries& entries, uint64_t count) {
   ByteWriter w;
   w.put_u8(p);
-  w.put_u8(tag);
+  w.put_u8(hll::FORMAT_SPARSE);
   w.put_varint(count);
   for (const auto& [delta, rank] : entries) {
     w.put_varint(delta);
@@ -309,39 +310,38 @@ TEST(HyperLogLogCorrupt, BadTag) {
 }
 
 TEST(HyperLogLogCorrupt, SparseIndicesNotIncreasing) {
-  EXPECT_NO_THROW(from_bytes(sparse_bytes(10, hll::FORMAT_SPARSE, {{5, 1}, {1, 1}}, 2)));
-  EXPECT_THROW(from_bytes(sparse_bytes(10, hll::FORMAT_SPARSE, {{5, 1}, {0, 1}}, 2)),
+  EXPECT_NO_THROW(from_bytes(sparse_bytes(10, {{5, 1}, {1, 1}}, 2)));
+  EXPECT_THROW(from_bytes(sparse_bytes(10, {{5, 1}, {0, 1}}, 2)),
                CorruptPartial);
 }
 
 TEST(HyperLogLogCorrupt, SparseIndexOutOfRange) {
-  EXPECT_NO_THROW(from_bytes(sparse_bytes(10, hll::FORMAT_SPARSE, {{1023, 1}}, 1)));
-  EXPECT_THROW(from_bytes(sparse_bytes(10, hll::FORMAT_SPARSE, {{1024, 1}}, 1)), CorruptPartial);
-  EXPECT_THROW(from_bytes(sparse_bytes(10, hll::FORMAT_SPARSE, {{1000, 1}, {24, 1}}, 2)),
+  EXPECT_NO_THROW(from_bytes(sparse_bytes(10, {{1023, 1}}, 1)));
+  EXPECT_THROW(from_bytes(sparse_bytes(10, {{1024, 1}}, 1)), CorruptPartial);
+  EXPECT_THROW(from_bytes(sparse_bytes(10, {{1000, 1}, {24, 1}}, 2)),
                CorruptPartial);
   // A delta that would wrap the index around 2^64.
-  EXPECT_THROW(from_bytes(sparse_bytes(10, hll::FORMAT_SPARSE, {{1, 1}, {~uint64_t{0}, 1}}, 2)),
+  EXPECT_THROW(from_bytes(sparse_bytes(10, {{1, 1}, {~uint64_t{0}, 1}}, 2)),
                CorruptPartial);
 }
 
 TEST(HyperLogLogCorrupt, SparseRankTooLarge) {
   // p = 10: ranks 1..55.
-  EXPECT_NO_THROW(from_bytes(sparse_bytes(10, hll::FORMAT_SPARSE, {{0, 55}}, 1)));
-  EXPECT_THROW(from_bytes(sparse_bytes(10, hll::FORMAT_SPARSE, {{0, 56}}, 1)), CorruptPartial);
+  EXPECT_NO_THROW(from_bytes(sparse_bytes(10, {{0, 55}}, 1)));
+  EXPECT_THROW(from_bytes(sparse_bytes(10, {{0, 56}}, 1)), CorruptPartial);
 }
 
 TEST(HyperLogLogCorrupt, SparseRankZero) {
-  EXPECT_THROW(from_bytes(sparse_bytes(10, hll::FORMAT_SPARSE, {{0, 0}}, 1)), CorruptPartial);
+  EXPECT_THROW(from_bytes(sparse_bytes(10, {{0, 0}}, 1)), CorruptPartial);
 }
 
 TEST(HyperLogLogCorrupt, SparseCountTooLarge) {
   // m/8 = 128 or more non-zero registers must be written dense.
-  std::vector<std::pair<uint64_t, int>> entries(128, {1, 1});
+  Entries entries(128, {1, 1});
   entries[0].first = 0;
-  EXPECT_NO_THROW(from_bytes(sparse_bytes(
-      10, hll::FORMAT_SPARSE, std::vector<std::pair<uint64_t, int>>(entries.begin(), entries.end() - 1),
-      127)));
-  EXPECT_THROW(from_bytes(sparse_bytes(10, hll::FORMAT_SPARSE, entries, 128)), CorruptPartial);
+  const Entries fewer(entries.begin(), entries.end() - 1);
+  EXPECT_NO_THROW(from_bytes(sparse_bytes(10, fewer, 127)));
+  EXPECT_THROW(from_bytes(sparse_bytes(10, entries, 128)), CorruptPartial);
 }
 
 TEST(HyperLogLogCorrupt, DenseRankTooLarge) {

@@ -1,15 +1,18 @@
 // Distinct count: exact while small, then HyperLogLog.
 //
 // Up to `exact_limit` distinct hashes are kept in an open-addressing hash set (linear probing,
-// power-of-two capacity, load at most 1/2), so the count is exact. The insert that would exceed the
-// limit replays every hash of the set into a HyperLogLog (hll.hpp) and drops the set; from then on
-// only the sketch is updated. The HLL then holds exactly what it would hold had it seen the whole
-// stream, and the mode depends only on the number of distinct hashes, so the state is a function of
-// the set of hashes alone: any partitioning and any merge order give byte-identical partials.
+// power-of-two capacity, load at most 1/4 while the table is small and 1/2 beyond), so the count
+// is exact. The insert that would exceed the limit replays every hash of the set into a
+// HyperLogLog (hll.hpp) and drops the set; from then on only the sketch is updated. The sketch then
+// holds exactly what it would hold had it seen the whole stream, and the mode depends only on the
+// number of distinct hashes, so the state is a function of the set of hashes alone: any
+// partitioning and any merge order give byte-identical partials.
 //
-// Inputs are already hashed (hash::of_u64 / hash::of_bytes): the counter never hashes.
+// Inputs are already hashed (hash::of_u64 / hash::of_bytes) and must be uniform: the table is
+// indexed by their top bits, and the counter never hashes.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -69,23 +72,21 @@ class DistinctCounter {
   bool operator==(const DistinctCounter& other) const;
 
  private:
-  // Fibonacci hashing: a multiply spreads even poorly mixed inputs over the table.
-  size_t slot_of(uint64_t hash) const {
-    return static_cast<size_t>((hash * 0x9E3779B97F4A7C15ULL) >> shift_);
-  }
-  // Fast path: a hash already present, or a new one that fits without growing. Everything else
-  // (hash 0, the first insert, growth, the switch to HLL) goes to insert_slow.
+  // The table is indexed by the top bits of the hash (inputs are XXH64 outputs, already uniform),
+  // so slot order is nearly hash order: serialization sorts in linear time and deserialization
+  // fills the table front to back.
+  size_t home_of(uint64_t hash) const { return static_cast<size_t>(hash >> shift_); }
+  // Fast path: a repeat found in its first two slots (almost every repeat), or a new hash whose
+  // home slot is free while there is room. Everything else (hash 0, the first insert, longer
+  // probes, growth, the switch to HLL) goes to insert_slow.
   void insert_exact(uint64_t hash) {
     if (hash != 0 && !table_.empty()) {
-      const size_t mask = table_.size() - 1;
-      size_t i = slot_of(hash);
-      for (;;) {
-        const uint64_t slot = table_[i];
-        if (slot == hash) return;
-        if (slot == 0) break;
-        i = (i + 1) & mask;
-      }
-      if (exact_count() < exact_limit_ && (count_ + 1) * 2 <= table_.size()) {
+      const size_t i = home_of(hash);
+      const uint64_t a = table_[i];
+      const uint64_t b = table_[i + 1];  // the pad slot after the last one is always 0
+      // One branch instead of two: a compare-and-branch per slot mispredicts on displaced keys.
+      if (std::min(a ^ hash, b ^ hash) == 0) return;
+      if (a == 0 && count_ < fast_room_) {
         table_[i] = hash;
         ++count_;
         return;
@@ -94,11 +95,17 @@ class DistinctCounter {
     insert_slow(hash);
   }
   void insert_slow(uint64_t hash);
-  // Rebuilds the table with `capacity` slots (a power of two above twice the count).
-  void rehash(size_t capacity);
+  // Rebuilds the table with `new_capacity` slots (a power of two, at least capacity_for(count_)).
+  void rehash(size_t new_capacity);
+  // Lays out sorted non-zero hashes in the empty table.
+  void place_sorted(const uint64_t* hashes, size_t n);
+  // Recomputes fast_room_ after the capacity or the zero flag changed.
+  void update_room();
   // Replays the set into a new HLL and drops the set.
   void to_sketch();
   uint64_t exact_count() const { return count_ + (has_zero_ ? 1 : 0); }
+  size_t capacity() const { return table_.empty() ? 0 : table_.size() - 1; }
+  bool contains(uint64_t hash) const;
   // The exact set, sorted.
   std::vector<uint64_t> sorted_hashes() const;
 
@@ -106,8 +113,11 @@ class DistinctCounter {
   uint8_t precision_;
   // Exact mode: 0 marks an empty slot, so the hash 0 is kept in has_zero_.
   bool has_zero_ = false;
-  unsigned shift_ = 64;
-  size_t count_ = 0;  // non-zero hashes in table_
+  unsigned shift_ = 64;  // 64 - log2(capacity)
+  size_t count_ = 0;     // non-zero hashes in table_
+  // Inserts allowed on the fast path while count_ is below this: the load and the limit in one.
+  size_t fast_room_ = 0;
+  // capacity() slots plus one pad slot that stays 0, so the fast path may read table_[i + 1].
   std::vector<uint64_t> table_;
   // Sketch mode: set once the limit is exceeded; table_ is then empty.
   std::optional<HyperLogLog> hll_;
