@@ -17,6 +17,7 @@
 
 #include "truthound/bytes.hpp"
 #include "truthound/error.hpp"
+#include "truthound/hash.hpp"
 
 namespace truthound {
 namespace {
@@ -47,8 +48,7 @@ bool same_bits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::b
 
 // numpy.quantile(x, q) with the default method "linear", written from numpy's definition:
 // virtual index (n - 1) * q, then numpy's _lerp between the neighbouring order statistics.
-double reference_quantile(std::vector<double> x, double q) {
-  std::sort(x.begin(), x.end());
+double reference_quantile_sorted(const std::vector<double>& x, double q) {
   const double index = static_cast<double>(x.size() - 1) * q;
   if (index >= static_cast<double>(x.size() - 1)) return x.back();
   const size_t i = static_cast<size_t>(std::floor(index));
@@ -57,6 +57,11 @@ double reference_quantile(std::vector<double> x, double q) {
   const double b = x[i + 1];
   const double diff = b - a;
   return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
+}
+
+double reference_quantile(std::vector<double> x, double q) {
+  std::sort(x.begin(), x.end());
+  return reference_quantile_sorted(x, q);
 }
 
 // Passes when q lies within eps of the normalized true rank interval [count(< v), count(<= v)] / n.
@@ -69,8 +74,8 @@ double reference_quantile(std::vector<double> x, double q) {
                                        << "], more than eps " << eps << " away";
 }
 
-// Counts of numpy.histogram(x, bins, range=(lo, hi)) for the values used in these tests (bin
-// edges far from any value, so a plain floor is exact).
+// Counts of numpy.histogram(x, bins, range=(lo, hi)) by a plain floor, which differs from numpy's
+// edge rule only within an ulp of a bin edge (see HistogramEdgesLikeNumpy for those).
 std::vector<double> true_histogram(const std::vector<double>& values, double lo, double hi, uint32_t bins) {
   std::vector<double> counts(bins, 0.0);
   for (double x : values) {
@@ -81,18 +86,30 @@ std::vector<double> true_histogram(const std::vector<double>& values, double lo,
   return counts;
 }
 
+// Uniform doubles in (0, 1) from a seeded mt19937_64: unlike std::uniform_real_distribution, the
+// same on every standard library.
+struct Unit {
+  explicit Unit(uint64_t seed) : rng(seed) {}
+  double operator()() { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53; }
+  std::mt19937_64 rng;
+};
+
 std::vector<double> uniform_values(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
+  Unit unit(seed);
   std::vector<double> values(n);
-  for (double& v : values) v = u(rng);
+  for (double& v : values) v = unit();
   return values;
 }
 
-// Box-Muller from a seeded mt19937_64, so the values do not depend on the standard library.
+// Many distinct values within 1e-9 next to rare huge outliers: the radix sort's fallback case.
+double narrow_with_outliers(Unit& unit) {
+  const double base = unit() < 0.001 ? -1e300 : 1.0;
+  return base + unit() * 1e-9;
+}
+
+// Box-Muller.
 std::vector<double> normal_values(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  const auto unit = [&] { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53; };
+  Unit unit(seed);
   std::vector<double> values(n);
   for (size_t i = 0; i < n; i += 2) {
     const double r = std::sqrt(-2.0 * std::log(unit()));
@@ -130,7 +147,6 @@ TEST(KllSketchEmpty, RejectsBadArguments) {
   EXPECT_THROW(sketch.quantile(std::nan("")), InvalidInput);
   EXPECT_THROW(sketch.histogram(1, 1, 4), InvalidInput);
   EXPECT_THROW(sketch.histogram(0, INF, 4), InvalidInput);
-  EXPECT_THROW(sketch.histogram(-1e308, 1e308, 4), InvalidInput);
   EXPECT_THROW(sketch.histogram(0, 1, 0), InvalidInput);
 }
 
@@ -227,6 +243,41 @@ TEST(KllSketchExact, MatchesLinearQuantiles) {
   }
 }
 
+TEST(KllSketchExact, SortsEveryKindOfData) {
+  // Quantiles at q = i / (n - 1) read every pair of neighbouring order statistics, so they match
+  // the reference only if level 0 is sorted exactly. The data covers every path of the sort:
+  // the insertion sort of a few items, the radix sort of all varying bits (integers, three
+  // values), the sort by the top bits plus tie fixing (uniform, signs and exponents all over),
+  // and its fallback (many distinct values within 1e-9 beside huge outliers).
+  const size_t n = kll::LEVEL0_CAPACITY;
+  Unit u(8);
+  std::vector<std::vector<double>> datasets(7, std::vector<double>(n));
+  for (size_t i = 0; i < n; ++i) {
+    datasets[0][i] = u();
+    datasets[1][i] = u();
+    datasets[2][i] = narrow_with_outliers(u);
+    const double mantissa = 1.0 + u();
+    const int exponent = static_cast<int>(u() * 400) - 200;
+    datasets[3][i] = std::ldexp(u() < 0.5 ? -mantissa : mantissa, exponent);
+    datasets[4][i] = static_cast<double>(n - i);
+    datasets[5][i] = std::floor(u() * 3);
+    datasets[6][i] = std::floor(u() * 1000) + 1;
+  }
+  datasets[1].resize(50);
+  std::vector<double> qs;
+  for (size_t i = 0; i < n; ++i) qs.push_back(static_cast<double>(i) / static_cast<double>(n - 1));
+  for (size_t d = 0; d < datasets.size(); ++d) {
+    const KllSketch sketch = sketch_of(datasets[d]);
+    ASSERT_TRUE(sketch.is_exact());
+    const std::vector<double> got = sketch.quantiles(qs);
+    std::vector<double> sorted = datasets[d];
+    std::sort(sorted.begin(), sorted.end());
+    size_t mismatches = 0;
+    for (size_t i = 0; i < qs.size(); ++i) mismatches += !same_bits(got[i], reference_quantile_sorted(sorted, qs[i]));
+    EXPECT_EQ(mismatches, 0u) << "dataset " << d;
+  }
+}
+
 TEST(KllSketchExact, MatchesNumpyGolden) {
   // numpy 2.x: np.quantile(x, q) and np.histogram(x, bins, range) on these values.
   const KllSketch sketch = sketch_of({3.5, -1.0, 2.0, 8.0, 0.25, 7.0, 7.0, 100.0, -3.125, 1e-3});
@@ -243,6 +294,22 @@ TEST(KllSketchExact, HistogramIsExact) {
   const std::vector<double> values = uniform_values(3000, 3);
   const KllSketch sketch = sketch_of(values);
   EXPECT_EQ(sketch.histogram(0.1, 0.9, 16), true_histogram(values, 0.1, 0.9, 16));
+}
+
+TEST(KllSketchExact, HistogramEdgesLikeNumpy) {
+  // Values where floor((x - lo) / width * bins) is one bin off numpy's edge comparison
+  // (found by comparing against numpy.histogram).
+  EXPECT_EQ(sketch_of({-6.952322166735185}).histogram(-9.669447289429417, -1.5180719213467206, 3),
+            (std::vector<double>{1, 0, 0}));
+  std::vector<double> expected(16, 0.0);
+  expected[1] = 1;
+  EXPECT_EQ(sketch_of({2.9124142755704807}).histogram(2.739233746429086, 5.510122212691402, 16), expected);
+  EXPECT_EQ(sketch_of({0.3}).histogram(0, 1, 10)[2], 1);
+}
+
+TEST(KllSketchExact, HistogramOfTheWidestRange) {
+  // hi - lo overflows to inf; the bins are still well defined.
+  EXPECT_EQ(sketch_of({1, 2, -3e307, 1e308}).histogram(-1e308, 1e308, 4), (std::vector<double>{0, 1, 2, 1}));
 }
 
 TEST(KllSketchExact, StaysExactAcrossMergesWithinCapacity) {
@@ -293,6 +360,7 @@ void expect_within_bounds(const char* name, std::vector<double> values, uint16_t
   // Memory stays bounded: level 0 plus about 3k items above it.
   EXPECT_LE(sketch.retained(), kll::LEVEL0_CAPACITY + 3 * size_t{k} + 64);
   EXPECT_LE(to_bytes(sketch).size(), 48u * 1024);
+  EXPECT_NO_THROW(from_bytes(to_bytes(sketch)));  // every invariant holds, levels are sorted
 
   std::vector<double> sorted = values;
   std::sort(sorted.begin(), sorted.end());
@@ -342,19 +410,30 @@ TEST(KllSketchEstimation, ReverseSortedInput) {
 TEST(KllSketchEstimation, HeavyTailAndNarrowRange) {
   // Values that defeat the radix sort's shortcut: many distinct values inside a tiny range next to
   // huge outliers, and a heavy tail.
-  std::mt19937_64 rng(14);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
+  Unit u(14);
   std::vector<double> narrow(300'000);
-  for (double& v : narrow) v = (u(rng) < 0.001 ? -1e300 : 1.0) + u(rng) * 1e-9;
+  for (double& v : narrow) v = narrow_with_outliers(u);
   expect_within_bounds("narrow with outliers", narrow);
   std::vector<double> pareto(300'000);
-  for (double& v : pareto) v = 1.0 / (1.0 - u(rng));
+  for (double& v : pareto) v = 1.0 / (1.0 - u());
   expect_within_bounds("pareto", pareto);
 }
 
 TEST(KllSketchEstimation, SmallAndLargeK) {
   expect_within_bounds("k=8", uniform_values(200'000, 15), 8);
   expect_within_bounds("k=1000", normal_values(500'000, 16), 1000);
+}
+
+TEST(KllSketchEstimation, HundredMillionItems) {
+  // The same million values 100 times: normalized ranks equal those of the million.
+  std::vector<double> values = normal_values(1'000'000, 17);
+  KllSketch sketch(kll::DEFAULT_K, 3);
+  for (int round = 0; round < 100; ++round) sketch.update(values.data(), values.size());
+  EXPECT_EQ(sketch.n(), 100'000'000u);
+  EXPECT_LE(sketch.retained(), kll::LEVEL0_CAPACITY + 3 * size_t{kll::DEFAULT_K} + 64);
+  EXPECT_LE(to_bytes(sketch).size(), 48u * 1024);
+  std::sort(values.begin(), values.end());
+  for (double q : QS) EXPECT_TRUE(rank_within(values, sketch.quantile(q), q, sketch.normalized_rank_error()));
 }
 
 TEST(KllSketchEstimation, ErrorFormulas) {
@@ -432,6 +511,24 @@ TEST(KllSketchMerge, SelfMergeDoublesCounts) {
   EXPECT_FALSE(a.is_exact());
 }
 
+TEST(KllSketchMerge, CountOverflowIsRejected) {
+  // A valid sketch of 2^63 items (one item at level 63), merged with itself.
+  ByteWriter out;
+  out.put_u8(kll::FORMAT_VERSION);
+  out.put_u16(kll::DEFAULT_K);
+  out.put_u64(0);
+  out.put_varint(1);
+  out.put_varint(uint64_t{1} << 63);
+  out.put_f64(1.0);
+  out.put_f64(1.0);
+  out.put_varint(64);
+  for (int h = 0; h < 63; ++h) out.put_varint(0);
+  out.put_array(std::vector<double>{1.0});
+  KllSketch huge = from_bytes(out.take());
+  EXPECT_EQ(huge.quantile(0.5), 1.0);
+  EXPECT_THROW(huge.merge(huge), InvalidInput);
+}
+
 TEST(KllSketchMerge, OtherIsUntouched) {
   const KllSketch other = sketch_of(uniform_values(20000, 25));
   const std::string before = to_bytes(other);
@@ -467,6 +564,44 @@ TEST(KllSketchRoundTrip, ContinuesIdentically) {
   original.update(values.data() + 100'000, 100'000);
   copy.update(values.data() + 100'000, 100'000);
   EXPECT_EQ(to_bytes(copy), to_bytes(original));
+}
+
+// ---- Golden bytes of format version 1 ------------------------------------------------------
+
+std::string hex(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+TEST(KllSketchGolden, ExactSketchBytes) {
+  KllSketch sketch(200, 7);
+  for (double v : {1.5, -2.0, 3.0}) sketch.update(v);
+  EXPECT_EQ(hex(to_bytes(sketch)),
+            "01"                // version
+            "c800"              // k = 200
+            "0700000000000000"  // seed
+            "00"                // compaction counter
+            "03"                // n
+            "00000000000000c0"  // min -2.0
+            "0000000000000840"  // max 3.0
+            "01"                // one level
+            "03"                // level 0: 3 items in arrival order
+            "000000000000f83f00000000000000c00000000000000840");
+}
+
+TEST(KllSketchGolden, EstimationSketchBytes) {
+  // Pins the sort, the coins and the compaction schedule: every partial ever written depends on
+  // them, so a change here needs a new FORMAT_VERSION.
+  KllSketch sketch(200, 1);
+  for (int i = 0; i < 100000; ++i) sketch.update(static_cast<double>((i * 7919) % 100003) * 0.5);
+  const std::string bytes = to_bytes(sketch);
+  EXPECT_EQ(bytes.size(), 18222u);
+  EXPECT_EQ(hash::xxh64(bytes.data(), bytes.size(), 0), 0x268cc9b8edb0a297ULL);
 }
 
 // ---- Corrupt input --------------------------------------------------------------------------

@@ -50,8 +50,9 @@ class KllSketch {
   void update(double v);
   // Adds `count` items; none may be NaN. The fast path: a vectorisable copy into level 0.
   void update(const double* values, size_t count);
-  // Adds the items of `other` (left untouched). An empty `other` is the identity; a non-empty one
-  // with a different k throws InvalidInput. The result depends on (this, other) only.
+  // Adds the items of `other` (left untouched). An empty `other` is the identity, merging into an
+  // empty sketch copies `other`; a non-empty `other` with a different k throws InvalidInput. The
+  // result (seed and compaction counter included) depends on (this, other) only.
   void merge(const KllSketch& other);
 
   void serialize(ByteWriter& out) const;
@@ -78,7 +79,7 @@ class KllSketch {
   std::vector<double> quantiles(const std::vector<double>& qs) const;
   // Estimated number of items in each of `bins` equal-width bins over [lo, hi], the last bin
   // closed, binned exactly as numpy.histogram(x, bins, range=(lo, hi)); exact in exact mode.
-  // Needs finite lo < hi with a finite width and bins >= 1, else InvalidInput.
+  // Needs finite lo < hi and bins >= 1, else InvalidInput.
   std::vector<double> histogram(double lo, double hi, uint32_t bins) const;
 
   // Bound on |estimated rank - true rank| / n of one quantile (0 when exact).
