@@ -17,7 +17,8 @@ CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
 cmake --build build/fuzz -j "$jobs" --target fuzz_codec fuzz_array_walker
 seconds=${TRUTHOUND_FUZZ_SECONDS:-30}
 mkdir -p build/fuzz/corpus_codec build/fuzz/corpus_walker
-build/fuzz/fuzz_codec -max_total_time="$seconds" -max_len=4096 build/fuzz/corpus_codec cpp/tests/golden 2>&1 | tail -n 1
+cp -n cpp/fuzz/corpus_codec/* cpp/tests/golden/* build/fuzz/corpus_codec/
+build/fuzz/fuzz_codec -max_total_time="$seconds" -max_len=4096 build/fuzz/corpus_codec 2>&1 | tail -n 1
 build/fuzz/fuzz_array_walker -max_total_time="$seconds" -max_len=4096 build/fuzz/corpus_walker 2>&1 | tail -n 1
 
 echo "== Python tests"
