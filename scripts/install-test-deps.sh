@@ -17,3 +17,4 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check ".[test]"
+bash scripts/install-browser-deps.sh

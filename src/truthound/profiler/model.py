@@ -404,6 +404,16 @@ class TableProfile:
     def load(cls, path: str | Path) -> TableProfile:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
+    def to_html(self, path: str | Path | None = None) -> str:
+        """The self-contained HTML report (see :mod:`truthound.profiler.report`); also written to
+        ``path`` when given."""
+        from truthound.profiler.report import render_html
+
+        html = render_html(self)
+        if path is not None:
+            Path(path).write_text(html, encoding="utf-8")
+        return html
+
     def merge(self, *others: TableProfile) -> TableProfile:
         """The profile of this table's data and the others' together (see ProfileMerger)."""
         from truthound.profiler.merge import merge_profiles
