@@ -187,9 +187,20 @@ void FrequentItems::purge_table() {
   };
   std::vector<Entry> entries(size_ + 1);  // + 1: every slot writes one past the last occupied
   size_t n = 0;
+  uint64_t highest = 0;
   for (size_t i = 0; i < slots_.size(); ++i) {
     entries[n] = {slots_[i].hash, slots_[i].count, refs_[i]};
+    highest = std::max(highest, slots_[i].count);
     n += slots_[i].count != 0;
+  }
+  // A stream of distinct values leaves every counter at 1: then c is 1 and nothing survives, so
+  // skip the selection and the re-insertion (the common case for high-cardinality columns).
+  if (highest == 1) {
+    offset_ += 1;
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    arena_.clear();
+    size_ = 0;
+    return;
   }
   std::vector<uint64_t> counts(n);
   for (size_t i = 0; i < n; ++i) counts[i] = entries[i].count;
