@@ -1,48 +1,318 @@
-"""The ``th`` command (also installed as ``truthound``)."""
+"""The ``th`` command (also installed as ``truthound``).
+
+    th profile SOURCE... [--distributed] [--backend local|spark|dask|ray|auto] [--workers N] ...
+
+Exit codes: 0 success, 1 the data could not be profiled (missing or unreadable input, a backend
+that failed), 2 a usage error. Errors are one line, ``th: error: ...``; ``--debug`` shows the
+traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main"]
 
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+FORMATS = ("console", "json", "yaml", "html")
+BACKENDS = ("local", "spark", "dask", "ray", "auto")
+STRATEGIES = ("row_based", "column_based", "hybrid", "hash")
+
+
+class _UsageError(Exception):
+    """A bad command line: exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def _one_char(text: str) -> str:
+    value = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(value) != 1:
+        raise argparse.ArgumentTypeError(f"expected one character, got {text!r}")
+    return value
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="th", description="Profile tables with truthound.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("profile", help="profile a file, folder, glob or URL")
-    p.add_argument("source", nargs="+", help="path, folder, glob or URL")
-    p.add_argument("--columns", help="comma-separated column names (default: all)")
-    p.add_argument("--top-n", type=int, default=10)
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--format", choices=["console", "json"], default="console")
-    p.add_argument("-o", "--output", help="write to this file instead of stdout")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    from truthound import __version__
+
+    parser = _Parser(prog="th", description="Profile tables with truthound.")
+    parser.add_argument("--version", action="version", version=f"th (truthound) {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    p = sub.add_parser("profile", help="profile files, folders, globs or URLs as one table")
+    p.add_argument(
+        "source", nargs="+", metavar="SOURCE", help="path, folder, glob or URL (several: one table)"
+    )
+
+    run = p.add_argument_group("execution")
+    run.add_argument(
+        "--distributed", action="store_true", help="run units in parallel on a backend"
+    )
+    run.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        type=str.lower,
+        help="backend for --distributed (default: $TRUTHOUND_DISTRIBUTED_BACKEND or local)",
+    )
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="local threads or processes (default: $TRUTHOUND_NUM_WORKERS or every CPU)",
+    )
+    run.add_argument(
+        "--processes", action="store_true", help="local backend: processes instead of threads"
+    )
+    run.add_argument("--master", help="Spark master URL, e.g. spark://host:7077")
+    run.add_argument(
+        "--scheduler",
+        help="Dask scheduler: threads, processes, synchronous, distributed or an address",
+    )
+    run.add_argument("--address", help="Ray cluster address, e.g. ray://host:10001")
+    run.add_argument(
+        "--partition-strategy",
+        choices=STRATEGIES,
+        type=str.lower,
+        default="row_based",
+        help="how to cut the table into units (default: row_based)",
+    )
+    run.add_argument(
+        "--partitions",
+        type=_positive_int,
+        help="row parts, column groups or hash buckets (default: automatic)",
+    )
+
+    what = p.add_argument_group("profile")
+    what.add_argument("--columns", help="comma-separated column names (default: all)")
+    what.add_argument(
+        "--top-n",
+        type=_non_negative_int,
+        default=10,
+        help="top and bottom values to keep (default: 10)",
+    )
+    what.add_argument(
+        "--no-patterns", action="store_true", help="skip pattern detection in string columns"
+    )
+    what.add_argument(
+        "--seed", type=_non_negative_int, default=42, help="seed of the sketches (default: 42)"
+    )
+
+    read = p.add_argument_group("CSV input")
+    read.add_argument(
+        "--delimiter", type=_one_char, help="field delimiter (default: ',' or tab for .tsv)"
+    )
+    read.add_argument(
+        "--no-header", action="store_true", help="the first line is data; columns are f0, f1, ..."
+    )
+    read.add_argument("--quote-char", type=_one_char, help="quote character (default: '\"')")
+
+    out = p.add_argument_group("output")
+    out.add_argument(
+        "--format", choices=FORMATS, type=str.lower, default="console", help="output format"
+    )
+    out.add_argument("-o", "--output", help="write to this file instead of standard output")
+    out.add_argument("--quiet", action="store_true", help="no progress bar")
+    out.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    from truthound.profiler import ProfilerError, profile
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``th`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = _parser().parse_args(argv)
+        return _profile(args)
+    except _UsageError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as exc:
+        from truthound.profiler.errors import ProfilerError
+
+        if debug:
+            traceback.print_exc()
+        if isinstance(exc, (ProfilerError, OSError, ValueError)):
+            _error(_one_line(exc))
+        else:
+            _error(
+                f"unexpected {type(exc).__name__}: {_one_line(exc)} "
+                "(run with --debug for the traceback)"
+            )
+        return EXIT_DATA
+
+
+def _profile(args: argparse.Namespace) -> int:
+    if args.format == "html":
+        raise _UsageError("--format html is not yet supported; use console, json or yaml")
+    from truthound.profiler.distributed import DistributedMonitor, DistributedProfiler
+    from truthound.profiler.errors import InvalidInputError
+
+    settings: dict[str, Any] = {
+        "top_n": args.top_n,
+        "seed": args.seed,
+        "include_patterns": not args.no_patterns,
+    }
+    if args.seed >= 2**64:
+        raise _UsageError(f"argument --seed: expected an integer below 2**64, got {args.seed}")
+    distributed = (
+        args.distributed
+        or any(
+            v is not None
+            for v in (args.backend, args.workers, args.master, args.scheduler, args.address)
+        )
+        or args.processes
+    )
+    try:
+        backend, config = _backend_and_config(args, distributed)
+    except InvalidInputError as exc:
+        raise _UsageError(str(exc)) from None
+    monitor = DistributedMonitor()
+    bar = _ProgressBar(sys.stderr) if (not args.quiet and sys.stderr.isatty()) else None
+    if bar is not None:
+        monitor.on_progress(bar.update)
+    try:
+        profiler = DistributedProfiler.create(
+            backend=backend,
+            config=config,
+            partition_strategy=args.partition_strategy,
+            monitor=monitor,
+            num_partitions=args.partitions,
+            **settings,
+        )
+    except InvalidInputError as exc:
+        raise _UsageError(str(exc)) from None
+    source_options: dict[str, Any] = {}
+    if args.delimiter is not None:
+        source_options["delimiter"] = args.delimiter
+    if args.no_header:
+        source_options["header"] = False
+    if args.quote_char is not None:
+        source_options["quote_char"] = args.quote_char
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    source = args.source if len(args.source) > 1 else args.source[0]
+    try:
+        profile = profiler.profile(source, columns=columns, **source_options)
+    finally:
+        if bar is not None:
+            bar.close()
+    _write(_render(profile, args.format), args.output)
+    return EXIT_OK
+
+
+def _backend_and_config(args: argparse.Namespace, distributed: bool) -> tuple[str, Any]:
+    from truthound.profiler.distributed import DaskConfig, LocalConfig, RayConfig, SparkConfig
+    from truthound.profiler.distributed.config import BACKEND_ENV, default_backend_name
+
+    if not distributed:
+        return "local", LocalConfig(num_workers=1)
+    name = args.backend or default_backend_name()
+    if name not in BACKENDS:
+        raise _UsageError(
+            f"{BACKEND_ENV}={os.environ.get(BACKEND_ENV)!r} is not a backend; "
+            f"choose one of {', '.join(BACKENDS)}"
+        )
+    if name == "local":
+        return name, LocalConfig(num_workers=args.workers, use_processes=args.processes)
+    if name == "spark":
+        return name, SparkConfig(master=args.master) if args.master else SparkConfig()
+    if name == "dask":
+        config = DaskConfig(scheduler=args.scheduler) if args.scheduler else DaskConfig()
+        if args.workers:
+            config.num_workers = args.workers
+        return name, config
+    if name == "ray":
+        return name, RayConfig(address=args.address, num_cpus=args.workers)
+    # auto: these settings apply when it picks the local backend
+    return name, LocalConfig(num_workers=args.workers, use_processes=args.processes)
+
+
+def _render(profile: Any, fmt: str) -> str:
+    if fmt == "json":
+        return profile.to_json() + "\n"
+    if fmt == "yaml":
+        import yaml
+
+        return yaml.safe_dump(profile.to_dict(), sort_keys=False, allow_unicode=True)
     from truthound.profiler.render import render_console
 
-    try:
-        source = args.source if len(args.source) > 1 else args.source[0]
-        columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
-        result = profile(source, columns=columns, top_n=args.top_n, seed=args.seed)
-    except (ProfilerError, OSError) as exc:
-        if args.debug:
-            raise
-        print(f"th: error: {exc}", file=sys.stderr)
-        return 1
-    text = result.to_json() + "\n" if args.format == "json" else render_console(result)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
+    return render_console(profile)
+
+
+def _write(text: str, output: str | None) -> None:
+    if not output:
         sys.stdout.write(text)
-    return 0
+        return
+    from truthound.profiler.errors import SourceError
+
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise SourceError(f"cannot write {output!r}: {exc.strerror or exc}") from None
+
+
+class _ProgressBar:
+    """``[#####.....]  50.0%`` redrawn in place on a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+        self._drawn = False
+
+    def update(self, percent: float) -> None:
+        filled = int(self.WIDTH * percent / 100)
+        self._stream.write(
+            f"\rprofiling [{'#' * filled}{'.' * (self.WIDTH - filled)}] {percent:5.1f}%"
+        )
+        self._stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"th: error: {message}\n")
 
 
 if __name__ == "__main__":

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import glob as _glob
 import os
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from truthound.profiler.errors import InvalidInputError, SourceError, UnsupportedError
 
-__all__ = ["Source", "open_source", "FORMATS", "format_of"]
+__all__ = ["Source", "open_source", "FORMATS", "format_of", "stream_fragments", "BATCH_ROWS"]
 
 FORMATS = {
     ".csv": "csv",
@@ -37,8 +38,7 @@ BATCH_ROWS = 64 * 1024
 def format_of(path: str) -> str | None:
     name = path.rstrip("/").lower()
     for suffix in (".gz", ".bz2", ".zst", ".lz4"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
+        name = name.removesuffix(suffix)
     return FORMATS.get(os.path.splitext(name)[1])
 
 
@@ -68,18 +68,57 @@ class Source:
             names = self.column_names()
             missing = [c for c in columns if c not in names]
             if missing:
-                shown = ", ".join(repr(n) for n in names[:20]) + (", ..." if len(names) > 20 else "")
-                raise InvalidInputError(f"column {missing[0]!r} not found in {self.description}; columns are {shown}")
+                shown = ", ".join(repr(n) for n in names[:20]) + (
+                    ", ..." if len(names) > 20 else ""
+                )
+                raise InvalidInputError(
+                    f"column {missing[0]!r} not found in {self.description}; columns are {shown}"
+                )
         if self.dataset is not None:
-            scanner = self.dataset.scanner(
-                columns=list(columns) if columns else None,
-                batch_size=BATCH_ROWS,
-                batch_readahead=2,
-                fragment_readahead=1,
-                use_threads=True,
+            return stream_fragments(
+                list(self.dataset.get_fragments()), self.dataset.schema, columns or None
             )
-            return scanner.to_reader()
         return self.stream_source
+
+
+def stream_fragments(fragments: Sequence[Any], schema: Any, columns: Sequence[str] | None = None):
+    """A RecordBatchReader over dataset fragments (in order) with the dataset's ``schema``,
+    projected to ``columns``.
+
+    A scanner over a whole Parquet file decodes row groups ahead of a slower consumer without
+    bound (memory grows with the file), so Parquet fragments are scanned one row group at a time:
+    memory stays at about one row group whatever the file size. Other formats stream in blocks.
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    names = list(columns) if columns is not None else None
+    out_schema = pa.schema([schema.field(n) for n in names]) if names is not None else schema
+
+    def scan(fragment):
+        options = {}
+        if isinstance(fragment, ds.ParquetFileFragment):
+            options["fragment_scan_options"] = ds.ParquetFragmentScanOptions(pre_buffer=False)
+        return ds.Scanner.from_fragment(
+            fragment,
+            schema=schema,
+            columns=names,
+            batch_size=BATCH_ROWS,
+            batch_readahead=2,
+            use_threads=True,
+            **options,
+        ).to_reader()
+
+    def batches():
+        for fragment in fragments:
+            groups = fragment.row_groups if isinstance(fragment, ds.ParquetFileFragment) else None
+            if not groups:
+                yield from scan(fragment)
+                continue
+            for group in groups:
+                yield from scan(fragment.subset(row_group_ids=[group.id]))
+
+    return pa.RecordBatchReader.from_batches(out_schema, batches())
 
 
 def _is_url(s: str) -> bool:
@@ -93,7 +132,7 @@ def _filesystem_and_paths(path: str):
         try:
             fs, root = pafs.FileSystem.from_uri(path.split("*")[0] if "*" in path else path)
         except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for bad URLs
-            raise SourceError(f"cannot open {path!r}: {exc}") from exc
+            fs, root = _fsspec_filesystem(path, exc)
         if any(ch in path for ch in "*?["):
             import fnmatch
 
@@ -104,13 +143,21 @@ def _filesystem_and_paths(path: str):
                 infos = fs.get_file_info(selector)
             except Exception as exc:
                 raise SourceError(f"cannot list {path!r}: {exc}") from exc
-            pattern = scheme_less if scheme_less.startswith(base) else base.rstrip("/") + "/" + scheme_less.split("/", 1)[-1]
-            matched = sorted(i.path for i in infos if i.type == pafs.FileType.File and fnmatch.fnmatch(i.path, pattern))
+            pattern = (
+                scheme_less
+                if scheme_less.startswith(base)
+                else base.rstrip("/") + "/" + scheme_less.split("/", 1)[-1]
+            )
+            matched = sorted(
+                i.path
+                for i in infos
+                if i.type == pafs.FileType.File and fnmatch.fnmatch(i.path, pattern)
+            )
             if not matched:
                 raise SourceError(f"no files match {path!r}")
             return fs, matched
         return fs, [root]
-    local = path[len("file://"):] if path.startswith("file://") else path
+    local = path.removeprefix("file://")
     local = os.path.expanduser(local)
     if any(ch in local for ch in "*?["):
         matched = sorted(_glob.glob(local, recursive=True))
@@ -120,6 +167,49 @@ def _filesystem_and_paths(path: str):
     if not os.path.exists(local):
         raise SourceError(f"no such file or folder: {path!r}")
     return None, [local]
+
+
+def _fsspec_filesystem(path: str, pyarrow_error: Exception):
+    """A URL scheme pyarrow.fs does not know (memory://, http://, abfs://, ...), through fsspec."""
+    import pyarrow.fs as pafs
+
+    try:
+        import fsspec
+    except ImportError:
+        raise SourceError(
+            f"cannot open {path!r}: {pyarrow_error} "
+            "(pyarrow.fs does not know this scheme; installing "
+            "fsspec and its filesystem package adds it)"
+        ) from None
+    try:
+        fs, root = fsspec.core.url_to_fs(path.split("*")[0] if "*" in path else path)
+    except Exception as exc:  # ValueError / ImportError: unknown protocol or missing driver
+        raise SourceError(f"cannot open {path!r}: {exc}") from exc
+    return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), root
+
+
+def _data_files(folder: str) -> list[str]:
+    """Files under ``folder`` with a data-file suffix (hidden and ``_`` files skipped, as pyarrow
+    does), so a README or a checksum file beside the data is not read as data."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        found.extend(
+            os.path.join(root, n)
+            for n in sorted(names)
+            if not n.startswith((".", "_")) and format_of(n)
+        )
+    return found
+
+
+def _clean(message: str) -> str:
+    """pyarrow's dataset errors without the boilerplate around the cause."""
+    message = re.sub(
+        r"Error creating dataset\. Could not read schema from '[^']*'\. Is this a '\w+' file\?: ",
+        "",
+        message,
+    )
+    return re.sub(r"Could not open \w+ input source '[^']*': ", "", message)
 
 
 def _dataset_from_paths(paths: list[str], fmt: str | None, csv_options: dict[str, Any]):
@@ -141,31 +231,42 @@ def _dataset_from_paths(paths: list[str], fmt: str | None, csv_options: dict[str
                 formats.add(f)
     if not formats and any(os.path.isdir(p) for p in resolved if filesystem is None):
         for p in resolved:
-            for root, _dirs, names in os.walk(p):
+            for _root, _dirs, names in os.walk(p):
                 for n in names:
                     if format_of(n):
                         formats.add(format_of(n))
     if not formats:
         raise UnsupportedError(
-            f"cannot tell the format of {paths[0]!r}: use a .csv, .tsv, .parquet, .json/.ndjson, .arrow/.feather "
+            f"cannot tell the format of {paths[0]!r}: "
+            "use a .csv, .tsv, .parquet, .json/.ndjson, .arrow/.feather "
             "name or pass format="
         )
     if len(formats) > 1:
-        raise InvalidInputError(f"mixed file formats {sorted(formats)} in {paths!r}; profile them separately")
+        raise InvalidInputError(
+            f"mixed file formats {sorted(formats)} in {paths!r}; profile them separately"
+        )
     (fmt,) = formats
     file_format = _file_format(fmt, csv_options)
+    base_dir = None
+    if filesystem is None and len(resolved) == 1 and os.path.isdir(resolved[0]):
+        base_dir = resolved[0]
+        resolved = _data_files(base_dir)
+        if not resolved:
+            raise SourceError(f"no data files in folder {paths[0]!r}")
     try:
         dataset = ds.dataset(
-            resolved if len(resolved) > 1 else resolved[0],
+            resolved if len(resolved) > 1 or base_dir else resolved[0],
             format=file_format,
             filesystem=filesystem,
             partitioning="hive",
+            partition_base_dir=base_dir,
             exclude_invalid_files=False,
         )
     except FileNotFoundError as exc:
         raise SourceError(str(exc)) from exc
     except Exception as exc:  # pyarrow.ArrowInvalid for corrupt footers and schema clashes
-        raise SourceError(f"cannot read {paths[0] if len(paths) == 1 else paths!r} as {fmt}: {exc}") from exc
+        where = paths[0] if len(paths) == 1 else ", ".join(paths)
+        raise SourceError(f"cannot read {where!r} as {fmt}: {_clean(str(exc))}") from exc
     return dataset, tuple(dataset.files), fmt
 
 
@@ -207,21 +308,31 @@ def open_source(data: Any, *, format: str | None = None, **csv_options: Any) -> 
     import pyarrow.dataset as ds
 
     if isinstance(data, (str, os.PathLike)) or (
-        isinstance(data, (list, tuple)) and data and all(isinstance(p, (str, os.PathLike)) for p in data)
+        isinstance(data, (list, tuple))
+        and data
+        and all(isinstance(p, (str, os.PathLike)) for p in data)
     ):
         paths = [os.fspath(p) for p in (data if isinstance(data, (list, tuple)) else [data])]
         dataset, files, fmt = _dataset_from_paths(paths, format, csv_options)
         return Source(description=", ".join(paths), dataset=dataset, files=files)
     if isinstance(data, ds.Dataset):
-        return Source(description="pyarrow.Dataset", dataset=data, files=tuple(getattr(data, "files", ()) or ()))
+        return Source(
+            description="pyarrow.Dataset",
+            dataset=data,
+            files=tuple(getattr(data, "files", ()) or ()),
+        )
     if isinstance(data, pa.RecordBatch):
-        return Source(description="pyarrow.RecordBatch", dataset=ds.dataset(pa.Table.from_batches([data])))
+        return Source(
+            description="pyarrow.RecordBatch", dataset=ds.dataset(pa.Table.from_batches([data]))
+        )
     if isinstance(data, pa.Table):
         return Source(description="pyarrow.Table", dataset=ds.dataset(data))
     module = type(data).__module__.split(".")[0]
     kind = type(data).__name__
     if module == "polars" and kind == "LazyFrame":
-        return Source(description="polars.LazyFrame", stream_source=data.collect(engine="streaming"))
+        return Source(
+            description="polars.LazyFrame", stream_source=data.collect(engine="streaming")
+        )
     if module == "pandas" and kind == "DataFrame":
         table = pa.Table.from_pandas(data, preserve_index=False)
         return Source(description="pandas.DataFrame", dataset=ds.dataset(table))
@@ -229,10 +340,13 @@ def open_source(data: Any, *, format: str | None = None, **csv_options: Any) -> 
         return Source(description=f"{module}.{kind}", stream_source=data)
     if hasattr(data, "__arrow_c_array__"):
         batch = pa.record_batch(data)
-        return Source(description=f"{module}.{kind}", dataset=ds.dataset(pa.Table.from_batches([batch])))
+        return Source(
+            description=f"{module}.{kind}", dataset=ds.dataset(pa.Table.from_batches([batch]))
+        )
     if isinstance(data, dict):
         return Source(description="dict", dataset=ds.dataset(pa.table(data)))
     raise UnsupportedError(
-        f"cannot profile a {module}.{kind}: pass a path, a pyarrow/polars/pandas/DuckDB table, or an object "
+        f"cannot profile a {module}.{kind}: "
+        "pass a path, a pyarrow/polars/pandas/DuckDB table, or an object "
         "with __arrow_c_stream__"
     )

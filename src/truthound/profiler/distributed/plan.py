@@ -1,0 +1,263 @@
+"""Units of work, and the one function every backend runs: ``run_unit(unit) -> (unit_id, bytes)``.
+
+A unit is *which rows* (a :class:`Part`: a file fragment or some of its row groups, a byte range
+of a CSV file, a slice of an in-memory table, or a whole stream) x *which columns* (all, or a
+column group) x, under HASH, *which hash bucket*. A unit is a small picklable description: a
+process or a remote worker opens the data itself, so only descriptions travel, never rows (in-memory
+tables aside). Units of one plan are numbered 0..n-1; merging in that order makes the result
+independent of where and when each unit ran.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from truthound.profiler.errors import InvalidInputError, ProfilerError, SourceError
+from truthound.profiler.sources import BATCH_ROWS, stream_fragments
+
+__all__ = [
+    "Part",
+    "FragmentPart",
+    "CsvRangePart",
+    "TablePart",
+    "StreamPart",
+    "Unit",
+    "Plan",
+    "open_unit",
+    "run_unit",
+]
+
+
+class Part:
+    """Some rows of a table. ``open`` returns a RecordBatchReader over ``columns`` (None = all)."""
+
+    label: str = ""
+    rows: int | None = None  # when known without reading the data
+    shippable: bool = True  # False: only the driver process can open it
+
+    def open(self, columns: Sequence[str] | None, schema: pa.Schema) -> pa.RecordBatchReader:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, eq=False)
+class FragmentPart(Part):
+    """A file, or some row groups of a Parquet file (a pyarrow dataset fragment; it pickles as its
+    path, filesystem, format, row-group ids and hive partition values)."""
+
+    fragment: Any
+    label: str
+    rows: int | None = None
+
+    def open(self, columns, schema):
+        return stream_fragments([self.fragment], schema, columns)
+
+
+@dataclass(frozen=True, eq=False)
+class CsvRangePart(Part):
+    """Bytes ``[start, end)`` of one CSV file, both at line starts; the header line is read first
+    so every range parses with the same column names and types (the dataset's)."""
+
+    path: str
+    filesystem: Any
+    start: int
+    end: int
+    header: bytes
+    file_format: Any  # pyarrow.dataset.CsvFileFormat
+    label: str
+
+    def open(self, columns, schema):
+        import pyarrow.csv as pacsv
+
+        scan = self.file_format.default_fragment_scan_options
+        convert = copy.copy(scan.convert_options)
+        convert.column_types = {f.name: f.type for f in schema}
+        convert.include_columns = list(columns) if columns is not None else schema.names
+        return pacsv.open_csv(
+            _ByteRange(self.filesystem, self.path, self.start, self.end, self.header),
+            read_options=scan.read_options,
+            parse_options=self.file_format.parse_options,
+            convert_options=convert,
+        )
+
+
+class _ByteRange(io.RawIOBase):
+    """A read-only file of ``prefix`` followed by bytes [start, end) of a file."""
+
+    def __init__(self, filesystem: Any, path: str, start: int, end: int, prefix: bytes):
+        super().__init__()
+        self._file = filesystem.open_input_file(path)
+        self._file.seek(start)
+        self._left = end - start
+        self._prefix = memoryview(prefix)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._file.read(min(len(buffer), self._left))
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+        super().close()
+
+
+@dataclass(frozen=True, eq=False)
+class TablePart(Part):
+    """Rows ``[offset, offset + length)`` of an in-memory table (pickled to processes)."""
+
+    table: pa.Table
+    offset: int
+    length: int
+    label: str
+
+    @property
+    def rows(self) -> int:  # type: ignore[override]
+        return self.length
+
+    def open(self, columns, schema):
+        part = self.table.slice(self.offset, self.length)
+        if columns is not None:
+            part = part.select(list(columns))
+        return part.to_reader(max_chunksize=BATCH_ROWS)
+
+
+@dataclass(frozen=True, eq=False)
+class StreamPart(Part):
+    """A whole Arrow stream (a RecordBatchReader, DuckDB relation, anything with
+    ``__arrow_c_stream__``): it can be read only where it lives and cannot be split."""
+
+    stream_source: Any
+    label: str
+    shippable = False
+
+    def open(self, columns, schema):
+        reader = pa.RecordBatchReader.from_stream(self.stream_source)
+        if columns is None:
+            return reader
+        names = list(columns)
+        projected = pa.schema([reader.schema.field(n) for n in names])
+        return pa.RecordBatchReader.from_batches(projected, (b.select(names) for b in reader))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of work: rows (``part``) x columns (``columns``, None = all) x hash bucket."""
+
+    unit_id: int
+    part: Part
+    schema: pa.Schema  # the whole table's: column ordinals and names come from it
+    options: dict[str, Any]  # engine options (ProfileSettings.engine_options())
+    columns: tuple[str, ...] | None = None
+    bucket: int | None = None  # under HASH: keep rows whose key hash falls in this bucket ...
+    buckets: int = 1  # ... of this many
+    key_columns: tuple[str, ...] = ()  # hashed for the bucket (all columns when empty)
+
+    @property
+    def track_rows(self) -> bool:
+        """Row hashes (duplicate rows) need every column of the row."""
+        return self.columns is None
+
+    @property
+    def where(self) -> str:
+        """Where the unit's data is, for error messages and progress."""
+        text = self.part.label
+        if self.columns is not None:
+            shown = ", ".join(self.columns[:4]) + (", ..." if len(self.columns) > 4 else "")
+            text += f", columns {shown}"
+        if self.bucket is not None:
+            text += f", hash bucket {self.bucket + 1} of {self.buckets}"
+        return text
+
+    def __repr__(self) -> str:
+        return f"Unit({self.unit_id}: {self.where})"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The units of one profile run, numbered 0..n-1, and how they were made."""
+
+    units: tuple[Unit, ...]
+    strategy: str
+    description: str  # the source, for the profile's name and messages
+    schema: pa.Schema
+    buckets: int = 1  # HASH: units of bucket b are the ids [b*k, (b+1)*k), k = len(units)//buckets
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def __iter__(self) -> Iterator[Unit]:
+        return iter(self.units)
+
+
+def open_unit(unit: Unit) -> pa.RecordBatchReader:
+    """The unit's rows as a stream for the engine: the table's full schema with only the unit's
+    columns filled (the others are null-typed placeholders), so the engine numbers each column by
+    its ordinal in the table whatever column group it is in."""
+    read = unit.columns
+    if unit.bucket is not None and read is not None:
+        wanted = set(read) | set(unit.key_columns or unit.schema.names)
+        read = tuple(n for n in unit.schema.names if n in wanted)
+    reader = unit.part.open(read, unit.schema)
+    if unit.bucket is not None:
+        from truthound.profiler.distributed.routing import filter_bucket
+
+        reader = filter_bucket(reader, unit.key_columns, unit.bucket, unit.buckets)
+    if unit.columns is not None:
+        reader = _padded(reader, unit.schema, unit.columns)
+    return reader
+
+
+def _padded(
+    reader: pa.RecordBatchReader, schema: pa.Schema, columns: Sequence[str]
+) -> pa.RecordBatchReader:
+    keep = set(columns)
+    fields = [f if f.name in keep else pa.field(f.name, pa.null()) for f in schema]
+    padded_schema = pa.schema(fields)
+
+    def batches():
+        for batch in reader:
+            arrays = [
+                batch.column(f.name) if f.name in keep else pa.nulls(batch.num_rows) for f in fields
+            ]
+            yield pa.RecordBatch.from_arrays(arrays, schema=padded_schema)
+
+    return pa.RecordBatchReader.from_batches(padded_schema, batches())
+
+
+def run_unit(unit: Unit) -> tuple[int, bytes]:
+    """Profile one unit into partial-profile bytes. Errors name the unit's file and rows."""
+    from truthound import _core
+
+    try:
+        blob = _core.profile(
+            open_unit(unit),
+            unit_id=unit.unit_id,
+            columns=list(unit.columns or ()),
+            track_rows=unit.track_rows,
+            **unit.options,
+        )
+    except ProfilerError as exc:
+        # The engine names the unit by number; the file and rows say more.
+        message = re.sub(r"^unit \d+: ", "", str(exc)).split(" Detail: Python exception")[0]
+        raise type(exc)(f"{unit.where}: {message}") from exc
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
+        raise InvalidInputError(f"{unit.where}: {exc}") from exc
+    except OSError as exc:
+        raise SourceError(f"{unit.where}: {exc}") from exc
+    return unit.unit_id, blob

@@ -1,0 +1,232 @@
+"""``DistributedProfiler``: plan the units, a backend runs them, merge in unit order, finalize."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from truthound.profiler.distributed.config import (
+    DaskConfig,
+    DistributedBackend,
+    LocalConfig,
+    PartitionStrategy,
+    RayConfig,
+    SparkConfig,
+    default_backend_name,
+)
+from truthound.profiler.distributed.merger import BucketDuplicates, PlanMerger
+from truthound.profiler.distributed.monitor import DistributedMonitor
+from truthound.profiler.distributed.partitioners import Partitioner, partitioner_for
+from truthound.profiler.distributed.plan import Plan
+from truthound.profiler.distributed.registry import BackendRegistry
+from truthound.profiler.errors import BackendError, InvalidInputError
+from truthound.profiler.model import TableProfile
+from truthound.profiler.settings import ProfileSettings
+from truthound.profiler.single import finish_profile
+
+__all__ = ["DistributedProfiler"]
+
+_CONFIG_BACKENDS = {
+    LocalConfig: "local",
+    SparkConfig: "spark",
+    DaskConfig: "dask",
+    RayConfig: "ray",
+}
+
+
+class DistributedProfiler:
+    """Profiles a table in units of work on a backend and merges them into one profile.
+
+    The same input and plan give the same bytes on every backend, for any worker count and any
+    order of completion (timings aside).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> from truthound.profiler.distributed import DistributedProfiler, PartitionStrategy
+    >>> profiler = DistributedProfiler.create(
+    ...     backend="local", partition_strategy=PartitionStrategy.HYBRID
+    ... )
+    >>> profile = profiler.profile(pa.table({"x": [1, 2, 2], "s": ["a", "b", "b"]}))
+    >>> profile.row_count, profile.column_count, profile["x"].distinct_count
+    (3, 2, 2)
+    """
+
+    def __init__(
+        self,
+        backend: Any,
+        partition_strategy: PartitionStrategy | str | Partitioner = PartitionStrategy.ROW_BASED,
+        monitor: DistributedMonitor | None = None,
+        settings: ProfileSettings | None = None,
+        num_partitions: int | None = None,
+        backend_name: str | None = None,
+    ):
+        self.backend = backend
+        if isinstance(partition_strategy, Partitioner):
+            self.partitioner = partition_strategy
+        else:
+            self.partitioner = partitioner_for(_strategy(partition_strategy), num_partitions)
+        self.monitor = monitor
+        self.settings = settings or ProfileSettings()
+        self.backend_name = backend_name or getattr(backend, "name", None) or type(backend).__name__
+
+    @property
+    def partition_strategy(self) -> PartitionStrategy:
+        return self.partitioner.strategy
+
+    @classmethod
+    def create(
+        cls,
+        backend: DistributedBackend | str | Any = None,
+        config: Any = None,
+        partition_strategy: PartitionStrategy | str | Partitioner = PartitionStrategy.ROW_BASED,
+        monitor: DistributedMonitor | None = None,
+        num_partitions: int | None = None,
+        **settings: Any,
+    ) -> DistributedProfiler:
+        """A profiler on ``backend``.
+
+        Parameters
+        ----------
+        backend
+            A :class:`DistributedBackend`, its name (``"local"``, ``"spark"``, ``"dask"``,
+            ``"ray"``, ``"auto"``, or a registered plugin's), or a backend instance. None reads
+            ``TRUTHOUND_DISTRIBUTED_BACKEND`` (or the backend of ``config``), else ``"local"``.
+        config
+            The backend's config: :class:`LocalConfig`, :class:`SparkConfig`,
+            :class:`DaskConfig` or :class:`RayConfig`.
+        partition_strategy
+            A :class:`PartitionStrategy` (or its value), or a partitioner instance.
+        monitor
+            A :class:`DistributedMonitor` to report progress to.
+        num_partitions
+            Size of the strategy's main dimension: row parts (ROW_BASED, HYBRID), column groups
+            (COLUMN_BASED) or hash buckets (HASH). None: automatic.
+        **settings
+            :class:`~truthound.profiler.settings.ProfileSettings` fields (``top_n``, ``seed``,
+            ``include_patterns``, ...).
+        """
+        if backend is None:
+            backend = _CONFIG_BACKENDS.get(type(config)) or default_backend_name()
+        name = None
+        if isinstance(backend, (str, DistributedBackend)):
+            name = getattr(backend, "value", backend).strip().lower()
+            if name not in ("auto", *BackendRegistry.list()):
+                raise InvalidInputError(
+                    f"unknown backend {name!r}; "
+                    f"choose one of {', '.join([*BackendRegistry.list(), 'auto'])}"
+                )
+            backend = BackendRegistry.create(name, config=config)
+            if name == "auto":
+                name = None
+        elif isinstance(backend, type):
+            raise InvalidInputError(
+                f"pass a backend instance or name, not the class {backend.__name__}"
+            )
+        try:
+            profile_settings = ProfileSettings(**settings)
+        except TypeError as exc:
+            raise InvalidInputError(f"DistributedProfiler.create: {exc}") from None
+        return cls(backend, partition_strategy, monitor, profile_settings, num_partitions, name)
+
+    def plan(self, data: Any, columns: Sequence[str] | None = None, **source_options: Any) -> Plan:
+        """The units this profiler would run for ``data``."""
+        return self.partitioner.plan(data, self.settings, columns, **source_options)
+
+    def profile(
+        self,
+        data: Any,
+        columns: Sequence[str] | None = None,
+        name: str | None = None,
+        **source_options: Any,
+    ) -> TableProfile:
+        """Profile ``data``: a path, glob, folder, URL or list of them, or an in-memory table
+        (pyarrow, polars, pandas, DuckDB, anything with ``__arrow_c_stream__``).
+
+        ``columns`` limits the profile to those columns; ``source_options`` go to the file reader
+        (``delimiter``, ``header``, ``quote_char``, ``format``, ...).
+        """
+        started = time.perf_counter()
+        profiled_at = datetime.now(UTC)
+        monitor = self.monitor or DistributedMonitor()
+        if not callable(getattr(self.backend, "map_units", None)):
+            return self._delegate(data, monitor)
+        try:
+            plan = self.plan(data, columns, **source_options)
+            monitor.start(len(plan))
+            merger = PlanMerger(plan)
+            with contextlib.closing(self.backend.map_units(plan.units)) as results:
+                for unit_id, blob in results:
+                    merger.add(unit_id, blob)
+                    monitor.partition_complete(unit_id)
+            merged, duplicates = merger.result()
+            profile = finish_profile(
+                merged,
+                self.settings,
+                name=name if name is not None else plan.description,
+                source=plan.description,
+                started=started,
+                profiled_at=profiled_at,
+                backend=self.backend_name,
+                partition_strategy=plan.strategy,
+            )
+        except BaseException as exc:
+            monitor.error(exc)
+            raise
+        if duplicates is not None:
+            profile = _with_duplicates(profile, duplicates)
+        monitor.complete(profile)
+        return profile
+
+    def _delegate(self, data: Any, monitor: DistributedMonitor) -> TableProfile:
+        """A plugin with only ``profile(data)``: it does everything itself."""
+        monitor.start(1)
+        try:
+            result = self.backend.profile(data)
+            if isinstance(result, (bytes, bytearray)):
+                from truthound.profiler.merge import merge_profiles
+
+                result = merge_profiles([bytes(result)])
+            if not isinstance(result, TableProfile):
+                raise BackendError(
+                    f"backend {self.backend_name!r} returned {type(result).__name__} "
+                    "from profile(); "
+                    "expected a TableProfile or partial-profile bytes"
+                )
+        except BaseException as exc:
+            monitor.error(exc)
+            raise
+        monitor.partition_complete(0)
+        monitor.complete(result)
+        return result
+
+    def __repr__(self) -> str:
+        strategy = self.partition_strategy.value
+        return f"DistributedProfiler(backend={self.backend!r}, partition_strategy={strategy!r})"
+
+
+def _strategy(value: PartitionStrategy | str) -> PartitionStrategy:
+    try:
+        return PartitionStrategy(
+            getattr(value, "value", value).lower() if isinstance(value, str) else value
+        )
+    except ValueError:
+        choices = ", ".join(s.value for s in PartitionStrategy)
+        raise InvalidInputError(
+            f"unknown partition strategy {value!r}; choose one of {choices}"
+        ) from None
+
+
+def _with_duplicates(profile: TableProfile, duplicates: BucketDuplicates) -> TableProfile:
+    rows = profile.row_count
+    return replace(
+        profile,
+        duplicate_row_count=duplicates.count,
+        duplicate_row_ratio=duplicates.count / rows if rows else 0.0,
+        duplicate_row_count_is_exact=duplicates.exact,
+        duplicate_row_method="exact" if duplicates.exact else "hyperloglog",
+    )
