@@ -140,7 +140,28 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("-o", "--output", help="write to this file instead of standard output")
     out.add_argument("--quiet", action="store_true", help="no progress bar")
     out.add_argument("--debug", action="store_true", help="show tracebacks")
+    r = sub.add_parser("report", help="render a saved JSON profile as a self-contained HTML report")
+    r.add_argument("profile", metavar="PROFILE", help="a profile saved by --format json or TableProfile.save")
+    r.add_argument("-o", "--output", help="write to this file instead of standard output")
+    r.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    import json
+
+    from truthound.profiler.errors import InvalidInputError, SourceError
+    from truthound.profiler.model import TableProfile
+    from truthound.profiler.report import render_html
+
+    try:
+        profile = TableProfile.load(args.profile)
+    except FileNotFoundError:
+        raise SourceError(f"no such file: {args.profile!r}") from None
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise InvalidInputError(f"{args.profile!r} is not a truthound profile: {exc}") from None
+    _write(render_html(profile), args.output)
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = _parser().parse_args(argv)
-        return _profile(args)
+        return _report(args) if args.command == "report" else _profile(args)
     except _UsageError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -174,8 +195,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _profile(args: argparse.Namespace) -> int:
-    if args.format == "html":
-        raise _UsageError("--format html is not yet supported; use console, json or yaml")
     from truthound.profiler.distributed import DistributedMonitor, DistributedProfiler
     from truthound.profiler.errors import InvalidInputError
 
@@ -259,6 +278,10 @@ def _backend_and_config(args: argparse.Namespace, distributed: bool) -> tuple[st
 
 
 def _render(profile: Any, fmt: str) -> str:
+    if fmt == "html":
+        from truthound.profiler.report import render_html
+
+        return render_html(profile)
     if fmt == "json":
         return profile.to_json() + "\n"
     if fmt == "yaml":

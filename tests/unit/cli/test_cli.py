@@ -122,13 +122,25 @@ def test_yaml_output(data, capsys):
     assert code == 0 and d["row_count"] == 3_000 and d["columns"][2]["distinct_count"] == 4
 
 
-def test_html_is_not_yet_supported(data, capsys):
-    code, out, err = run(["profile", data / "data.csv", "--format", "html"], capsys)
-    assert code == 2 and out == ""
-    assert "not yet supported" in _one_error_line(err)
+def test_html_report(data, tmp_path, capsys):
+    code, out, _ = run(["profile", data / "data.csv", "--format", "html"], capsys)
+    assert code == 0 and out.lower().startswith("<!doctype html>") and "Incheon" in out
+    saved = tmp_path / "profile.json"
+    assert run(["profile", data / "data.parquet", "--format", "json", "-o", saved], capsys)[0] == 0
+    code, out, _ = run(["report", saved, "-o", tmp_path / "report.html"], capsys)
+    assert code == 0 and out == ""
+    assert "Incheon" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("fmt", ["console", "json", "yaml"])
+def test_report_of_a_missing_or_foreign_file(tmp_path, capsys):
+    code, _, err = run(["report", tmp_path / "nope.json"], capsys)
+    assert code == 1 and "nope.json" in _one_error_line(err)
+    (tmp_path / "x.json").write_text("[1, 2]")
+    code, _, err = run(["report", tmp_path / "x.json"], capsys)
+    assert code == 1 and "x.json" in _one_error_line(err)
+
+
+@pytest.mark.parametrize("fmt", ["console", "json", "yaml", "html"])
 def test_output_file(data, tmp_path, capsys, fmt):
     target = tmp_path / f"out.{fmt}"
     code, out, _ = run(["profile", data / "data.parquet", "--format", fmt, "-o", target], capsys)
