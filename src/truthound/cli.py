@@ -158,7 +158,7 @@ def _report(args: argparse.Namespace) -> int:
         profile = TableProfile.load(args.profile)
     except FileNotFoundError:
         raise SourceError(f"no such file: {args.profile!r}") from None
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InvalidInputError(f"{args.profile!r} is not a truthound profile: {exc}") from None
     _write(render_html(profile), args.output)
     return EXIT_OK

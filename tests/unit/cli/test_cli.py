@@ -146,9 +146,12 @@ def test_output_file(data, tmp_path, capsys, fmt):
     code, out, _ = run(["profile", data / "data.parquet", "--format", fmt, "-o", target], capsys)
     assert code == 0 and out == ""
     text = target.read_text(encoding="utf-8")
-    assert (
-        ("3,000 rows" in text) if fmt == "console" else (yaml.safe_load(text)["row_count"] == 3_000)
-    )
+    if fmt == "console":
+        assert "3,000 rows" in text
+    elif fmt == "html":
+        assert "3,000" in text and text.lower().startswith("<!doctype html>")
+    else:
+        assert yaml.safe_load(text)["row_count"] == 3_000
     code, _, _ = run(["profile", data / "data.parquet", "--output", target], capsys)
     assert code == 0
 
