@@ -22,4 +22,13 @@ build/fuzz/fuzz_codec -max_total_time="$seconds" -max_len=4096 build/fuzz/corpus
 build/fuzz/fuzz_array_walker -max_total_time="$seconds" -max_len=4096 build/fuzz/corpus_walker 2>&1 | tail -n 1
 
 echo "== Python tests"
-python3 -m pytest "$@"
+python3 -m pytest tests/unit "$@"
+
+# Each engine's tests run in their own pytest process, one engine at a time (2 cores, 24 GiB):
+# the session fixture starts the engine once and stops it before the next engine starts.
+for engine in spark dask ray; do
+  if [ -d "tests/engines/$engine" ]; then
+    echo "== $engine tests"
+    python3 -m pytest "tests/engines/$engine" "$@"
+  fi
+done
