@@ -26,7 +26,8 @@ T* capsule_pointer(nb::handle capsule, const char* name) {
 
 truthound::ProfileOptions make_options(uint64_t seed, uint16_t kll_k, uint32_t distinct_exact_limit,
                                        uint8_t hll_precision, uint32_t frequent_exact_capacity,
-                                       uint32_t frequent_sketch_capacity, uint32_t row_exact_limit) {
+                                       uint32_t frequent_sketch_capacity, uint32_t row_exact_limit,
+                                       uint32_t pattern_sample_size) {
   truthound::ProfileOptions o;
   o.seed = seed;
   o.kll_k = kll_k;
@@ -35,6 +36,7 @@ truthound::ProfileOptions make_options(uint64_t seed, uint16_t kll_k, uint32_t d
   o.frequent_exact_capacity = frequent_exact_capacity;
   o.frequent_sketch_capacity = frequent_sketch_capacity;
   o.row_exact_limit = row_exact_limit;
+  o.pattern_sample_size = pattern_sample_size;
   o.validate();
   return o;
 }
@@ -43,10 +45,11 @@ nb::bytes to_bytes(const std::string& s) { return nb::bytes(s.data(), s.size());
 
 nb::bytes profile(nb::handle source, uint64_t unit_id, std::vector<std::string> columns, bool track_rows,
                   uint64_t seed, uint16_t kll_k, uint32_t distinct_exact_limit, uint8_t hll_precision,
-                  uint32_t frequent_exact_capacity, uint32_t frequent_sketch_capacity, uint32_t row_exact_limit) {
+                  uint32_t frequent_exact_capacity, uint32_t frequent_sketch_capacity, uint32_t row_exact_limit,
+                  uint32_t pattern_sample_size) {
   truthound::ProfileOptions options = make_options(seed, kll_k, distinct_exact_limit, hll_precision,
                                                    frequent_exact_capacity, frequent_sketch_capacity,
-                                                   row_exact_limit);
+                                                   row_exact_limit, pattern_sample_size);
   std::string out;
   if (nb::hasattr(source, "__arrow_c_stream__")) {
     nb::object capsule = source.attr("__arrow_c_stream__")();
@@ -229,6 +232,28 @@ nb::dict column_dict(const truthound::ColumnResult& c) {
     l["mean_bytes"] = c.lengths->mean_bytes;
     d["lengths"] = l;
   }
+  if (!c.patterns.empty()) {
+    nb::list patterns;
+    for (size_t i = 0; i < c.patterns.size(); ++i) {
+      const truthound::PatternResult& p = c.patterns[i];
+      nb::dict item;
+      item["pattern"] = p.pattern;
+      item["regex"] = p.regex;
+      item["match_ratio"] = p.match_ratio;
+      item["exact"] = p.exact;
+      item["matches"] = p.matches;
+      item["total"] = p.total;
+      item["standard_error"] = p.standard_error;
+      item["data_type"] = c.pattern_data_types[i];
+      nb::list samples;
+      for (const std::string& s : p.sample_matches)
+        samples.append(nb::steal(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace")));
+      item["sample_matches"] = samples;
+      patterns.append(item);
+    }
+    d["patterns"] = patterns;
+  }
+  d["pattern_type"] = c.pattern_type;
   return d;
 }
 
@@ -279,7 +304,7 @@ void bind_profile(nb::module_& m) {
         "distinct_exact_limit"_a = defaults.distinct_exact_limit, "hll_precision"_a = defaults.hll_precision,
         "frequent_exact_capacity"_a = defaults.frequent_exact_capacity,
         "frequent_sketch_capacity"_a = defaults.frequent_sketch_capacity,
-        "row_exact_limit"_a = defaults.row_exact_limit,
+        "row_exact_limit"_a = defaults.row_exact_limit, "pattern_sample_size"_a = defaults.pattern_sample_size,
         "Profile an Arrow stream or record batch into partial-profile bytes (GIL released).");
   m.def("merge", &merge, "partials"_a, "by_unit"_a = true,
         "Merge partial-profile bytes into one: in unit order (by_unit) or in the order given.");

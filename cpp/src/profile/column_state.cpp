@@ -17,6 +17,7 @@ enum Part : uint16_t {
   LENGTHS = 1 << 6,
   MOMENTS = 1 << 7,
   INT_SUM = 1 << 8,
+  PATTERNS = 1 << 9,
 };
 
 bool is_integer_kind(Kind k) { return k == Kind::Signed || k == Kind::Unsigned; }
@@ -63,7 +64,7 @@ void merge_part(std::optional<T>& mine, const std::optional<T>& theirs) {
 }
 
 // Which accumulators a column of this type carries.
-uint16_t parts_for(const ColumnType& type) {
+uint16_t parts_for(const ColumnType& type, bool patterns) {
   Kind k = type.kind;
   if (k == Kind::Null || k == Kind::Nested) return 0;
   uint16_t parts = DISTINCT | FREQUENT;
@@ -73,6 +74,7 @@ uint16_t parts_for(const ColumnType& type) {
   if (type.is_numeric()) parts |= MOMENTS;
   if (is_integer_kind(k)) parts |= INT_SUM;
   if (type.is_text()) parts |= BYTES_RANGE | LENGTHS;
+  if (k == Kind::String && patterns) parts |= PATTERNS;
   return parts;
 }
 
@@ -85,7 +87,7 @@ ColumnState::ColumnState(std::string name, uint32_t ordinal, ColumnType type, co
 }
 
 void ColumnState::create_parts(const ProfileOptions& options, uint64_t sketch_seed) {
-  uint16_t parts = parts_for(type_);
+  uint16_t parts = parts_for(type_, options.pattern_sample_size > 0);
   if (parts & DISTINCT) distinct_.emplace(options.distinct_exact_limit, options.hll_precision);
   if (parts & FREQUENT) frequent_.emplace(options.frequent_exact_capacity, options.frequent_sketch_capacity);
   if (parts & QUANTILES) quantiles_.emplace(options.kll_k, sketch_seed);
@@ -95,6 +97,7 @@ void ColumnState::create_parts(const ProfileOptions& options, uint64_t sketch_se
   if (parts & LENGTHS) lengths_.emplace();
   if (parts & MOMENTS) moments_.emplace();
   if (parts & INT_SUM) int_sum_ = 0;
+  if (parts & PATTERNS) patterns_.emplace(options.pattern_sample_size);
 }
 
 void ColumnState::merge(const ColumnState& other) {
@@ -128,6 +131,7 @@ void ColumnState::merge(const ColumnState& other) {
   merge_part(lengths_, other.lengths_);
   merge_part(moments_, other.moments_);
   if (int_sum_ && other.int_sum_) *int_sum_ += *other.int_sum_;
+  merge_part(patterns_, other.patterns_);
 }
 
 void ColumnState::serialize(ByteWriter& out) const {
@@ -135,7 +139,7 @@ void ColumnState::serialize(ByteWriter& out) const {
   out.put_varint(ordinal_);
   put_type(out, type_);
   counts_.serialize(out);
-  out.put_u16(parts_for(type_));
+  out.put_u16(parts_for(type_, patterns_.has_value()));
   if (distinct_) distinct_->serialize(out);
   if (frequent_) frequent_->serialize(out);
   if (quantiles_) quantiles_->serialize(out);
@@ -145,9 +149,10 @@ void ColumnState::serialize(ByteWriter& out) const {
   if (lengths_) lengths_->serialize(out);
   if (moments_) moments_->serialize(out);
   if (int_sum_) out.put_i128(*int_sum_);
+  if (patterns_) patterns_->serialize(out);
 }
 
-ColumnState ColumnState::deserialize(ByteReader& in) {
+ColumnState ColumnState::deserialize(ByteReader& in, const ProfileOptions& options) {
   ColumnState c;
   c.name_ = std::string(in.get_bytes("column name"));
   std::string context = in.context();
@@ -157,7 +162,7 @@ ColumnState ColumnState::deserialize(ByteReader& in) {
   c.counts_ = Counts::deserialize(in);
   uint16_t parts = in.get_u16("column parts");
   // The parts present must be exactly those the kind implies: anything else is not our data.
-  if (parts != parts_for(c.type_))
+  if (parts != parts_for(c.type_, options.pattern_sample_size > 0))
     in.fail("column parts " + std::to_string(parts) + " do not match kind " + kind_name(c.type_.kind));
   if (parts & DISTINCT) c.distinct_ = DistinctCounter::deserialize(in);
   if (parts & FREQUENT) c.frequent_ = FrequentItems::deserialize(in);
@@ -168,6 +173,10 @@ ColumnState ColumnState::deserialize(ByteReader& in) {
   if (parts & LENGTHS) c.lengths_ = Lengths::deserialize(in);
   if (parts & MOMENTS) c.moments_ = Moments::deserialize(in);
   if (parts & INT_SUM) c.int_sum_ = in.get_i128("integer sum");
+  if (parts & PATTERNS) {
+    c.patterns_ = PatternStats::deserialize(in);
+    if (c.patterns_->sample_size() != options.pattern_sample_size) in.fail("pattern sample size differs from the options");
+  }
   in.set_context(context);
   return c;
 }

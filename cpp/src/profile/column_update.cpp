@@ -342,6 +342,7 @@ void ColumnState::update_strings(const ArrayView& array, uint64_t* row_hashes, B
           uint64_t h = hash::of_bytes(v);
           scratch.hashes.push_back(h);
           frequent_->update(h, v);
+          if (patterns_ && !v.empty()) patterns_->update(h, v);
           return h;
         });
 }

@@ -71,6 +71,14 @@ ColumnResult finalize_column(const ColumnState& state, const FinalizeOptions& op
       r.bottom_values.push_back({item.value, item.truncated, item.count});
   }
 
+  if (const auto& p = state.patterns()) {
+    r.patterns = p->finalize(options.pattern_report_ratio);
+    for (const PatternResult& result : r.patterns) {
+      auto id = patterns::find(result.pattern);
+      r.pattern_data_types.emplace_back(id ? patterns::info(*id).data_type : std::string_view{});
+    }
+    if (auto type = infer_data_type(r.patterns, options.pattern_type_ratio)) r.pattern_type = *type;
+  }
   if (const auto& l = state.lengths(); l && l->count() > 0) {
     r.lengths = LengthResult{l->min_chars(), l->max_chars(), l->mean_chars(),
                              l->min_bytes(), l->max_bytes(), l->mean_bytes()};
@@ -84,6 +92,8 @@ void FinalizeOptions::validate() const {
   if (top_n > 100'000) throw InvalidInput("top_n " + std::to_string(top_n) + ", at most 100000");
   if (histogram_bins > 10'000)
     throw InvalidInput("histogram_bins " + std::to_string(histogram_bins) + ", at most 10000");
+  if (!(pattern_report_ratio >= 0 && pattern_report_ratio <= 1) || !(pattern_type_ratio >= 0 && pattern_type_ratio <= 1))
+    throw InvalidInput("pattern ratios must lie in [0, 1]");
   for (double q : quantiles)
     if (!(q >= 0 && q <= 1)) throw InvalidInput("quantile " + std::to_string(q) + " outside [0, 1]");
 }

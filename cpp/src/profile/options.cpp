@@ -25,6 +25,8 @@ void ProfileOptions::validate() const {
           "frequent_sketch_capacity " + std::to_string(frequent_sketch_capacity) + ", expected 8..1000000");
   require(row_exact_limit <= 100'000'000,
           "row_exact_limit " + std::to_string(row_exact_limit) + ", expected 0..100000000");
+  require(pattern_sample_size == 0 || (pattern_sample_size >= 16 && pattern_sample_size <= 65'536),
+          "pattern_sample_size " + std::to_string(pattern_sample_size) + ", expected 0 (off) or 16..65536");
 }
 
 void ProfileOptions::serialize(ByteWriter& out) const {
@@ -35,6 +37,7 @@ void ProfileOptions::serialize(ByteWriter& out) const {
   out.put_u32(frequent_exact_capacity);
   out.put_u32(frequent_sketch_capacity);
   out.put_u32(row_exact_limit);
+  out.put_u32(pattern_sample_size);
 }
 
 ProfileOptions ProfileOptions::deserialize(ByteReader& in) {
@@ -46,6 +49,7 @@ ProfileOptions ProfileOptions::deserialize(ByteReader& in) {
   o.frequent_exact_capacity = in.get_u32("frequent_exact_capacity");
   o.frequent_sketch_capacity = in.get_u32("frequent_sketch_capacity");
   o.row_exact_limit = in.get_u32("row_exact_limit");
+  o.pattern_sample_size = in.get_u32("pattern_sample_size");
   try {
     o.validate();
   } catch (const InvalidInput& e) {

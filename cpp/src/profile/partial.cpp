@@ -177,7 +177,7 @@ Partial Partial::deserialize(std::string_view bytes) {
   uint64_t n = in.get_count("column count", in.remaining());
   p.columns_.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
-    p.columns_.push_back(ColumnState::deserialize(in));
+    p.columns_.push_back(ColumnState::deserialize(in, p.options_));
     if (i > 0 && p.columns_[i].ordinal() <= p.columns_[i - 1].ordinal())
       in.fail("columns out of order at \"" + p.columns_[i].name() + "\"");
   }

@@ -12,6 +12,7 @@ from truthound.profiler.model import (
     DataType,
     DistributionStats,
     Histogram,
+    PatternMatch,
     TableProfile,
     ValueFrequency,
 )
@@ -20,6 +21,9 @@ __all__ = ["build_table_profile", "PERCENTILE_POINTS"]
 
 PERCENTILE_POINTS = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 _PERCENTILE_NAMES = {0.01: "p1", 0.05: "p5", 0.25: "p25", 0.5: "p50", 0.75: "p75", 0.95: "p95", 0.99: "p99"}
+
+# Pattern types that say what a string column would parse as.
+_PARSED_TYPES = ("integer", "float", "boolean", "date", "datetime", "time")
 
 _EPOCH_DATE = dt.date(1970, 1, 1)
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -146,6 +150,18 @@ def _column(c: dict[str, Any]) -> ColumnProfile:
 
     lengths = c.get("lengths")
     temporal = kind in ("date", "timestamp")
+    patterns = tuple(
+        PatternMatch(
+            pattern=p["pattern"],
+            regex=p["regex"],
+            match_ratio=p["match_ratio"],
+            sample_matches=tuple(p["sample_matches"]),
+            method="exact" if p["exact"] else "sample",
+            standard_error=p["standard_error"],
+        )
+        for p in c.get("patterns", ())
+    )
+    pattern_type = c.get("pattern_type") or None
     column = ColumnProfile(
         name=c["name"],
         physical_type=c["physical_type"],
@@ -160,6 +176,8 @@ def _column(c: dict[str, Any]) -> ColumnProfile:
         distribution=distribution,
         top_values=frequencies(c.get("top_values", ())),
         bottom_values=frequencies(c.get("bottom_values", ())),
+        detected_patterns=patterns,
+        parsed_type=pattern_type if pattern_type in _PARSED_TYPES else None,
         min_length=lengths["min_chars"] if lengths else None,
         max_length=lengths["max_chars"] if lengths else None,
         avg_length=lengths["mean_chars"] if lengths else None,
@@ -192,7 +210,7 @@ def _column(c: dict[str, Any]) -> ColumnProfile:
         avg_length_bytes=lengths["mean_bytes"] if lengths else None,
         note=c["note"],
     )
-    inferred = infer_type(column, _physical_type_to_data_type(kind))
+    inferred = infer_type(column, _physical_type_to_data_type(kind), pattern_type)
     from dataclasses import replace
 
     column = replace(column, inferred_type=inferred)

@@ -4,36 +4,18 @@ from __future__ import annotations
 
 from truthound.profiler.model import ColumnProfile, DataType
 
-__all__ = ["infer_type", "suggest_validators", "CATEGORICAL_RATIO", "IDENTIFIER_RATIO", "PATTERN_TYPE_RATIO", "IDENTIFIER_MIN_VALUES"]
+__all__ = ["infer_type", "suggest_validators", "CATEGORICAL_RATIO", "IDENTIFIER_RATIO", "IDENTIFIER_MIN_VALUES"]
 
-PATTERN_TYPE_RATIO = 0.9
 # Below this many values "every value differs" says nothing about being a key.
 IDENTIFIER_MIN_VALUES = 10
 CATEGORICAL_RATIO = 0.05
 IDENTIFIER_RATIO = 0.95
 
-_PATTERN_TYPES = {
-    "email": DataType.EMAIL,
-    "url": DataType.URL,
-    "phone": DataType.PHONE,
-    "uuid": DataType.UUID,
-    "ip_address": DataType.IP_ADDRESS,
-    "ipv4": DataType.IP_ADDRESS,
-    "ipv6": DataType.IP_ADDRESS,
-    "json": DataType.JSON,
-    "currency_string": DataType.CURRENCY,
-    "percentage_string": DataType.PERCENTAGE,
-    "korean_rrn": DataType.KOREAN_RRN,
-    "korean_phone": DataType.KOREAN_PHONE,
-    "korean_business_number": DataType.KOREAN_BUSINESS_NUMBER,
-}
-
-
-def infer_type(column: ColumnProfile, physical: DataType) -> DataType:
-    """Pattern (ratio ≥ 0.9) first, then cardinality, then the physical type."""
-    for match in column.detected_patterns:
-        if match.match_ratio >= PATTERN_TYPE_RATIO and match.pattern in _PATTERN_TYPES:
-            return _PATTERN_TYPES[match.pattern]
+def infer_type(column: ColumnProfile, physical: DataType, pattern_type: str | None = None) -> DataType:
+    """Pattern first (the engine's pick: the highest-priority pattern matching ≥ 90 % of the
+    values), then cardinality, then the physical type."""
+    if pattern_type:
+        return DataType(pattern_type)
     non_null = column.non_null_count
     if non_null > 0 and physical not in (DataType.BOOLEAN, DataType.UNKNOWN):
         ratio = column.distinct_count / non_null

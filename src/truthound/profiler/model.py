@@ -91,10 +91,18 @@ class ValueFrequency:
 
 @dataclass(frozen=True)
 class PatternMatch:
+    """A value pattern and the share of the column's non-empty values that match it.
+
+    ``method`` is ``exact`` when every value was checked (numbers, dates and booleans as text, and
+    any column whose distinct values all fit the sample), else ``sample``: estimated from a
+    deterministic sample of distinct values, within about ``standard_error``."""
+
     pattern: str
     regex: str
     match_ratio: float
     sample_matches: tuple[str, ...] = ()
+    method: str = "exact"
+    standard_error: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +110,8 @@ class PatternMatch:
             "regex": self.regex,
             "match_ratio": self.match_ratio,
             "sample_matches": list(self.sample_matches),
+            "method": self.method,
+            "standard_error": self.standard_error,
         }
 
 
@@ -177,6 +187,7 @@ class ColumnProfile:
     histogram: Histogram | None = None
     top_values_method: str = "exact"
     top_values_max_error: int = 0
+    parsed_type: str | None = None
     min_length_bytes: int | None = None
     max_length_bytes: int | None = None
     avg_length_bytes: float | None = None
@@ -244,6 +255,8 @@ class ColumnProfile:
         if self.top_values:
             d["top_values_method"] = self.top_values_method
             d["top_values_max_error"] = self.top_values_max_error
+        if self.parsed_type is not None:
+            d["parsed_type"] = self.parsed_type
         if self.min_length_bytes is not None:
             d["min_length_bytes"] = self.min_length_bytes
             d["max_length_bytes"] = self.max_length_bytes
@@ -265,7 +278,14 @@ class ColumnProfile:
         for key in ("top_values", "bottom_values"):
             kwargs[key] = tuple(ValueFrequency(**v) for v in d.get(key, ()))
         kwargs["detected_patterns"] = tuple(
-            PatternMatch(p["pattern"], p["regex"], p["match_ratio"], tuple(p.get("sample_matches", ())))
+            PatternMatch(
+                p["pattern"],
+                p["regex"],
+                p["match_ratio"],
+                tuple(p.get("sample_matches", ())),
+                p.get("method", "exact"),
+                p.get("standard_error", 0.0),
+            )
             for p in d.get("detected_patterns", ())
         )
         kwargs["suggested_validators"] = tuple(d.get("suggested_validators", ()))

@@ -30,6 +30,7 @@ class ProfileSettings:
     frequent_exact_capacity: int = 16_384
     frequent_sketch_capacity: int = 1_024
     row_exact_limit: int = 1_000_000
+    pattern_sample_size: int = 1_024
     quantiles: tuple[float, ...] = field(default=(0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99))
 
     def __post_init__(self) -> None:
@@ -50,6 +51,7 @@ class ProfileSettings:
             "frequent_exact_capacity": self.frequent_exact_capacity,
             "frequent_sketch_capacity": self.frequent_sketch_capacity,
             "row_exact_limit": self.row_exact_limit,
+            "pattern_sample_size": self.pattern_sample_size if self.include_patterns else 0,
         }
 
     def finalize_options(self) -> dict[str, Any]:

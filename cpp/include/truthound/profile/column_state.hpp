@@ -18,6 +18,7 @@
 #include "truthound/stats/kll.hpp"
 #include "truthound/stats/lengths.hpp"
 #include "truthound/stats/moments.hpp"
+#include "truthound/stats/patterns.hpp"
 #include "truthound/stats/range.hpp"
 
 namespace truthound {
@@ -38,7 +39,7 @@ class ColumnState {
   void update(const ArrayView& array, uint64_t* row_hashes, BatchScratch& scratch);
   void merge(const ColumnState& other);  // same column (name and compatible type), else InvalidInput
   void serialize(ByteWriter& out) const;
-  static ColumnState deserialize(ByteReader& in);
+  static ColumnState deserialize(ByteReader& in, const ProfileOptions& options);
   bool operator==(const ColumnState&) const = default;
 
   const std::string& name() const { return name_; }
@@ -54,6 +55,7 @@ class ColumnState {
   const std::optional<Lengths>& lengths() const { return lengths_; }
   const std::optional<Moments>& moments() const { return moments_; }
   std::optional<int128> int_sum() const { return int_sum_; }
+  const std::optional<PatternStats>& patterns() const { return patterns_; }
 
  private:
   ColumnState() = default;
@@ -90,6 +92,7 @@ class ColumnState {
   std::optional<Lengths> lengths_;
   std::optional<Moments> moments_;
   std::optional<int128> int_sum_;
+  std::optional<PatternStats> patterns_;
 };
 
 // The hash a null contributes to its row's hash.

@@ -15,6 +15,8 @@ struct FinalizeOptions {
   uint32_t top_n = 10;
   uint32_t histogram_bins = 20;
   std::vector<double> quantiles = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
+  double pattern_report_ratio = 0.8;  // truthound's min_pattern_match_ratio
+  double pattern_type_ratio = 0.9;    // truthound's type-inference threshold
   void validate() const;
 };
 
@@ -69,6 +71,9 @@ struct ColumnResult {
   bool frequencies_exact = true;
   uint64_t frequency_error = 0;  // bound on how far any count may be under-estimated
   std::optional<LengthResult> lengths;
+  std::vector<PatternResult> patterns;         // ratio ≥ FinalizeOptions::pattern_report_ratio
+  std::string pattern_type;                    // truthound DataType implied by a pattern (≥ 0.9), or ""
+  std::vector<std::string> pattern_data_types;  // data type of each entry of `patterns`
 };
 
 struct TableResult {

@@ -17,6 +17,8 @@ struct ProfileOptions {
   uint32_t frequent_sketch_capacity = 1'024;
   // Distinct rows tracked exactly (for the duplicate-row count) before switching to HyperLogLog.
   uint32_t row_exact_limit = 1'000'000;
+  // Distinct string values sampled for pattern detection; 0 turns pattern detection off.
+  uint32_t pattern_sample_size = 1'024;
 
   void validate() const;  // throws InvalidInput naming the bad option
   void serialize(ByteWriter& out) const;

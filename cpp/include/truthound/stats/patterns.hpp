@@ -13,18 +13,23 @@
 //
 // Accumulator. PatternStats is a mergeable state with three parts:
 //  * exact counts, over every value, of the five cheap patterns (integer_string, float_string,
-//    iso_date, iso_datetime, boolean_string), found by a dispatch on the first byte;
+//    iso_date, iso_datetime, boolean_string); a look at the first and last byte rules out most
+//    other values, and the scanners use eight bytes per step (SWAR) where it pays;
 //  * exact counts of values per stratum, a stratum being (class of the first byte × length bucket),
 //    patterns::STRATUM_COUNT of them;
 //  * a sample of distinct values, keyed by their value hash (low 7 bits replaced by the stratum), and
 //    kept if the key is among the `sample_size` smallest of the column, or among the
 //    patterns::STRATUM_RESERVE smallest of its stratum. For each kept value: its exact count, the
-//    bitmask of every pattern it matches (computed on the full value when it enters), and up to
-//    MAX_SAMPLE_VALUE_BYTES of it for display when it matches something.
+//    bitmask of every pattern it matches (computed on the full value when it enters) and, for the
+//    values shown (per pattern, the MAX_SAMPLE_MATCHES smallest keys of the global sample matching
+//    it), up to MAX_SAMPLE_VALUE_BYTES of it. A value that is not shown when it enters never
+//    becomes shown, so the bytes of the others are never kept.
 // Membership depends only on the key, so a value that is kept has been kept since its first
 // occurrence and its count is exact, and the state is a function of the multiset of values: any
 // partitioning and any merge order give byte-identical partials (bottom-k sampling; Cohen & Kaplan,
-// "Summarizing data using bottom-k sketches", PODC 2007).
+// "Summarizing data using bottom-k sketches", PODC 2007). Two distinct values with equal keys count
+// as one; among d distinct values this happens with probability about d²/2^58, and only the ≤ ~1,700
+// kept at once matter, so it is ignored.
 //
 // Estimate. A sampled pattern's share is the post-stratified ratio estimator
 //     r = Σ_s (N_s / N) · (Σ_{kept v in s} c_v·[v matches]) / (Σ_{kept v in s} c_v),
@@ -33,9 +38,12 @@
 // Where a stratum holds at most STRATUM_RESERVE distinct values (a placeholder such as "N/A" or "-"
 // repeated on many rows, whose length or first byte differs from the real values) it is known
 // exactly; when every stratum is, the result is exact. Otherwise, for values of similar counts, the
-// standard error is about that of a binomial with n = sample_size, sqrt(r(1-r)/n) (1.6 points at
-// r = 0.8 with the default 1,024). Each result carries its own estimate (cluster-sampling formula,
-// per stratum), which also grows when a few frequent values in a stratum carry most of its rows.
+// standard error is about that of a binomial with n = sample_size, sqrt(r(1-r)/n) (1.25 points at
+// r = 0.8, 1.56 at r = 0.5 with the default 1,024). Each result carries its own estimate
+// (cluster-sampling formula, per stratum), which grows when a few frequent values carry most of
+// the rows of a stratum. Limit: a frequent value that shares its stratum with many distinct values
+// is in the sample with probability ~ sample_size / distinct values; when it is not, its rows are
+// counted as its stratum's sampled values are, and nothing in the state can tell.
 #pragma once
 
 #include <array>
@@ -111,10 +119,86 @@ std::optional<PatternId> find(std::string_view name);
 bool matches(PatternId id, std::string_view value);
 // Bit i set iff `value` matches pattern i: every pattern.
 uint32_t match_mask(std::string_view value);
-// The same restricted to the exact-count patterns; the per-value hot path.
+// The same restricted to the exact-count patterns.
 uint32_t exact_mask(std::string_view value);
+
+namespace detail {
+// Stratum base of a first byte: class × LENGTH_BUCKETS, classes 0 digit, 1 ASCII letter,
+// 2 "+-.($", 3 "{[", 4 non-ASCII, 5 other.
+constexpr std::array<uint8_t, 256> make_first_class() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    int v = 5;
+    if (c >= '0' && c <= '9') {
+      v = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      v = 1;
+    } else if (c == '+' || c == '-' || c == '.' || c == '(' || c == '$') {
+      v = 2;
+    } else if (c == '{' || c == '[') {
+      v = 3;
+    } else if (c >= 0x80) {
+      v = 4;
+    }
+    t[static_cast<size_t>(c)] = static_cast<uint8_t>(v * LENGTH_BUCKETS);
+  }
+  return t;
+}
+inline constexpr std::array<uint8_t, 256> FIRST_CLASS = make_first_class();
+
+// Length bucket of lengths 0..63 (0 shares the bucket of 1).
+constexpr std::array<uint8_t, 64> make_small_buckets() {
+  std::array<uint8_t, 64> t{};
+  constexpr int UPPER[] = {1, 2, 3, 4, 7, 11, 15, 23, 31, 47, 63};  // last length of bucket b
+  int b = 0;
+  for (int n = 0; n < 64; ++n) {
+    if (n > UPPER[b]) ++b;
+    t[static_cast<size_t>(n)] = static_cast<uint8_t>(b);
+  }
+  return t;
+}
+inline constexpr std::array<uint8_t, 64> SMALL_BUCKETS = make_small_buckets();
+
+// Every exact-count pattern is a boolean of at most 5 bytes, or starts with a digit, "+", "-" or
+// "." and ends with a digit, "." or "Z" (integer, float, date, datetime). Bit 1: may start a
+// number or date; bit 2: may start a boolean; bit 4: may end a number or date.
+constexpr std::array<uint8_t, 256> make_exact_ends() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    int v = 0;
+    const bool digit = c >= '0' && c <= '9';
+    if (digit || c == '+' || c == '-' || c == '.') v |= 1;
+    if (c == '0' || c == '1') v |= 2;
+    for (char b : std::string_view("tTfFyYnN"))
+      if (c == static_cast<unsigned char>(b)) v |= 2;
+    if (digit || c == '.' || c == 'Z') v |= 4;
+    t[static_cast<size_t>(c)] = static_cast<uint8_t>(v);
+  }
+  return t;
+}
+inline constexpr std::array<uint8_t, 256> EXACT_ENDS = make_exact_ends();
+
+// False only if `value` matches no exact-count pattern: two table lookups, no scan.
+inline bool may_match_exact(std::string_view value) {
+  const size_t n = value.size();
+  if (n == 0) return false;
+  const uint8_t first = EXACT_ENDS[static_cast<unsigned char>(value[0])];
+  if (n <= 5) return (first & 3) != 0;
+  return (first & 1) && (EXACT_ENDS[static_cast<unsigned char>(value[n - 1])] & 4);
+}
+}  // namespace detail
+
 // Stratum of a value, in [0, STRATUM_COUNT): class of the first byte and bucket of the length.
-uint32_t stratum_of(std::string_view value);
+inline uint32_t stratum_of(std::string_view value) {
+  const size_t n = value.size();
+  if (n == 0) return 5 * LENGTH_BUCKETS;  // "other", first bucket
+  const uint32_t first = detail::FIRST_CLASS[static_cast<unsigned char>(value[0])];
+  const uint32_t bucket = n < 64    ? detail::SMALL_BUCKETS[n]
+                          : n < 128 ? 11u
+                          : n < 256 ? 12u
+                                    : 13u;
+  return first + bucket;
+}
 }  // namespace patterns
 
 struct PatternResult {
@@ -125,8 +209,8 @@ struct PatternResult {
   uint64_t matches;      // matching values: exact, or round(match_ratio · total) when estimated
   uint64_t total;        // values seen (the number of update calls)
   double standard_error; // 0 when exact; else the estimated standard error of match_ratio
-  std::vector<std::string> sample_matches;  // ≤ 5 sampled matching values, smallest hash first,
-                                            // cut to MAX_SAMPLE_VALUE_BYTES
+  std::vector<std::string> sample_matches;  // ≤ 5 matching values of the global sample, smallest
+                                            // hash first, cut to MAX_SAMPLE_VALUE_BYTES
   bool operator==(const PatternResult&) const = default;
 };
 
@@ -137,8 +221,8 @@ class PatternStats {
 
   // Adds one non-null value: `hash` is hash::of_bytes(value), computed by the caller. Empty values
   // are meant to be left out by the caller (they match nothing but count in the total). Most values
-  // cost a first-byte dispatch and two comparisons; the matchers run on a value only when it enters
-  // the sample.
+  // cost a few table lookups and two comparisons; the matchers run on a value only when it enters
+  // the sample. Defined below: the per-value hot path.
   void update(uint64_t hash, std::string_view value);
   // Adds other's values; other untouched; an empty state is the identity. Commutative and
   // associative to the byte. Different sample sizes (or totals past 2^64 − 1) throw InvalidInput.
@@ -147,11 +231,13 @@ class PatternStats {
   // Canonical form: varint sample_size, varint total, varint count of each exact-count pattern (in
   // id order), varint number of non-empty strata then (u8 stratum, varint count) in increasing
   // stratum order, varint entry count, then per kept value in increasing key order: u64 key, varint
-  // count, varint match mask, length-prefixed display bytes (empty iff the mask is 0).
+  // count, varint match mask, length-prefixed display bytes (non-empty exactly for shown values).
   void serialize(ByteWriter& out) const;
-  // Checks every field: sample size, counts against the total and their strata, strictly increasing
-  // keys, the retention rule, masks and their consistency with the exact counts and the stored bytes
-  // (when not cut); throws CorruptPartial, never reads past the end.
+  // Checks every field: sample size, exact counts and stratum counts against the total, strictly
+  // increasing keys, entry counts against their stratum, the retention rule, bytes present exactly
+  // for shown values, masks and strata against the stored bytes (when not cut), and, when every
+  // value is kept, the exact counts against the sample; throws CorruptPartial, never reads past the
+  // end.
   static PatternStats deserialize(ByteReader& in);
 
   // Patterns matching at least `min_ratio` (in [0, 1], else InvalidInput) of the values and at
@@ -170,14 +256,22 @@ class PatternStats {
   // Bytes held by this state.
   size_t memory_bytes() const;
 
+  // A moved-from PatternStats may only be assigned to or destroyed.
+
  private:
   struct Entry {
     uint64_t key;
     uint64_t count;
     uint32_t mask;
-    std::string bytes;  // display prefix; empty when mask == 0
+    std::string bytes;  // display prefix, for shown values only
   };
 
+  static std::vector<bool> shown_flags(const std::vector<Entry>& sorted, uint64_t k);
+  bool shown_insert(size_t p, uint64_t key, std::optional<uint64_t>& dropped);
+  bool is_shown(uint64_t key, uint32_t mask) const;
+  void unshow(const Entry& e);
+  void count_exact(std::string_view value);
+  void update_sample(uint64_t key, std::string_view value);
   void insert_new(uint64_t key, std::string_view value);
   void erase_key(uint64_t key);
   size_t find_slot(uint64_t key) const;
@@ -201,7 +295,21 @@ class PatternStats {
   std::array<std::array<uint64_t, patterns::STRATUM_RESERVE>, patterns::STRATUM_COUNT> reserve_{};
   std::array<uint8_t, patterns::STRATUM_COUNT> reserve_size_{};
   std::array<uint64_t, patterns::STRATUM_COUNT> reserve_threshold_;
+  // Per pattern, the keys shown (sample_matches): the smallest of the global sample matching it.
+  std::array<std::array<uint64_t, patterns::MAX_SAMPLE_MATCHES>, patterns::PATTERN_COUNT> shown_{};
+  std::array<uint8_t, patterns::PATTERN_COUNT> shown_size_{};
 };
+
+inline void PatternStats::update(uint64_t hash, std::string_view value) {
+  ++total_;
+  const uint32_t s = patterns::stratum_of(value);
+  ++stratum_counts_[s];
+  if (patterns::detail::may_match_exact(value)) count_exact(value);
+  const uint64_t key = (hash & ~((uint64_t{1} << patterns::STRATUM_BITS) - 1)) | s;
+  // A key above both thresholds is not in the sample and never will be: they only go down.
+  if (key > global_threshold_ && key > reserve_threshold_[s]) return;
+  update_sample(key, value);
+}
 
 // truthound's PatternBasedTypeInferrer on finalized results: the data_type of the highest-priority
 // pattern (ties in id order) whose match_ratio ≥ min_ratio, or nullopt.
