@@ -17,6 +17,8 @@ def _short(v: Any, width: int = 28) -> str:
         return "-"
     if isinstance(v, float):
         text = f"{v:.6g}"
+    elif hasattr(v, "hour") and hasattr(v, "date"):  # datetime: to the second, no microseconds
+        text = v.isoformat(sep=" ", timespec="seconds")
     elif hasattr(v, "isoformat"):
         text = v.isoformat()
     else:
@@ -53,8 +55,9 @@ def _column_block(c: ColumnProfile) -> list[str]:
             f"   kurt {_short(d.kurtosis, 10)}"
         )
     if c.percentiles:
-        approx = "" if c.quantiles_method == "exact" else f"  (KLL, rank error ±{c.quantiles_rank_error:.2%})"
-        parts = "  ".join(f"{k} {_short(v, 12)}" for k, v in c.percentiles.items() if k in ("p5", "p25", "p50", "p75", "p95"))
+        approx = "" if c.quantiles_method == "exact" else f"  ≈ rank ±{c.quantiles_rank_error:.1%}"
+        keys = ("p5", "p25", "p50", "p75", "p95") if c.kind not in ("timestamp", "time") else ("p25", "p50", "p75")
+        parts = "  ".join(f"{k} {_short(c.percentiles[k], 19)}" for k in keys if k in c.percentiles)
         lines.append(f"  {parts}{approx}")
     specials = [
         (c.nan_count, "NaN"),
