@@ -41,6 +41,52 @@ ColumnType nested(std::string_view format, const char* what) {
   return t;
 }
 
+// "list<int64>", "struct<a: string, b: double>", "map<string, int64>": readable names for the
+// columns that are counted but not profiled.
+std::string child_name(const ArrowSchema& schema, int64_t i);
+
+ColumnType nested_type(const ArrowSchema& schema, std::string_view format) {
+  ColumnType t;
+  t.kind = Kind::Nested;
+  auto children = [&](bool with_names) {
+    std::string out;
+    for (int64_t i = 0; i < schema.n_children && i < 8; ++i) {
+      const ArrowSchema* c = schema.children ? schema.children[i] : nullptr;
+      if (c == nullptr) continue;
+      if (!out.empty()) out += ", ";
+      if (with_names) out += std::string(c->name ? c->name : "") + ": ";
+      out += child_name(schema, i);
+    }
+    if (schema.n_children > 8) out += ", ...";
+    return out;
+  };
+  if (format == "+l" || format == "+L" || format == "+vl" || format == "+vL") {
+    const char* kind = format == "+l" ? "list" : format == "+L" ? "large_list" : "list_view";
+    t.name = std::string(kind) + "<" + children(false) + ">";
+  } else if (format.starts_with("+w:")) {
+    t.name = "fixed_size_list<" + children(false) + ">[" + std::string(format.substr(3)) + "]";
+  } else if (format == "+s") {
+    t.name = "struct<" + children(true) + ">";
+  } else if (format == "+m") {
+    // A map's one child is a struct of key and value.
+    const ArrowSchema* entries = schema.n_children == 1 && schema.children ? schema.children[0] : nullptr;
+    std::string inner = entries ? parse_column_type(*entries).name : "?";
+    if (inner.starts_with("struct<")) inner = inner.substr(7, inner.size() - 8);
+    t.name = "map<" + inner + ">";
+  } else if (format.starts_with("+u")) {
+    t.name = "union<" + children(false) + ">";
+  } else if (format == "+r") {
+    t.name = "run_end_encoded<" + children(false) + ">";
+  } else {
+    t.name = "unsupported type (" + std::string(format) + ")";
+  }
+  return t;
+}
+
+std::string child_name(const ArrowSchema& schema, int64_t i) {
+  return parse_column_type(*schema.children[i]).name;
+}
+
 }  // namespace
 
 const char* kind_name(Kind kind) {
@@ -137,13 +183,7 @@ ColumnType parse_column_type(const ArrowSchema& schema) {
       return t;
     }
   }
-  if (format.starts_with("+l") || format.starts_with("+L") || format.starts_with("+vl") ||
-      format.starts_with("+vL") || format.starts_with("+w"))
-    return nested(format, "list");
-  if (format == "+s") return nested(format, "struct");
-  if (format == "+m") return nested(format, "map");
-  if (format.starts_with("+u")) return nested(format, "union");
-  if (format == "+r") return nested(format, "run_end_encoded");
+  if (format.starts_with("+")) return nested_type(schema, format);
   if (format.starts_with("ti")) return nested(format, "interval");
   return nested(format, "unsupported type");
 }

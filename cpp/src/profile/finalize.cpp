@@ -21,7 +21,7 @@ ColumnResult finalize_column(const ColumnState& state, const FinalizeOptions& op
   r.ordinal = state.ordinal();
   r.type = state.type();
   r.counts = state.counts();
-  if (r.type.kind == Kind::Nested) r.note = r.type.name + ": values not profiled (row and null counts only)";
+  if (r.type.kind == Kind::Nested) r.note = "nested values are not profiled: row and null counts only";
 
   if (const auto& d = state.distinct()) {
     r.has_distinct = true;
