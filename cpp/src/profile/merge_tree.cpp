@@ -54,7 +54,8 @@ std::vector<uint64_t> level_sizes(uint64_t leaves, uint32_t fan_in) {
 
 UnitSpan peek_units(std::string_view bytes) {
   ByteReader header(bytes, "header");
-  if (header.get_u32("magic number") != partial::MAGIC) header.fail("not a truthound partial profile (bad magic number)");
+  if (header.get_u32("magic number") != partial::MAGIC)
+    header.fail("not a truthound partial profile (bad magic number)");
   uint16_t version = header.get_u16("format version");
   if (version != partial::FORMAT_VERSION)
     header.fail("format version " + std::to_string(version) + ", this build reads version " +

@@ -259,36 +259,44 @@ void FrequentItems::merge(const FrequentItems& other) {
     throw InvalidInput("frequent items merge: " + settings_text(exact_capacity_, sketch_capacity_) +
                        " vs " + settings_text(other.exact_capacity_, other.sketch_capacity_));
   if (other.total_ > UINT64_MAX - total_) throw_total_overflow(total_, other.total_);
-  const uint64_t total = total_ + other.total_;
-  const uint64_t offset = offset_ + other.offset_;  // ≤ total / (k+1): no overflow
-  const bool both_exact = is_exact() && other.is_exact();
-
-  // Union by hash, in hash order, so nothing depends on either table's layout.
-  const std::vector<Item> a = items_by_hash();
-  const std::vector<Item> b = other.items_by_hash();
-  std::vector<Item> all;
-  all.reserve(a.size() + b.size());
-  size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    if (j == b.size() || (i < a.size() && a[i].hash < b[j].hash)) {
-      all.push_back(a[i++]);
-    } else if (i == a.size() || b[j].hash < a[i].hash) {
-      all.push_back(b[j++]);
-    } else {
-      all.push_back(a[i++]);
-      all.back().count += b[j++].count;  // ≤ total: no overflow
-    }
-  }
-
-  total_ = total;
-  offset_ = offset;
-  if (both_exact && all.size() <= exact_capacity_) {
-    rebuild(all, frequent::MODE_EXACT);
+  if (&other == this) {
+    const FrequentItems copy = other;
+    merge(copy);
     return;
   }
-  // Leaving exact mode always purges (all.size() > exact_capacity ≥ k); a sketch purges at 2k.
-  if (both_exact || all.size() >= 2 * size_t{sketch_capacity_}) purge(all);
-  rebuild(all, frequent::MODE_SKETCH);
+  const bool both_exact = is_exact() && other.is_exact();
+  // Other's counters go into our table one by one: O(|other|), not a rebuild of both. The table
+  // may hold more than its mode allows until the purge below, which sees the same union as before.
+  for (size_t i = 0; i < other.slots_.size(); ++i) {
+    const Slot& o = other.slots_[i];
+    if (o.count == 0) continue;
+    size_t j = o.hash & mask_;
+    for (; slots_[j].count != 0; j = (j + 1) & mask_)
+      if (slots_[j].hash == o.hash) break;
+    if (slots_[j].count != 0) {
+      slots_[j].count += o.count;
+      continue;
+    }
+    const Ref r = other.refs_[i];
+    const Ref ref{static_cast<uint32_t>(arena_.size()), r.length};
+    arena_.append(other.arena_, r.offset, r.length & ~TRUNCATED_BIT);
+    if (size_ + 1 > max_entries(slots_.size())) {
+      grow();
+      place(o.hash, o.count, ref);
+    } else {
+      slots_[j] = o;
+      refs_[j] = ref;
+    }
+    ++size_;
+  }
+  total_ += other.total_;
+  offset_ += other.offset_;
+  if (both_exact && size_ <= exact_capacity_) return;
+  const bool need_purge = both_exact || size_ >= 2 * size_t{sketch_capacity_};
+  mode_ = frequent::MODE_SKETCH;
+  if (need_purge) purge_table();
+  // The sketch's insert path never grows: it needs room for 2k entries.
+  while (max_entries(slots_.size()) < 2 * size_t{sketch_capacity_}) grow();
 }
 
 std::vector<FrequentItem> FrequentItems::top(size_t n) const {

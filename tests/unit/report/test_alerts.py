@@ -48,7 +48,7 @@ def test_rules():
     assert _keys(_column(kind="float", distribution=DistributionStats(skewness="nan"))) == []
     assert _keys(_column(kind="float", nan_count=2, positive_infinity_count=1)) == ["nan", "inf"]
     assert _keys(_column(empty_string_count=2, whitespace_string_count=1)) == ["blank"]
-    assert _keys(_column(note="list<int64>: values not profiled")) == ["not_profiled"]
+    assert _keys(_column(note="nested values are not profiled: row and null counts only")) == ["not_profiled"]
     mixed = (PatternMatch("integer_string", "^[0-9]+$", 0.85, ("1", "2")),)
     assert _keys(_column(detected_patterns=mixed)) == ["mixed"]
     pure = (PatternMatch("integer_string", "^[0-9]+$", 1.0, ("1", "2")),)

@@ -160,7 +160,7 @@ def test_every_kind_renders():
     html = render_html(p)
     text = "".join(_Page(html).text)
     assert (
-        "values not profiled" in text
+        "not profiled" in text
         and "all null" in text
         and "00ff" in text
         and "0:00:05" in text

@@ -1,0 +1,478 @@
+"""The fixed merge tree: the one order in which the partials of a plan are merged, on any engine.
+
+A plan's units are sorted by unit id. Level 0 groups them in runs of ``fan_in`` consecutive units
+(the last run may be shorter); each level above groups the nodes of the level below the same way,
+until a level has one node, the root. A node is ``_core.merge_group`` of its children (sorted by
+unit, folded left) and its result crosses to its parent as bytes. The shape is a pure function of
+the plan (the sorted unit ids) and ``fan_in``, so the profile is byte-identical whichever engine ran
+which node and in whatever order the partials arrived. ``_core.merge_tree`` runs the same tree in
+one process.
+
+Backends use it so that the driver receives at most ``fan_in`` partials:
+
+* **local / driver-side** -- :class:`TreeMerge` folds partials as they arrive (any order) and holds
+  one open node per level, never all the partials;
+* **Dask** -- ``parts = reduce_to_driver(delayed_by_unit, fan_in, dask.delayed(_core.merge_group))``,
+  then ``_core.merge_group(list(dask.compute(*parts)))``;
+* **Ray** -- the same with ``merge_fn=lambda group: merge_remote.remote(*group)`` where
+  ``merge_remote`` is a ``@ray.remote`` wrapper of ``_core.merge_group``, then ``ray.get``;
+* **Spark** -- one small stage per level keyed by position range: ``(pos // fan_in, blob)``,
+  ``groupByKey``, ``mapValues(lambda b: _core.merge_group(list(b)))``, repeated while more than
+  ``fan_in`` keys remain, then ``collect()`` (values arrive in any order within a group:
+  ``merge_group`` sorts them by unit).
+
+A task that profiles several units may merge them before returning (:func:`merge_local`) without
+changing a byte, provided its units are a whole aligned subtree: ``fan_in**k`` consecutive positions
+starting at a multiple of ``fan_in**k`` (:meth:`TreePlan.task_ranges`), the last one possibly short.
+Its output is then the tree's node of level ``k-1``, and the tree over such outputs is the rest of
+the tree.
+
+Examples
+--------
+>>> tree = MergeTree(fan_in=4)
+>>> plan = tree.plan(10)
+>>> plan.level_sizes, plan.driver_inputs
+((3, 1), 3)
+>>> [list(plan.leaves_of(0, g)) for g in range(3)]
+[[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+>>> plan_tree(range(10), fan_in=4)
+[[[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]], [[0, 1, 2]]]
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from truthound import _core
+from truthound.profiler.errors import InvalidInputError
+
+__all__ = [
+    "DEFAULT_FAN_IN",
+    "SHIPPING_BUDGET_OPTIONS",
+    "MergeStats",
+    "MergeTree",
+    "TreeMerge",
+    "TreePlan",
+    "merge_local",
+    "merge_with_tree",
+    "plan_tree",
+    "reduce_to_driver",
+]
+
+DEFAULT_FAN_IN: int = int(_core.MERGE_TREE_FAN_IN)
+_MAX_FAN_IN = 1 << 20
+
+#: Engine options (``_core.profile`` keywords) that keep a column's partial near 32 KB once past
+#: its exact thresholds, for plans of very many units (docs/scaling.md, "Size budget"): exact
+#: distinct counts up to 4,096 values, then HyperLogLog p=13 (8 KB, 1.15% relative standard error);
+#: exact frequencies up to 1,024 values, then a Misra-Gries summary of 512 counters; an exact
+#: duplicate-row set up to 65,536 rows per partial. They travel in the partial like every engine
+#: option, so all partials of a plan must use them. The KLL level-0 buffer (up to 32 KB) needs an
+#: accumulator change to shrink (see the doc).
+SHIPPING_BUDGET_OPTIONS: dict[str, int] = {
+    "distinct_exact_limit": 4_096,
+    "hll_precision": 13,
+    "frequent_exact_capacity": 1_024,
+    "frequent_sketch_capacity": 512,
+    "row_exact_limit": 65_536,
+}
+
+T = TypeVar("T")
+
+
+def _check_fan_in(fan_in: Any) -> int:
+    if isinstance(fan_in, bool) or not isinstance(fan_in, int) or not 2 <= fan_in <= _MAX_FAN_IN:
+        raise InvalidInputError(f"fan_in must be an integer in 2..{_MAX_FAN_IN}, got {fan_in!r}")
+    return fan_in
+
+
+def _level_sizes(leaves: int, fan_in: int) -> tuple[int, ...]:
+    sizes: list[int] = []
+    n = leaves
+    while n > 0:
+        n = -(-n // fan_in)
+        sizes.append(n)
+        if n == 1:
+            break
+    return tuple(sizes)
+
+
+def _sorted_unit_ids(units: int | Iterable[int]) -> range | array:
+    """Unit ids as a range when they are consecutive (0 bytes a unit), else a sorted array of
+    unsigned 64-bit integers (8 bytes a unit)."""
+    if isinstance(units, bool):
+        raise InvalidInputError(f"units must be a count or unit ids, got {units!r}")
+    if isinstance(units, int):
+        if units < 0:
+            raise InvalidInputError(f"unit count must be >= 0, got {units}")
+        return range(units)
+    if isinstance(units, range) and units.step == 1:
+        if units.start < 0:
+            raise InvalidInputError(f"unit ids must be >= 0, got {units.start}")
+        return units
+    try:
+        ids = array("Q", sorted(units))
+    except (TypeError, OverflowError) as exc:
+        raise InvalidInputError(f"unit ids must be integers in 0..2**64-1: {exc}") from None
+    for i in range(1, len(ids)):
+        if ids[i] == ids[i - 1]:
+            raise InvalidInputError(f"unit id {ids[i]} appears twice")
+    if ids and ids[-1] - ids[0] == len(ids) - 1:
+        return range(ids[0], ids[-1] + 1)
+    return ids
+
+
+@dataclass(frozen=True)
+class TreePlan:
+    """The shape of the merge tree over one plan's units, held compactly.
+
+    Positions are indices into the sorted unit ids (for a plan numbered 0..n-1, position = unit
+    id). Node ``g`` of level ``L`` covers leaf positions ``[g * fan_in**(L+1), (g+1) * fan_in**(L+1))``
+    cut at the number of leaves; its children are nodes ``[g * fan_in, (g+1) * fan_in)`` of level
+    ``L-1`` (leaf positions for level 0). Memory: the level sizes plus, only when the unit ids are
+    not consecutive, 8 bytes a unit -- a million-unit plan is a ``range`` and a few integers.
+    """
+
+    fan_in: int
+    unit_ids: range | array
+    level_sizes: tuple[int, ...]
+
+    @property
+    def leaves(self) -> int:
+        """Number of units (leaf partials)."""
+        return len(self.unit_ids)
+
+    @property
+    def depth(self) -> int:
+        """Number of levels; the last holds the root alone."""
+        return len(self.level_sizes)
+
+    @property
+    def driver_inputs(self) -> int:
+        """Partials the root merges: what a driver receives when the other levels run on the
+        cluster. At most ``fan_in``."""
+        if not self.level_sizes:
+            return 0
+        return self.level_sizes[-2] if self.depth > 1 else self.leaves
+
+    def _level_input_count(self, level: int) -> int:
+        if not 0 <= level < self.depth:
+            raise InvalidInputError(f"level {level} outside 0..{self.depth - 1}")
+        return self.leaves if level == 0 else self.level_sizes[level - 1]
+
+    def children(self, level: int, index: int) -> range:
+        """Positions (in level ``level - 1``, or leaf positions for level 0) of a node's children."""
+        n = self._level_input_count(level)
+        if not 0 <= index < self.level_sizes[level]:
+            raise InvalidInputError(
+                f"node {index} outside level {level}'s 0..{self.level_sizes[level] - 1}"
+            )
+        return range(index * self.fan_in, min(n, (index + 1) * self.fan_in))
+
+    def groups(self, level: int) -> Iterator[range]:
+        """The children of each node of ``level``, in order (lazily)."""
+        for g in range(self.level_sizes[level] if 0 <= level < self.depth else 0):
+            yield self.children(level, g)
+
+    def leaves_of(self, level: int, index: int) -> range:
+        """Leaf positions a node covers."""
+        self.children(level, index)  # validates
+        span = self.fan_in ** (level + 1)
+        return range(index * span, min(self.leaves, (index + 1) * span))
+
+    def unit_span(self, level: int, index: int) -> tuple[int, int]:
+        """First and last unit id a node covers."""
+        r = self.leaves_of(level, index)
+        return self.unit_ids[r.start], self.unit_ids[r.stop - 1]
+
+    def position(self, unit_id: int) -> int:
+        """Position of a unit id in the plan (InvalidInputError if it is not one)."""
+        ids = self.unit_ids
+        if isinstance(ids, range):
+            if unit_id in ids:
+                return unit_id - ids.start
+        else:
+            i = bisect.bisect_left(ids, unit_id)
+            if i < len(ids) and ids[i] == unit_id:
+                return i
+        raise InvalidInputError(f"unit {unit_id} is not in the plan")
+
+    def node_of(self, unit_id: int, level: int = 0) -> int:
+        """Index of the level-``level`` node whose subtree holds ``unit_id``."""
+        return self.position(unit_id) // self.fan_in ** (level + 1)
+
+    def task_ranges(self, max_units: int) -> Iterator[range]:
+        """Leaf positions cut into aligned subtrees of ``fan_in**k`` units, the largest that does not
+        exceed ``max_units`` (single units when ``max_units < fan_in``): a task given one range may
+        merge its units with :func:`merge_local` and the tree's bytes do not change."""
+        if max_units < 1:
+            raise InvalidInputError(f"max_units must be >= 1, got {max_units}")
+        size = 1
+        while size * self.fan_in <= max_units:
+            size *= self.fan_in
+        for start in range(0, self.leaves, size):
+            yield range(start, min(self.leaves, start + size))
+
+    def to_lists(self) -> list[list[list[int]]]:
+        """The explicit tree (see :func:`plan_tree`); for small plans and tests."""
+        levels: list[list[list[int]]] = []
+        for level in range(self.depth):
+            if level == 0:
+                levels.append([[self.unit_ids[p] for p in g] for g in self.groups(0)])
+            else:
+                levels.append([list(g) for g in self.groups(level)])
+        return levels
+
+
+@dataclass(frozen=True)
+class MergeTree:
+    """The merge tree of a given fan-in.
+
+    Examples
+    --------
+    >>> MergeTree(64).plan(1_000_000).level_sizes
+    (15625, 245, 4, 1)
+    """
+
+    fan_in: int = DEFAULT_FAN_IN
+
+    def __post_init__(self) -> None:
+        _check_fan_in(self.fan_in)
+
+    def plan(self, units: int | Iterable[int]) -> TreePlan:
+        """The tree over ``units``: a count (ids 0..n-1) or the unit ids (any order, unique)."""
+        ids = _sorted_unit_ids(units)
+        return TreePlan(self.fan_in, ids, _level_sizes(len(ids), self.fan_in))
+
+    def merge(self, blobs_by_unit: Mapping[int, bytes], stats: MergeStats | None = None) -> bytes:
+        """Merge a plan's partial bytes through the tree (see :func:`merge_with_tree`)."""
+        return merge_with_tree(blobs_by_unit, self.fan_in, stats=stats)
+
+
+@dataclass
+class MergeStats:
+    """What a tree merge moved, level by level, for backends to report.
+
+    ``inputs_per_level[L]`` partials of ``bytes_per_level[L]`` bytes in total were folded by the
+    ``nodes_per_level[L]`` nodes of level L in ``seconds_per_level[L]`` (reading, merging and
+    writing; with lazy values, the time to build the level's tasks); level 0's inputs are the units'
+    partials and the last level's inputs are what the driver received. Bytes are 0 where the values
+    were not bytes (delayed objects, futures).
+    """
+
+    fan_in: int = DEFAULT_FAN_IN
+    leaves: int = 0
+    nodes_per_level: list[int] = field(default_factory=list)
+    inputs_per_level: list[int] = field(default_factory=list)
+    bytes_per_level: list[int] = field(default_factory=list)
+    max_partial_bytes_per_level: list[int] = field(default_factory=list)
+    seconds_per_level: list[float] = field(default_factory=list)
+    partials_received_by_driver: int = 0
+    bytes_received_by_driver: int = 0
+    result_bytes: int = 0
+    seconds: float = 0.0
+
+    def _record(self, inputs: Sequence[Any], nodes: int, seconds: float) -> None:
+        sizes = [len(v) for v in inputs if isinstance(v, (bytes, bytearray, memoryview))]
+        self.nodes_per_level.append(nodes)
+        self.inputs_per_level.append(len(inputs))
+        self.bytes_per_level.append(sum(sizes))
+        self.max_partial_bytes_per_level.append(max(sizes, default=0))
+        self.seconds_per_level.append(seconds)
+
+    def _finish(self) -> None:
+        self.partials_received_by_driver = self.inputs_per_level[-1] if self.inputs_per_level else 0
+        self.bytes_received_by_driver = self.bytes_per_level[-1] if self.bytes_per_level else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fan_in": self.fan_in,
+            "leaves": self.leaves,
+            "nodes_per_level": list(self.nodes_per_level),
+            "inputs_per_level": list(self.inputs_per_level),
+            "bytes_per_level": list(self.bytes_per_level),
+            "max_partial_bytes_per_level": list(self.max_partial_bytes_per_level),
+            "seconds_per_level": list(self.seconds_per_level),
+            "partials_received_by_driver": self.partials_received_by_driver,
+            "bytes_received_by_driver": self.bytes_received_by_driver,
+            "result_bytes": self.result_bytes,
+            "seconds": self.seconds,
+        }
+
+
+def plan_tree(unit_ids: int | Iterable[int], fan_in: int = DEFAULT_FAN_IN) -> list[list[list[int]]]:
+    """The merge tree as explicit lists: ``levels[L]`` is the list of level L's groups. A level-0
+    group lists unit ids; a group of level L > 0 lists indices of level L-1's groups. The last level
+    has one group, the root. Holds every unit id: for big plans use :meth:`MergeTree.plan`.
+
+    Examples
+    --------
+    >>> plan_tree([7, 3, 5, 9, 11], fan_in=2)
+    [[[3, 5], [7, 9], [11]], [[0, 1], [2]], [[0, 1]]]
+    """
+    return MergeTree(_check_fan_in(fan_in)).plan(unit_ids).to_lists()
+
+
+def _in_unit_order(values_by_unit: Mapping[int, T] | Sequence[T]) -> list[T]:
+    if isinstance(values_by_unit, Mapping):
+        return [values_by_unit[u] for u in sorted(values_by_unit)]
+    return list(values_by_unit)
+
+
+def _reduce(
+    values: list[T], fan_in: int, merge_fn: Callable[[list[T]], T], stats: MergeStats | None
+) -> list[T]:
+    while len(values) > fan_in:
+        started = time.perf_counter()
+        groups = [values[i : i + fan_in] for i in range(0, len(values), fan_in)]
+        # A one-child node is its child (the bytes of a partial survive a round trip unchanged).
+        merged = [g[0] if len(g) == 1 else merge_fn(g) for g in groups]
+        if stats is not None:
+            stats._record(values, len(groups), time.perf_counter() - started)
+        values = merged
+    return values
+
+
+def reduce_to_driver(
+    values_by_unit: Mapping[int, T] | Sequence[T],
+    fan_in: int = DEFAULT_FAN_IN,
+    merge_fn: Callable[[list[T]], T] = _core.merge_group,
+) -> list[T]:
+    """Apply every level of the tree but the root and return the root's children (at most
+    ``fan_in``), in unit order.
+
+    ``values_by_unit`` maps unit id to a value (partial bytes, a Dask delayed, a Ray object ref...)
+    or is a sequence already in unit order (leaves, or the outputs of aligned subtrees of one
+    size). ``merge_fn`` receives each group's values in unit order and returns the node's value;
+    it is called level by level, so with lazy values (delayed, remote) the engine runs the levels.
+    """
+    _check_fan_in(fan_in)
+    return _reduce(_in_unit_order(values_by_unit), fan_in, merge_fn, None)
+
+
+def merge_with_tree(
+    blobs_by_unit: Mapping[int, T] | Sequence[T],
+    fan_in: int = DEFAULT_FAN_IN,
+    merge_fn: Callable[[list[T]], T] = _core.merge_group,
+    stats: MergeStats | None = None,
+) -> T:
+    """Merge a plan's partials through the tree: the root of :func:`reduce_to_driver`.
+
+    With the default ``merge_fn`` (``_core.merge_group``; ``_core.merge`` gives the same bytes for
+    one node) the result equals ``_core.merge_tree(list(blobs), fan_in)`` byte for byte. ``stats``,
+    when given, is filled with the partials and bytes of each level.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> blobs = {u: _core.profile(pa.table({"x": [u, u + 1]}), unit_id=u) for u in range(5)}
+    >>> stats = MergeStats()
+    >>> merged = merge_with_tree(blobs, fan_in=2, stats=stats)
+    >>> merged == _core.merge_tree(list(blobs.values()), fan_in=2)
+    True
+    >>> stats.nodes_per_level, stats.partials_received_by_driver
+    ([3, 2, 1], 2)
+    """
+    _check_fan_in(fan_in)
+    values = _in_unit_order(blobs_by_unit)
+    if not values:
+        raise InvalidInputError("nothing to merge: no partial profiles given")
+    started = time.perf_counter()
+    if stats is not None:
+        stats.fan_in, stats.leaves = fan_in, len(values)
+        stats.nodes_per_level.clear()
+        stats.inputs_per_level.clear()
+        stats.bytes_per_level.clear()
+        stats.max_partial_bytes_per_level.clear()
+        stats.seconds_per_level.clear()
+    top = _reduce(values, fan_in, merge_fn, stats)
+    root_started = time.perf_counter()
+    root = merge_fn(top)
+    if stats is not None:
+        stats._record(top, 1, time.perf_counter() - root_started)
+        stats._finish()
+        stats.result_bytes = len(root) if isinstance(root, (bytes, bytearray, memoryview)) else 0
+        stats.seconds = time.perf_counter() - started
+    return root
+
+
+def merge_local(blobs: Iterable[bytes], fan_in: int = DEFAULT_FAN_IN) -> bytes:
+    """Merge the partials of the units one task ran, before returning them to the driver.
+
+    The task's units must be an aligned subtree (:meth:`TreePlan.task_ranges`) for the final bytes
+    to equal an unmerged run; the result is that subtree's node. For at most ``fan_in`` partials this
+    is ``_core.merge(blobs, by_unit=True)``.
+    """
+    items = [bytes(b) for b in blobs]
+    if not items:
+        raise InvalidInputError("nothing to merge: no partial profiles given")
+    return _core.merge_tree(items, fan_in=_check_fan_in(fan_in))
+
+
+class TreeMerge:
+    """The tree, folded on the driver as partials arrive (in any order).
+
+    Partials that arrive ahead of a slower unit wait; every other partial is folded into the open
+    node of its level at once, so memory holds one open node per level plus the early arrivals,
+    whatever the number of units. Drop-in for a unit-order fold: ``add(unit_id, blob)`` then
+    ``result()``. The ids may also be node indices of one level (outputs of aligned subtrees): the
+    fold is then the rest of the tree.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> blobs = {u: _core.profile(pa.table({"x": [u]}), unit_id=u) for u in range(6)}
+    >>> merge = TreeMerge(6, fan_in=2)
+    >>> for u in (3, 0, 5, 1, 2, 4):
+    ...     merge.add(u, blobs[u])
+    >>> merge.result() == _core.merge_tree(list(blobs.values()), fan_in=2)
+    True
+    >>> merge.stats.partials_received_by_driver
+    2
+    """
+
+    def __init__(self, units: int | Iterable[int] | TreePlan, fan_in: int = DEFAULT_FAN_IN):
+        self.plan = units if isinstance(units, TreePlan) else MergeTree(fan_in).plan(units)
+        self._merger = _core.TreeMerger(self.plan.fan_in)
+        self._pending: dict[int, bytes] = {}
+        self._next = 0
+        self._started = time.perf_counter()
+        self.stats = MergeStats(fan_in=self.plan.fan_in, leaves=self.plan.leaves)
+
+    def add(self, unit_id: int, blob: bytes) -> None:
+        """Fold in the partial of ``unit_id`` (or wait for the units before it)."""
+        pos = self.plan.position(unit_id)
+        if pos < self._next or pos in self._pending:
+            raise InvalidInputError(f"unit {unit_id} returned a partial twice")
+        self._pending[pos] = blob
+        while self._next in self._pending:
+            self._merger.add(self._pending.pop(self._next))
+            self._next += 1
+
+    @property
+    def waiting(self) -> int:
+        """Partials held because a unit before them has not arrived."""
+        return len(self._pending)
+
+    def result(self) -> bytes:
+        """The root, once every unit has arrived."""
+        if self._next != self.plan.leaves:
+            missing = self.plan.unit_ids[self._next] if self._next < self.plan.leaves else None
+            raise InvalidInputError(f"unit {missing} never returned a partial profile")
+        root = self._merger.finish()
+        levels = self._merger.stats()
+        s = self.stats
+        s.nodes_per_level = [lv["nodes"] for lv in levels]
+        s.inputs_per_level = [lv["inputs"] for lv in levels]
+        s.bytes_per_level = [lv["input_bytes"] for lv in levels]
+        s.max_partial_bytes_per_level = [lv["max_input_bytes"] for lv in levels]
+        s.seconds_per_level = [lv["seconds"] for lv in levels]
+        s._finish()
+        s.result_bytes = len(root)
+        s.seconds = time.perf_counter() - self._started
+        return root
