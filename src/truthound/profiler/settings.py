@@ -28,7 +28,7 @@ class ProfileSettings:
     distinct_exact_limit: int = 100_000
     hll_precision: int = 14
     frequent_exact_capacity: int = 16_384
-    frequent_sketch_capacity: int = 1_024
+    frequent_sketch_capacity: int = 768
     row_exact_limit: int = 1_000_000
     pattern_sample_size: int = 1_024
     quantiles: tuple[float, ...] = field(default=(0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99))

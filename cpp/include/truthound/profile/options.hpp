@@ -14,7 +14,7 @@ struct ProfileOptions {
   uint32_t distinct_exact_limit = 100'000;
   uint8_t hll_precision = 14;
   uint32_t frequent_exact_capacity = 16'384;
-  uint32_t frequent_sketch_capacity = 1'024;
+  uint32_t frequent_sketch_capacity = 768;  // k: each count low by at most n/(k+1)
   // Distinct rows tracked exactly (for the duplicate-row count) before switching to HyperLogLog.
   uint32_t row_exact_limit = 1'000'000;
   // Distinct string values sampled for pattern detection; 0 turns pattern detection off.

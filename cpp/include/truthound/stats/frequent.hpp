@@ -30,7 +30,7 @@ namespace truthound {
 
 namespace frequent {
 inline constexpr uint32_t DEFAULT_EXACT_CAPACITY = 16'384;  // distinct values tracked exactly
-inline constexpr uint32_t DEFAULT_SKETCH_CAPACITY = 1'024;  // Misra–Gries counters k once past it
+inline constexpr uint32_t DEFAULT_SKETCH_CAPACITY = 768;  // Misra–Gries counters k once past it
 inline constexpr uint32_t MAX_CAPACITY = 1u << 20;          // upper limit of either setting
 // Longer values are stored cut (at a UTF-8 character boundary when the cut would split one, so at
 // most 3 bytes shorter) and flagged truncated; their identity stays the hash of the full value.
