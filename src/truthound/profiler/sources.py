@@ -9,7 +9,7 @@ from __future__ import annotations
 import glob as _glob
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +81,7 @@ class Source:
         return self.stream_source
 
 
-def stream_fragments(fragments: Sequence[Any], schema: Any, columns: Sequence[str] | None = None):
+def stream_fragments(fragments: Iterable[Any], schema: Any, columns: Sequence[str] | None = None):
     """A RecordBatchReader over dataset fragments (in order) with the dataset's ``schema``,
     projected to ``columns``.
 

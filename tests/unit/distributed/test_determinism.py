@@ -18,7 +18,7 @@ from truthound.profiler.distributed import (
     PartitionStrategy,
 )
 from truthound.profiler.distributed.backends import UnitBackend
-from truthound.profiler.distributed.merger import UnitOrderMerge
+from truthound.profiler.distributed.merger import PlanMerger
 from truthound.profiler.distributed.plan import run_unit
 
 from .conftest import untimed
@@ -87,17 +87,19 @@ def test_process_pool_with_one_worker_matches_threads(data_dir):
     assert untimed(a) == untimed(b)
 
 
-def test_folding_in_unit_order_equals_merging_all_at_once(data_dir):
+def test_the_plan_merge_is_the_merge_tree_whatever_the_arrival_order(data_dir):
     plan = DistributedProfiler.create(num_partitions=6).plan(str(data_dir / "data.parquet"))
     blobs = [run_unit(u) for u in plan]
-    at_once = _core.merge([b for _, b in blobs], by_unit=True)
-    for seed, every in [(0, 1), (1, 2), (2, 4), (3, 16)]:
+    assert len(plan) == 6
+    at_once = _core.merge_tree([b for _, b in blobs], fan_in=4)
+    for seed in range(4):
         shuffled = blobs[:]
         random.Random(seed).shuffle(shuffled)
-        fold = UnitOrderMerge(0, len(blobs), fold_every=every)
+        merger = PlanMerger(plan, fan_in=4)
         for unit_id, blob in shuffled:
-            fold.add(unit_id, blob)
-        assert fold.result() == at_once
+            merger.add(unit_id, blob)
+        assert merger.result() == (at_once, None)
+        assert merger.stats.inputs_per_level == [6, 2]
 
 
 def _exact(profile):
@@ -201,3 +203,32 @@ def test_equal_rows_land_in_one_bucket():
 def test_local_backend_profile(table):
     profile = LocalBackend(num_workers=2).profile(table, num_partitions=3)
     assert profile.row_count == table.num_rows and profile.unit_count == 3
+
+
+def test_units_of_many_row_groups_pickle_in_order_with_absolute_paths(tmp_path, monkeypatch):
+    """A unit of row groups [7, 8, 9] reads them in that order in another process (pyarrow
+    rebuilds an unpickled fragment's row groups from a set) and finds a relatively named file
+    from any working folder."""
+    import pickle
+
+    import pyarrow.parquet as pq
+
+    values = pa.array([(i * 7919) % 1_000_003 / 7.0 for i in range(40_000)])
+    pq.write_table(pa.table({"x": values}), tmp_path / "groups.parquet", row_group_size=1_000)
+    monkeypatch.chdir(tmp_path)
+    kwargs = dict(num_partitions=3)
+    plan = DistributedProfiler.create(**kwargs).plan("groups.parquet")
+    assert len(plan) == 3 and all(len(u.part.row_group_ids) > 10 for u in plan)
+    local = [run_unit(u) for u in plan]
+    pickled = [pickle.dumps(u) for u in plan]
+    monkeypatch.chdir("/")
+    shipped = [pickle.loads(p) for p in pickled]
+    assert [u.part.row_group_ids for u in shipped] == [u.part.row_group_ids for u in plan]
+    assert [run_unit(u) for u in shipped] == local
+    monkeypatch.chdir(tmp_path)
+    threads = _profile("groups.parquet", config=LocalConfig(num_workers=2), **kwargs)
+    processes = _profile(
+        "groups.parquet", config=LocalConfig(num_workers=2, use_processes=True), **kwargs
+    )
+    assert processes.partial == threads.partial
+    assert processes["x"].distribution.mean == pytest.approx(pc.mean(values).as_py(), rel=1e-12)

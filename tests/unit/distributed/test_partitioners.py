@@ -29,7 +29,7 @@ def test_parquet_splits_by_row_groups(data_dir):
     units = RowBasedPartitioner(num_partitions=3).partition(str(data_dir / "data.parquet"))
     assert [u.part.rows for u in units] == [2_000, 2_000, 2_000]
     assert all(isinstance(u.part, FragmentPart) for u in units)
-    assert [u.part.fragment.row_groups[0].id for u in units] == [0, 2, 4]
+    assert [u.part.row_group_ids for u in units] == [(0, 1), (2, 3), (4, 5)]
     assert "row groups 2-3 (rows 2000-3999)" in units[1].where
     # never more parts than row groups; never a part across two files
     assert (

@@ -370,13 +370,13 @@ def _parquet_parts(fragments: list, count: int | None) -> list[Part]:
 def _row_group_part(
     fragment, row_groups: list[tuple[int, int]], total: int, first_row: int
 ) -> FragmentPart:
-    ids = [i for i, _ in row_groups]
+    ids = tuple(i for i, _ in row_groups)
     rows = sum(r for _, r in row_groups)
     if len(ids) == total:
-        return FragmentPart(fragment, fragment.path, rows)
+        return FragmentPart(fragment, fragment.path, rows, ids)
     groups = f"row group {ids[0]}" if len(ids) == 1 else f"row groups {ids[0]}-{ids[-1]}"
     label = f"{fragment.path} {groups} (rows {first_row}-{first_row + rows - 1})"
-    return FragmentPart(fragment.subset(row_group_ids=ids), label, rows)
+    return FragmentPart(fragment, label, rows, ids)
 
 
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4", ".zip", ".xz")
@@ -516,3 +516,11 @@ def _parquet_value_bytes(source: Source) -> dict[str, float]:
         total[0] += chunk.total_uncompressed_size
         total[1] = max(total[1], chunk.num_values)
     return {name: b / n for name, (b, n) in sizes.items() if n}
+
+
+BUILT_IN_PARTITIONERS = (
+    RowBasedPartitioner,
+    ColumnBasedPartitioner,
+    HybridPartitioner,
+    HashPartitioner,
+)

@@ -48,15 +48,54 @@ class Part:
 
 @dataclass(frozen=True, eq=False)
 class FragmentPart(Part):
-    """A file, or some row groups of a Parquet file (a pyarrow dataset fragment; it pickles as its
-    path, filesystem, format, row-group ids and hive partition values)."""
+    """A file, or some row groups of a Parquet file, read in the order of ``row_group_ids``.
+
+    It pickles as the file's absolute path (a worker's working folder is not the driver's), its
+    filesystem, format, hive partition values and the row-group ids in order: pyarrow rebuilds an
+    unpickled fragment's row groups from a set, so a pickled ``subset([7, 8, 9])`` could be read as
+    [8, 9, 7] and give other bytes than the same unit run in this process."""
 
     fragment: Any
     label: str
     rows: int | None = None
+    row_group_ids: tuple[int, ...] | None = None  # None: the whole fragment
 
     def open(self, columns, schema):
-        return stream_fragments([self.fragment], schema, columns)
+        if self.row_group_ids is None:
+            return stream_fragments([self.fragment], schema, columns)
+        whole = self.fragment
+        return stream_fragments(
+            (whole.subset(row_group_ids=[i]) for i in self.row_group_ids), schema, columns
+        )
+
+    def __reduce__(self):
+        fragment = self.fragment
+        shipped = (
+            fragment.format,
+            _absolute_local(fragment.path, fragment.filesystem),
+            fragment.filesystem,
+            fragment.partition_expression,
+        )
+        return (_fragment_part, (shipped, self.label, self.rows, self.row_group_ids))
+
+
+def _fragment_part(
+    shipped: tuple[Any, str, Any, Any], label: str, rows: int | None, ids: tuple[int, ...] | None
+) -> FragmentPart:
+    file_format, path, filesystem, partition_expression = shipped
+    fragment = file_format.make_fragment(path, filesystem, partition_expression)
+    return FragmentPart(fragment, label, rows, ids)
+
+
+def _absolute_local(path: str, filesystem: Any) -> str:
+    """``path`` made absolute when it is a relative path on the local filesystem."""
+    import os
+
+    import pyarrow.fs as pafs
+
+    if isinstance(filesystem, pafs.LocalFileSystem) and not os.path.isabs(path):
+        return os.path.abspath(path)
+    return path
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +110,11 @@ class CsvRangePart(Part):
     header: bytes
     file_format: Any  # pyarrow.dataset.CsvFileFormat
     label: str
+
+    def __reduce__(self):
+        fields = (self.start, self.end, self.header, self.file_format, self.label)
+        path = _absolute_local(self.path, self.filesystem)
+        return (CsvRangePart, (path, self.filesystem, *fields))
 
     def open(self, columns, schema):
         import pyarrow.csv as pacsv
@@ -130,11 +174,28 @@ class TablePart(Part):
     def rows(self) -> int:  # type: ignore[override]
         return self.length
 
+    def __reduce__(self):
+        # A pickled slice would carry the whole table's buffers: ship a copy of its rows only.
+        if self.table is None:  # its rows travel separately (a Ray object ref)
+            return (TablePart, (None, self.offset, self.length, self.label))
+        return (
+            TablePart,
+            (_compact(self.table.slice(self.offset, self.length)), 0, self.length, self.label),
+        )
+
     def open(self, columns, schema):
         part = self.table.slice(self.offset, self.length)
         if columns is not None:
             part = part.select(list(columns))
         return part.to_reader(max_chunksize=BATCH_ROWS)
+
+
+def _compact(table: pa.Table) -> pa.Table:
+    """The rows of ``table`` in buffers of their own."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return pa.ipc.open_stream(sink.getvalue()).read_all()
 
 
 @dataclass(frozen=True, eq=False)
