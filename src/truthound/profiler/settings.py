@@ -32,12 +32,17 @@ class ProfileSettings:
     row_exact_limit: int = 1_000_000
     pattern_sample_size: int = 1_024
     quantiles: tuple[float, ...] = field(default=(0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99))
+    merge_fan_in: int = 64  # partials per node of the merge tree (the shape the bytes depend on)
 
     def __post_init__(self) -> None:
         for name in ("top_n", "histogram_bins", "distinct_exact_limit", "row_exact_limit"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise InvalidInputError(f"{name} must be a non-negative integer, got {value!r}")
+        if not isinstance(self.merge_fan_in, int) or not 2 <= self.merge_fan_in <= 1 << 20:
+            raise InvalidInputError(
+                f"merge_fan_in must be an integer in [2, 1048576], got {self.merge_fan_in!r}"
+            )
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**64:
             raise InvalidInputError(f"seed must be an integer in [0, 2**64), got {self.seed!r}")
 

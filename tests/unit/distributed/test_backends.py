@@ -189,15 +189,6 @@ def test_auto_selection_imports_nothing(monkeypatch):
     assert not {"pyspark", "dask", "distributed", "ray"} & set(sys.modules)
 
 
-def test_engine_backends_without_runner_say_so(monkeypatch, table):
-    from truthound.profiler.errors import UnsupportedError
-
-    _fake_engines(monkeypatch, dask="client")
-    profiler = DistributedProfiler.create(backend="auto")
-    with pytest.raises(UnsupportedError, match="Dask backend's runner is not available"):
-        profiler.profile(table)
-
-
 # -- local backend --------------------------------------------------------------------------------
 
 

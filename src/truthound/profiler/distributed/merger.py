@@ -1,8 +1,9 @@
-"""Merging: partial profiles into one, on the driver, in unit order.
+"""Merging: partial profiles into one.
 
 :class:`ProfileMerger` is the user-facing merge of whole profiles (from any entry point, saved
-with their state, or raw partial bytes). :class:`PlanMerger` folds the partials of one plan as they
-arrive, always in unit order, so the result is byte-identical whatever the worker count or the
+with their state, or raw partial bytes). :class:`PlanMerger` merges the partials of one plan
+through the fixed merge tree (:mod:`truthound.profiler.merge_tree`), the same tree every engine
+runs on its cluster, so the result is byte-identical whatever the backend, the worker count or the
 order of completion, and only the partials that arrived ahead of a slower unit wait in memory.
 """
 
@@ -17,9 +18,10 @@ from truthound import _core
 from truthound.profiler.distributed.plan import Plan
 from truthound.profiler.errors import InvalidInputError, SourceError
 from truthound.profiler.merge import merge_profiles
+from truthound.profiler.merge_tree import DEFAULT_FAN_IN, MergeStats, TreeMerge
 from truthound.profiler.model import TableProfile
 
-__all__ = ["ProfileMerger", "PlanMerger", "UnitOrderMerge", "BucketDuplicates"]
+__all__ = ["BucketDuplicates", "PlanMerger", "ProfileMerger", "bucket_units", "merge_buckets"]
 
 
 class ProfileMerger:
@@ -60,49 +62,6 @@ def _as_profile(item: Any) -> TableProfile | bytes:
     return item
 
 
-class UnitOrderMerge:
-    """Folds the partials of units ``first .. first+count-1`` in unit order as they arrive.
-
-    Each fold is ``_core.merge([running, next...], by_unit=True)``: the same left fold as merging
-    all partials at once, so the bytes do not depend on when the fold points fall. Folding every
-    two partials keeps memory at about three deserialized states (the engine deserializes the
-    partials of one merge call together).
-    """
-
-    def __init__(self, first: int, count: int, fold_every: int = 2):
-        self._next = first
-        self._end = first + count
-        self._fold_every = fold_every
-        self._pending: dict[int, bytes] = {}
-        self._ready: list[bytes] = []
-        self._running: bytes | None = None
-
-    def add(self, unit_id: int, blob: bytes) -> None:
-        if not self._next <= unit_id < self._end or unit_id in self._pending:
-            raise InvalidInputError(
-                f"unexpected partial for unit {unit_id} (duplicate or outside the plan)"
-            )
-        self._pending[unit_id] = blob
-        while self._next in self._pending:
-            self._ready.append(self._pending.pop(self._next))
-            self._next += 1
-        if len(self._ready) >= self._fold_every:
-            self._fold()
-
-    def _fold(self) -> None:
-        blobs = ([self._running] if self._running is not None else []) + self._ready
-        self._running = _core.merge(blobs, by_unit=True)
-        self._ready = []
-
-    def result(self) -> bytes:
-        if self._next != self._end:
-            raise InvalidInputError(f"unit {self._next} never returned a partial profile")
-        if self._ready or self._running is None:
-            self._fold()
-        assert self._running is not None
-        return self._running
-
-
 class BucketDuplicates:
     """The duplicate-row count of a HASH plan: the sum over buckets, since equal rows share one."""
 
@@ -112,23 +71,43 @@ class BucketDuplicates:
 
 
 class PlanMerger:
-    """Merges a plan's partials. Under HASH each bucket is folded on its own first, so its
-    duplicate-row count stays exact up to ``row_exact_limit`` distinct rows *per bucket*."""
+    """Merges a plan's partials as they arrive, through the merge tree. Under HASH each bucket
+    (units ``[b*k, (b+1)*k)``) is merged by its own tree first, so its duplicate-row count stays
+    exact up to ``row_exact_limit`` distinct rows *per bucket*; the buckets' roots are then merged
+    in bucket order (:func:`merge_buckets`)."""
 
-    def __init__(self, plan: Plan):
-        self._per_bucket = max(1, len(plan) // plan.buckets)
-        self._folds = [
-            UnitOrderMerge(b * self._per_bucket, self._per_bucket) for b in range(plan.buckets)
-        ]
+    def __init__(self, plan: Plan, fan_in: int = DEFAULT_FAN_IN):
+        self._groups = bucket_units(plan)
+        self._per_bucket = len(self._groups[0])
+        self._trees = [TreeMerge(group, fan_in) for group in self._groups]
 
     def add(self, unit_id: int, blob: bytes) -> None:
-        self._folds[min(unit_id // self._per_bucket, len(self._folds) - 1)].add(unit_id, blob)
+        bucket = min(unit_id // max(self._per_bucket, 1), len(self._trees) - 1)
+        if not 0 <= unit_id < self._per_bucket * len(self._trees):
+            raise InvalidInputError(f"unexpected partial for unit {unit_id} (outside the plan)")
+        self._trees[bucket].add(unit_id, blob)
+
+    @property
+    def stats(self) -> MergeStats:
+        """The first bucket's tree (the only one outside HASH plans)."""
+        return self._trees[0].stats
 
     def result(self) -> tuple[bytes, BucketDuplicates | None]:
-        blobs = [fold.result() for fold in self._folds]
-        if len(blobs) == 1:
-            return blobs[0], None
-        return _core.merge(blobs, by_unit=True), _bucket_duplicates(blobs)
+        return merge_buckets([tree.result() for tree in self._trees])
+
+
+def bucket_units(plan: Plan) -> list[list[int]]:
+    """The unit ids of each bucket's tree, in bucket order (one group outside HASH plans)."""
+    per_bucket = max(1, len(plan) // plan.buckets)
+    return [list(range(b * per_bucket, (b + 1) * per_bucket)) for b in range(plan.buckets)]
+
+
+def merge_buckets(roots: list[bytes]) -> tuple[bytes, BucketDuplicates | None]:
+    """The profile's partial from the roots of the buckets' trees, and under HASH the duplicate
+    rows summed over buckets (equal rows share one bucket)."""
+    if len(roots) == 1:
+        return roots[0], None
+    return _core.merge(roots, by_unit=True), _bucket_duplicates(roots)
 
 
 def _bucket_duplicates(blobs: list[bytes]) -> BucketDuplicates | None:

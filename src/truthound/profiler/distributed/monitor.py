@@ -38,6 +38,7 @@ class DistributedMonitor:
         self._errors: list[BaseException] = []
         self._started: float | None = None
         self._finished: float | None = None
+        self._reported = 0.0  # the last percent told, so progress never goes back
 
     # -- registration -----------------------------------------------------------------------
 
@@ -47,7 +48,8 @@ class DistributedMonitor:
             self._partition_callbacks.append(callback)
 
     def on_progress(self, callback: Callable[[float], Any]) -> None:
-        """Call ``callback(percent)`` (0-100, one decimal) each time a unit completes."""
+        """Call ``callback(percent)`` (0-100, one decimal, never decreasing) each time a unit
+        completes, and, on engines that report them (Spark), as the tasks of a unit progress."""
         with self._lock:
             self._progress_callbacks.append(callback)
 
@@ -99,17 +101,36 @@ class DistributedMonitor:
             self._completed = []
             self._errors = []
             self._started, self._finished = time.perf_counter(), None
+            self._reported = 0.0
 
     def partition_complete(self, unit_id: int) -> None:
         with self._lock:
             self._completed.append(unit_id)
             pct = _percent(len(self._completed), self._total)
             partition_callbacks = list(self._partition_callbacks)
-            progress_callbacks = list(self._progress_callbacks)
+            progress_callbacks = self._advance(pct)
         for cb in partition_callbacks:
             cb(unit_id)
         for cb in progress_callbacks:
             cb(pct)
+
+    def task_progress(self, done: int, total: int) -> None:
+        """An engine's finished and total tasks so far (Spark's status tracker): reported as
+        progress when it is ahead of the units merged, below 100 % until the last unit is merged."""
+        if total <= 0:
+            return
+        with self._lock:
+            pct = min(_percent(done, total), 99.9)
+            progress_callbacks = self._advance(pct)
+        for cb in progress_callbacks:
+            cb(pct)
+
+    def _advance(self, pct: float) -> list[Callable[[float], Any]]:
+        """The progress callbacks to call for ``pct`` (none if it is not ahead); under the lock."""
+        if pct <= self._reported:
+            return []
+        self._reported = pct
+        return list(self._progress_callbacks)
 
     def error(self, exc: BaseException) -> None:
         with self._lock:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from truthound.profiler.distributed.backends import engine_frame_plan
 from truthound.profiler.distributed.config import (
     DaskConfig,
     DistributedBackend,
@@ -18,9 +20,18 @@ from truthound.profiler.distributed.config import (
     SparkConfig,
     default_backend_name,
 )
-from truthound.profiler.distributed.merger import BucketDuplicates, PlanMerger
+from truthound.profiler.distributed.merger import (
+    BucketDuplicates,
+    PlanMerger,
+    bucket_units,
+    merge_buckets,
+)
 from truthound.profiler.distributed.monitor import DistributedMonitor
-from truthound.profiler.distributed.partitioners import Partitioner, partitioner_for
+from truthound.profiler.distributed.partitioners import (
+    BUILT_IN_PARTITIONERS,
+    Partitioner,
+    partitioner_for,
+)
 from truthound.profiler.distributed.plan import Plan
 from truthound.profiler.distributed.registry import BackendRegistry
 from truthound.profiler.errors import BackendError, InvalidInputError
@@ -134,7 +145,22 @@ class DistributedProfiler:
         return cls(backend, partition_strategy, monitor, profile_settings, num_partitions, name)
 
     def plan(self, data: Any, columns: Sequence[str] | None = None, **source_options: Any) -> Plan:
-        """The units this profiler would run for ``data``."""
+        """The units this profiler would run for ``data``: the backend's own plan for its engine's
+        frames (a Dask DataFrame's partitions, a Ray Dataset's blocks), else the partitioner's."""
+        plan_native = getattr(self.backend, "plan_native", None)
+        plan = None
+        if callable(plan_native):
+            plan = plan_native(data, self.partitioner, self.settings, columns)
+        if plan is None and isinstance(self.partitioner, BUILT_IN_PARTITIONERS):
+            # A custom partitioner plans an engine's frame its own way.
+            plan = engine_frame_plan(data, self.partitioner, self.settings, columns)
+        if plan is not None:
+            if source_options:
+                raise InvalidInputError(
+                    f"unknown option {next(iter(source_options))!r} for "
+                    f"{plan.description} (reader options apply to files only)"
+                )
+            return plan
         return self.partitioner.plan(data, self.settings, columns, **source_options)
 
     def profile(
@@ -155,15 +181,12 @@ class DistributedProfiler:
         monitor = self.monitor or DistributedMonitor()
         if not callable(getattr(self.backend, "map_units", None)):
             return self._delegate(data, monitor)
+        opened = getattr(self.backend, "opened", None)
         try:
-            plan = self.plan(data, columns, **source_options)
-            monitor.start(len(plan))
-            merger = PlanMerger(plan)
-            with contextlib.closing(self.backend.map_units(plan.units)) as results:
-                for unit_id, blob in results:
-                    merger.add(unit_id, blob)
-                    monitor.partition_complete(unit_id)
-            merged, duplicates = merger.result()
+            with opened(data, **source_options) if callable(opened) else _as_is(data) as source:
+                plan = self.plan(source, columns, **source_options)
+                monitor.start(len(plan))
+                merged, duplicates = self._merged(plan, monitor)
             profile = finish_profile(
                 merged,
                 self.settings,
@@ -181,6 +204,39 @@ class DistributedProfiler:
             profile = _with_duplicates(profile, duplicates)
         monitor.complete(profile)
         return profile
+
+    def _merged(
+        self, plan: Plan, monitor: DistributedMonitor
+    ) -> tuple[bytes, BucketDuplicates | None]:
+        """The plan's merged partial: merged on the cluster by a backend that runs the merge
+        tree there, else on the driver through the same tree as the units' partials arrive."""
+        fan_in = self.settings.merge_fan_in
+        reduce_units = getattr(self.backend, "reduce_units", None)
+        if callable(reduce_units):
+            groups = [[plan.units[i] for i in ids] for ids in bucket_units(plan)]
+            roots = reduce_units(groups, fan_in, monitor)
+            if roots is not None:
+                if len(roots) != len(groups):
+                    raise BackendError(
+                        f"backend {self.backend_name!r} returned {len(roots)} merged partials "
+                        f"for {len(groups)} groups of units"
+                    )
+                return merge_buckets(list(roots))
+        merger = PlanMerger(plan, fan_in)
+        with contextlib.closing(self._map_units(plan.units, monitor)) as results:
+            for unit_id, blob in results:
+                merger.add(unit_id, blob)
+                monitor.partition_complete(unit_id)
+        return merger.result()
+
+    def _map_units(self, units: Sequence[Any], monitor: DistributedMonitor):
+        """``backend.map_units``, with the monitor when the backend takes one (a plugin may not)."""
+        map_units = self.backend.map_units
+        try:
+            takes_monitor = "monitor" in inspect.signature(map_units).parameters
+        except (TypeError, ValueError):
+            takes_monitor = False
+        return map_units(units, monitor=monitor) if takes_monitor else map_units(units)
 
     def _delegate(self, data: Any, monitor: DistributedMonitor) -> TableProfile:
         """A plugin with only ``profile(data)``: it does everything itself."""
@@ -207,6 +263,11 @@ class DistributedProfiler:
     def __repr__(self) -> str:
         strategy = self.partition_strategy.value
         return f"DistributedProfiler(backend={self.backend!r}, partition_strategy={strategy!r})"
+
+
+@contextlib.contextmanager
+def _as_is(data: Any) -> Iterator[Any]:
+    yield data
 
 
 def _strategy(value: PartitionStrategy | str) -> PartitionStrategy:

@@ -10,14 +10,15 @@ Each engine is imported only inside its own module, and only when its backend is
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from truthound.profiler.distributed.plan import Unit
+from truthound.profiler.distributed.plan import Plan, Unit
 from truthound.profiler.errors import BackendError
 
-__all__ = ["UnitBackend", "require_engine"]
+__all__ = ["UnitBackend", "engine_frame_plan", "require_engine"]
 
 
 class UnitBackend:
@@ -31,13 +32,48 @@ class UnitBackend:
         """The backend for ``config`` (an instance of ``config_class``; None = defaults)."""
         return cls() if config is None else cls(config)
 
-    def map_units(self, units: Sequence[Unit]) -> Iterator[tuple[int, bytes]]:
+    def map_units(self, units: Sequence[Unit], monitor: Any = None) -> Iterator[tuple[int, bytes]]:
         """Run ``run_unit`` for every unit; yield ``(unit_id, bytes)`` in completion order.
 
         On the first failure, cancel what has not started, wait for what is running, release every
         worker this call started, then raise the failure (its message names the unit's data).
+        ``monitor`` (a :class:`DistributedMonitor` or None) may be told finer progress than units
+        through ``monitor.task_progress(done, total)``.
         """
         raise NotImplementedError
+
+    def reduce_units(
+        self, groups: Sequence[Sequence[Unit]], fan_in: int, monitor: Any = None
+    ) -> list[bytes] | None:
+        """Run every unit and merge each group's partials through the fixed merge tree
+        (:func:`truthound.profiler.merge_tree.merge_with_tree` with ``fan_in``, groups' units in
+        unit order) *on the cluster*; return each group's root, so the driver receives one partial
+        per group (a group is a HASH bucket; other plans have one). Report each finished unit with
+        ``monitor.partition_complete(unit_id)`` and record what moved in ``self.merge_stats``
+        (:class:`~truthound.profiler.merge_tree.MergeStats`: nodes and inputs per level, and
+        ``partials_received_by_driver`` counted where the driver really fetched them).
+
+        None (the default): the backend does not merge; the profiler merges what ``map_units``
+        yields on the driver, through the same tree.
+        """
+        return None
+
+    @contextlib.contextmanager
+    def opened(self, data: Any, **source_options: Any) -> Iterator[Any]:
+        """``data`` as the planner should see it during one run (an engine may read a path its own
+        way and keep what it opened until the block ends). Default: ``data`` as is."""
+        yield data
+
+    def plan_native(
+        self,
+        data: Any,
+        partitioner: Any,
+        settings: Any = None,
+        columns: Sequence[str] | None = None,
+    ) -> Plan | None:
+        """The plan of an input only this engine knows how to split (its own frame or dataset),
+        or None to let the partitioner plan ``data`` as any other source."""
+        return None
 
     def profile(self, data: Any, columns: Sequence[str] | None = None, **options: Any):
         """Profile ``data`` on this backend (see :meth:`DistributedProfiler.profile`).
@@ -79,3 +115,28 @@ def require_engine(module: str, extra: str, backend: str) -> Any:
             f"pip install 'truthound[{extra}]' "
             f"({exc})"
         ) from None
+
+
+def engine_frame_plan(
+    data: Any, partitioner: Any, settings: Any = None, columns: Sequence[str] | None = None
+) -> Plan | None:
+    """The plan of a Spark DataFrame, Dask DataFrame or Ray Dataset profiled on another backend
+    (the driver collects its batches, computes its partitions or fetches its blocks), or None for
+    any other input. The engine is already imported when its frame exists, so this imports nothing
+    new for other inputs."""
+    module = type(data).__module__
+    if module.startswith("pyspark.sql"):
+        from truthound.profiler.distributed.backends.spark import frame_source, is_spark_frame
+
+        if is_spark_frame(data):
+            return partitioner.plan(frame_source(data), settings, columns)
+    if module.startswith("dask.") or module.startswith("dask_expr"):
+        from truthound.profiler.distributed.backends.dask import is_dask_frame, plan_frame
+
+        if is_dask_frame(data):
+            return plan_frame(data, partitioner, settings, columns)
+    if module.startswith("ray.data"):
+        from truthound.profiler.distributed.backends.ray import plan_dataset
+
+        return plan_dataset(data, partitioner, settings, columns)
+    return None

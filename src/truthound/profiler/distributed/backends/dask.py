@@ -1,24 +1,65 @@
-"""The Dask backend (``pip install 'truthound[dask]'``).
+"""The Dask backend (``pip install 'truthound[dask]'``): units of work as Dask tasks.
 
-Its runner (``client.map(run_unit, units)``, partial bytes gathered as they complete) is tracked in
-its own issue; this module fixes the seam: configuration, the engine check, and which scheduler to
-use (``DASK_SCHEDULER_ADDRESS`` for ``scheduler="distributed"`` when set).
+Files are planned on the driver (Parquet row groups from the footers, CSV byte ranges, files), and
+each unit becomes one task that runs :func:`~truthound.profiler.distributed.plan.run_unit` where it
+lands: the worker opens its own file (local, ``s3://``, ...) and only the partial bytes come back.
+A Dask DataFrame is profiled partition by partition: each partition (a pandas DataFrame) is handed
+to its unit's task, converted to Arrow there, and profiled; the driver merges in unit order.
+
+Schedulers (:class:`DaskConfig` ``scheduler``):
+
+- ``"threads"``, ``"processes"``: Dask's local schedulers, one ``dask.compute`` per run on a driver
+  thread; a scheduler callback hands each unit's bytes over as it finishes.
+- ``"synchronous"``: one unit at a time on the calling thread, in unit order (for debugging).
+- ``"distributed"``: the ``client`` given, else the current ``distributed.Client``, else a client
+  to ``DASK_SCHEDULER_ADDRESS``, else a ``LocalCluster`` of ``num_workers`` processes (one thread
+  each, ``memory_limit`` each) listening on 127.0.0.1, its dashboard on 127.0.0.1 at
+  ``dashboard_address``'s port (a free port when that one is taken). Units are futures; results
+  are taken as they complete (``as_completed``), so progress reaches the monitor unit by unit.
+- an address (``tcp://host:8786``): a client to that scheduler.
+
+A run closes only what it started (a client it opened, a cluster it started); used as a context
+manager the backend keeps them for every run inside the ``with`` block.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import pickle
+import queue
+import socket
+import threading
+import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from truthound.profiler.distributed.backends import UnitBackend, require_engine
-from truthound.profiler.distributed.config import DaskConfig
-from truthound.profiler.distributed.plan import Unit
-from truthound.profiler.errors import UnsupportedError
+import pyarrow as pa
 
-__all__ = ["DaskBackend", "SCHEDULER_ENV"]
+from truthound.profiler.distributed.backends import UnitBackend, require_engine
+from truthound.profiler.distributed.config import DaskConfig, default_num_workers
+from truthound.profiler.distributed.plan import (
+    Part,
+    Plan,
+    Unit,
+    run_unit,
+)
+from truthound.profiler.errors import BackendError, InvalidInputError, ProfilerError
+from truthound.profiler.sources import BATCH_ROWS
+
+__all__ = ["SCHEDULER_ENV", "DaskBackend", "DaskPartitionPart"]
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+LOCAL_HOST = "127.0.0.1"
+# How long a run waits for the first worker of a cluster it connects to. (How long it tries to
+# reach the scheduler is Dask's ``distributed.comm.timeouts.connect``, 30 s by default.)
+WORKER_WAIT_S = 60
+# Rows read on the driver to type the ``object`` columns of a Dask DataFrame.
+SCHEMA_SAMPLE_ROWS = 1_000
+
+log = logging.getLogger(__name__)
 
 
 class DaskBackend(UnitBackend):
@@ -27,9 +68,17 @@ class DaskBackend(UnitBackend):
     Parameters
     ----------
     config
-        Scheduler and cluster settings (``DaskConfig()`` defaults).
+        Scheduler and cluster settings (``DaskConfig()`` defaults: the threads scheduler).
     client
-        A ``distributed.Client`` to use as is.
+        A ``distributed.Client`` to use as is (never closed here).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> backend = DaskBackend(DaskConfig(scheduler="threads", num_workers=2))
+    >>> profile = backend.profile(pa.table({"x": [1, 2, 2]}), num_partitions=2)
+    >>> profile.row_count, profile["x"].distinct_count, profile.unit_count
+    (3, 2, 2)
     """
 
     name = "dask"
@@ -39,8 +88,19 @@ class DaskBackend(UnitBackend):
         require_engine("dask", "dask", "Dask")
         self.config = config or DaskConfig()
         self.client = client
-        if self.config.scheduler == "distributed" or "://" in self.config.scheduler:
+        if self.is_distributed:
             require_engine("distributed", "dask", "Dask distributed")
+        self._held: contextlib.ExitStack | None = None
+        self._held_client: Any = None
+
+    @property
+    def is_distributed(self) -> bool:
+        """True when units run on a ``distributed`` cluster (not a local scheduler)."""
+        return (
+            self.client is not None
+            or self.config.scheduler == "distributed"
+            or "://" in self.config.scheduler
+        )
 
     @property
     def address(self) -> str | None:
@@ -49,11 +109,540 @@ class DaskBackend(UnitBackend):
             return self.config.scheduler
         return os.environ.get(SCHEDULER_ENV) or None
 
+    # -- running units ---------------------------------------------------------------------------
+
     def map_units(self, units: Sequence[Unit]) -> Iterator[tuple[int, bytes]]:
-        raise UnsupportedError(
-            "the Dask backend's runner is not available in this version; "
-            "profile with backend='local'"
-        )
+        if not units:
+            return
+        if self.is_distributed:
+            with self._client() as client:
+                yield from _run_distributed(client, units)
+        elif self.config.scheduler == "synchronous":
+            yield from _run_synchronous(units)
+        else:
+            workers = self.config.num_workers or default_num_workers()
+            yield from _run_local(units, self.config.scheduler, workers)
+
+    @property
+    def held_client(self) -> Any:
+        """The client kept for every run inside ``with backend:`` (None outside)."""
+        return self._held_client
+
+    def __enter__(self) -> DaskBackend:
+        """Keep the client (and the cluster, if this backend starts one) for every run until
+        ``__exit__``."""
+        if self.is_distributed and self._held is None:
+            stack = contextlib.ExitStack()
+            self._held_client = stack.enter_context(self._client())
+            self._held = stack
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the client and cluster this backend started in ``__enter__`` (nothing else)."""
+        held, self._held, self._held_client = self._held, None, None
+        if held is not None:
+            held.close()
+
+    @contextlib.contextmanager
+    def _client(self) -> Iterator[Any]:
+        """The client of one run: given, held, current, from an address, or a new LocalCluster's.
+        Closes on exit only what it opened."""
+        if self.client is not None:
+            yield self.client
+            return
+        if self._held_client is not None:
+            yield self._held_client
+            return
+        import distributed
+
+        if "://" not in self.config.scheduler:
+            try:
+                current = distributed.default_client()
+            except ValueError:  # no client in this process
+                current = None
+            if current is not None:
+                yield current
+                return
+        with contextlib.ExitStack() as stack:
+            address = self.address
+            if address:
+                client = _connect(distributed, address)
+            else:
+                cluster = _local_cluster(distributed, self.config)
+                stack.callback(cluster.close)
+                client = distributed.Client(cluster, set_as_default=False)
+            stack.callback(client.close)
+            _wait_for_workers(client, address or "the local cluster")
+            yield client
+
+    # -- Dask DataFrames ---------------------------------------------------------------------------
+
+    def plan_native(
+        self,
+        frame: Any,
+        partitioner: Any = None,
+        settings: Any = None,
+        columns: Sequence[str] | None = None,
+    ) -> Plan | None:
+        """The plan of a Dask DataFrame (None for anything else): its partitions (repartitioned
+        when the partitioner asks for a number of row parts) x the partitioner's column groups or
+        hash buckets.
+
+        The schema is the Arrow form of the frame's ``meta``; each partition is converted to it,
+        so every unit agrees on the types (a partition that does not fit is an error naming it).
+        """
+        if not is_dask_frame(frame):
+            return None
+        return plan_frame(frame, partitioner, settings, columns)
 
     def __repr__(self) -> str:
         return f"DaskBackend(scheduler={self.config.scheduler!r})"
+
+
+# -- clusters ----------------------------------------------------------------------------------------
+
+
+def _connect(distributed: Any, address: str) -> Any:
+    try:
+        return distributed.Client(address, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        where = f" (from {SCHEDULER_ENV})" if os.environ.get(SCHEDULER_ENV) == address else ""
+        raise BackendError(
+            f"cannot connect to the Dask scheduler at {address}{where}: {exc}"
+        ) from None
+
+
+def _local_cluster(distributed: Any, config: DaskConfig) -> Any:
+    """A LocalCluster of worker processes on 127.0.0.1."""
+    dashboard = dashboard_address(config.dashboard_address)
+    # Without a dashboard the scheduler still serves /health and /metrics, by default on port
+    # 8787 (a warning, then another port, when that one is taken): put them on a free port.
+    http = {} if dashboard else {"dashboard_address": f"{LOCAL_HOST}:0"}
+    try:
+        return distributed.LocalCluster(
+            n_workers=config.num_workers or default_num_workers(),
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=config.memory_limit,
+            host=LOCAL_HOST,
+            dashboard_address=dashboard,
+            scheduler_kwargs=http,
+        )
+    except ValueError as exc:  # a memory_limit Dask cannot parse, ...
+        raise InvalidInputError(f"cannot start a Dask LocalCluster: {exc}") from None
+    except RuntimeError as exc:  # "Cluster failed to start: ..."
+        raise BackendError(f"cannot start a Dask LocalCluster: {exc}") from None
+
+
+def _wait_for_workers(client: Any, where: str) -> None:
+    if client.scheduler_info().get("workers"):
+        return
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+    except TimeoutError:
+        raise BackendError(f"no Dask worker joined {where} within {WORKER_WAIT_S} s") from None
+
+
+def dashboard_address(value: str | None) -> str | None:
+    """Where a LocalCluster's dashboard listens: ``":8787"`` means 127.0.0.1:8787 (never every
+    interface unless a host is named); a port already taken becomes a free one; None or ``""``
+    turns the dashboard off.
+
+    Examples
+    --------
+    >>> dashboard_address(None) is None
+    True
+    >>> dashboard_address("0.0.0.0:0")
+    '0.0.0.0:0'
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    host, _, port_text = text.rpartition(":")
+    if not port_text.isdigit():
+        raise InvalidInputError(f"dashboard_address must be ':PORT' or 'HOST:PORT', got {value!r}")
+    host = host.strip("[]") or LOCAL_HOST
+    port = int(port_text)
+    if port and not _port_free(host, port):
+        log.info("dashboard port %d on %s is taken; using a free port", port, host)
+        port = 0
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the dashboard binds
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+# -- runners -----------------------------------------------------------------------------------------
+
+
+def _run(unit: Unit) -> tuple[int, bytes]:
+    """``run_unit`` on a worker; an unexpected error still names the unit's data."""
+    try:
+        return run_unit(unit)
+    except ProfilerError:
+        raise
+    except Exception as exc:
+        raise BackendError(f"{unit.where}: {type(exc).__name__}: {exc}") from exc
+
+
+def _run_partition(partition: Any, unit: Unit) -> tuple[int, bytes]:
+    """A Dask DataFrame unit: ``partition`` is the computed pandas DataFrame."""
+    return _run(replace(unit, part=_PandasPart(partition, unit.part.label)))
+
+
+def _for_worker(unit: Unit) -> bytes:
+    """The unit as sent to another process: pickled here, once, so the scheduler passes it on
+    as opaque bytes (a pyarrow Parquet fragment re-reads its file's footer each time it is
+    pickled, which the scheduler may not be able to do). Parts pickle as what a worker needs
+    (absolute paths, ordered row groups, only a slice's rows: see ``plan``)."""
+    return pickle.dumps(unit, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _run_pickled(blob: bytes) -> tuple[int, bytes]:
+    return _run(pickle.loads(blob))
+
+
+def _tasks(units: Sequence[Unit], token: str, ship: bool) -> tuple[dict[int, Any], list[Unit]]:
+    """One Dask delayed per unit that can leave the driver (by unit id), and the units that
+    cannot."""
+    import dask
+
+    tasks: dict[int, Any] = {}
+    on_driver: list[Unit] = []
+    partitions: dict[int, list[Any]] = {}
+    for unit in units:
+        key = f"truthound-unit-{token}-{unit.unit_id}"
+        part = unit.part
+        if isinstance(part, DaskPartitionPart):
+            delayed_parts = partitions.get(id(part.frame))
+            if delayed_parts is None:
+                delayed_parts = partitions[id(part.frame)] = _partition_tasks(part.frame, units)
+            stub = replace(unit, part=_PandasPart(None, part.label))
+            tasks[unit.unit_id] = dask.delayed(_run_partition, pure=False)(
+                delayed_parts[part.index], stub, dask_key_name=key
+            )
+        elif part.shippable and ship:
+            tasks[unit.unit_id] = dask.delayed(_run_pickled, pure=False)(
+                _for_worker(unit), dask_key_name=key
+            )
+        elif part.shippable:
+            tasks[unit.unit_id] = dask.delayed(_run, pure=False)(unit, dask_key_name=key)
+        else:
+            on_driver.append(unit)
+    return tasks, on_driver
+
+
+def _partition_tasks(frame: Any, units: Sequence[Unit]) -> list[Any]:
+    """The frame's partitions as delayed objects, projected to the columns the units read."""
+    needed: set[str] = set()
+    for unit in units:
+        if isinstance(unit.part, DaskPartitionPart) and unit.part.frame is frame:
+            if unit.columns is None:
+                break
+            needed.update(unit.columns, unit.key_columns or unit.schema.names)
+    else:
+        frame = frame[[c for c in frame.columns if str(c) in needed]]
+    return list(frame.to_delayed())
+
+
+def _run_synchronous(units: Sequence[Unit]) -> Iterator[tuple[int, bytes]]:
+    """One unit at a time on this thread, in unit order, through Dask's synchronous scheduler."""
+    import dask
+
+    tasks, _ = _tasks(units, uuid.uuid4().hex[:8], ship=False)
+    for unit in units:
+        task = tasks.pop(unit.unit_id, None)
+        if task is None:
+            yield run_unit(unit)
+        else:
+            (result,) = dask.compute(task, scheduler="synchronous")
+            yield result
+
+
+class _Stop(Exception):
+    """Raised in a scheduler callback to stop a local Dask run early."""
+
+
+_DONE = object()
+
+
+def _run_local(units: Sequence[Unit], scheduler: str, workers: int) -> Iterator[tuple[int, bytes]]:
+    """One ``dask.compute`` of every unit on a driver thread; each unit's result is handed over
+    from the scheduler's post-task callback as soon as it finishes. Closing the generator stops
+    the run before its next task starts (running tasks finish)."""
+    import dask
+
+    by_id, on_driver = _tasks(units, uuid.uuid4().hex[:8], ship=scheduler == "processes")
+    tasks = list(by_id.values())
+    keys = {t.key for t in tasks}
+    results: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def pretask(key, dsk, state):
+        if stop.is_set():
+            raise _Stop()
+
+    def posttask(key, result, dsk, state, worker_id):
+        if key in keys:
+            results.put(result)
+
+    def compute() -> None:
+        try:
+            dask.compute(
+                *tasks,
+                scheduler=scheduler,
+                num_workers=workers,
+                chunksize=1,  # one task per hand-out: units are large and uneven
+                callbacks=[(None, None, pretask, posttask, None)],
+            )
+        except BaseException as exc:  # handed to the driver thread, raised there
+            results.put(exc)
+        else:
+            results.put(_DONE)
+
+    thread = threading.Thread(target=compute, name="truthound-dask", daemon=True)
+    if tasks:
+        thread.start()
+    try:
+        for unit in on_driver:
+            yield run_unit(unit)
+        for _ in range(len(tasks)):
+            item = results.get()
+            if item is _DONE:
+                raise BackendError("a Dask run ended before every unit returned its partial")
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        if thread.is_alive():
+            thread.join()
+
+
+def _run_distributed(client: Any, units: Sequence[Unit]) -> Iterator[tuple[int, bytes]]:
+    """Units as futures on ``client``'s cluster, taken as they complete. On the first failure
+    (or when the consumer stops) every future not yet taken is cancelled."""
+    from distributed import as_completed
+
+    token = uuid.uuid4().hex[:8]
+    by_key = {f"truthound-unit-{token}-{u.unit_id}": u for u in units}
+    plain = [u for u in units if not isinstance(u.part, DaskPartitionPart) and u.part.shippable]
+    frame_units = [u for u in units if isinstance(u.part, DaskPartitionPart)]
+    on_driver = [u for u in units if not u.part.shippable and u not in frame_units]
+    futures: dict[Any, Unit] = {}
+    try:
+        for unit in plain:
+            # Earlier units first, so partials reach the in-order merge roughly in order.
+            future = client.submit(
+                _run_pickled,
+                _for_worker(unit),
+                key=f"truthound-unit-{token}-{unit.unit_id}",
+                priority=-unit.unit_id,
+                pure=False,
+            )
+            futures[future] = unit
+        if frame_units:
+            tasks, _ = _tasks(frame_units, token, ship=True)
+            for future in client.compute(list(tasks.values())):
+                futures[future] = by_key[future.key]
+        for unit in on_driver:
+            yield run_unit(unit)
+        for future in as_completed(list(futures), loop=client.loop):
+            unit = futures[future]
+            if future.status != "finished":
+                raise _failure(unit, future)
+            result = future.result()
+            del futures[future]
+            future.release()
+            yield result
+    finally:
+        if futures:
+            client.cancel(list(futures), force=True)
+
+
+def _failure(unit: Unit, future: Any) -> BaseException:
+    """The error of a unit's future, naming the unit's data."""
+    if future.status == "cancelled":
+        return BackendError(f"{unit.where}: the Dask task was cancelled (the client closed?)")
+    exc = future.exception()
+    if isinstance(exc, ProfilerError):
+        return exc
+    if type(exc).__name__ == "KilledWorker":
+        return BackendError(
+            f"{unit.where}: Dask workers died while running this unit (out of memory, or killed) "
+            f"and the scheduler gave up: {exc}"
+        )
+    if isinstance(exc, (ImportError, AttributeError)) and "truthound" in str(exc):
+        return BackendError(
+            f"{unit.where}: a Dask worker cannot run truthound ({exc}): install the same "
+            "truthound version on every worker"
+        )
+    return BackendError(f"{unit.where}: {type(exc).__name__}: {exc}")
+
+
+# -- Dask DataFrames -------------------------------------------------------------------------------
+
+
+def is_dask_frame(data: Any) -> bool:
+    """True for a Dask DataFrame or Series (checked without importing dask)."""
+    return (
+        type(data).__module__.split(".")[0] == "dask"
+        and hasattr(data, "to_delayed")
+        and hasattr(data, "npartitions")
+        and hasattr(data, "_meta")
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class DaskPartitionPart(Part):
+    """Partition ``index`` of a Dask DataFrame. The Dask backend hands the computed partition to
+    the unit's task; elsewhere (the local backend) it is computed on the driver."""
+
+    frame: Any  # dask.dataframe.DataFrame
+    index: int
+    label: str
+    shippable = False
+
+    def open(self, columns, schema):
+        return _arrow_reader(self.frame.get_partition(self.index).compute(), schema, columns)
+
+
+@dataclass(frozen=True, eq=False)
+class _PandasPart(Part):
+    """A computed partition (a pandas DataFrame) on the worker that profiles it."""
+
+    frame: Any
+    label: str
+
+    def open(self, columns, schema):
+        return _arrow_reader(self.frame, schema, columns)
+
+
+def _arrow_reader(pdf: Any, schema: pa.Schema, columns: Sequence[str] | None):
+    """A pandas partition as Arrow batches of the plan's schema (its columns only).
+
+    The batches are cut at every ``BATCH_ROWS`` rows from the partition's start whatever the
+    memory layout (a pandas column backed by several Arrow chunks, or one rebuilt by pickling,
+    converts to different chunks), so the same rows give the same bytes on every worker."""
+    names = list(columns) if columns is not None else schema.names
+    target = pa.schema([schema.field(n) for n in names])
+    if not all(isinstance(c, str) for c in pdf.columns):  # the schema names them as strings
+        pdf = pdf.rename(columns=str)
+    table = pa.Table.from_pandas(pdf[names], schema=target, preserve_index=False)
+    return table.replace_schema_metadata(None).combine_chunks().to_reader(max_chunksize=BATCH_ROWS)
+
+
+def frame_schema(frame: Any) -> pa.Schema:
+    """The Arrow schema of a Dask DataFrame: from its ``meta`` (dtypes), except that ``object``
+    columns (Python strings, dates, decimals, ...) take the type of their values in the first
+    rows of the frame (null when those are all missing)."""
+    meta = frame._meta
+    schema = pa.Schema.from_pandas(meta, preserve_index=False).remove_metadata()
+    objects = [c for c, dtype in meta.dtypes.items() if dtype == object]
+    if not objects:
+        return schema
+    sample = frame[objects].head(SCHEMA_SAMPLE_ROWS, npartitions=-1, compute=True)
+    inferred = pa.Schema.from_pandas(sample, preserve_index=False)
+    typed = {str(c) for c in objects}
+    return pa.schema([inferred.field(f.name) if f.name in typed else f for f in schema])
+
+
+def plan_frame(
+    frame: Any, partitioner: Any = None, settings: Any = None, columns: Sequence[str] | None = None
+) -> Plan:
+    """See :meth:`DaskBackend.plan_native`."""
+    import pyarrow.dataset as ds
+
+    from truthound.profiler.distributed.partitioners import (
+        ColumnBasedPartitioner,
+        HashPartitioner,
+        HybridPartitioner,
+        RowBasedPartitioner,
+        _selected,
+        column_groups,
+    )
+    from truthound.profiler.errors import UnsupportedError
+    from truthound.profiler.settings import ProfileSettings
+    from truthound.profiler.sources import Source
+
+    partitioner = partitioner or RowBasedPartitioner()
+    settings = settings or ProfileSettings()
+    if frame.ndim == 1:  # a Series
+        frame = frame.to_frame()
+    description = "dask.DataFrame"
+    schema = frame_schema(frame)
+    selected = _selected(schema, columns, description)
+    options = settings.engine_options()
+    rows = None
+    if isinstance(partitioner, RowBasedPartitioner):
+        rows = partitioner.num_partitions
+    elif isinstance(partitioner, HybridPartitioner):
+        rows = partitioner.row_partitions
+    if rows is not None and rows != frame.npartitions:
+        frame = frame.repartition(npartitions=rows)
+    n = frame.npartitions
+    parts = [DaskPartitionPart(frame, i, f"{description} partition {i} of {n}") for i in range(n)]
+
+    if isinstance(partitioner, RowBasedPartitioner):
+        units = [Unit(i, p, schema, options, columns=selected) for i, p in enumerate(parts)]
+    elif isinstance(partitioner, (ColumnBasedPartitioner, HybridPartitioner)):
+        count = (
+            partitioner.num_groups
+            if isinstance(partitioner, ColumnBasedPartitioner)
+            else partitioner.column_partitions
+        )
+        meta = Source(description, dataset=ds.dataset(schema.empty_table()))
+        groups = column_groups(meta, selected or schema.names, count)
+        everything = tuple(schema.names)
+        units = [
+            Unit(
+                p * len(groups) + g,
+                part,
+                schema,
+                options,
+                columns=None if group == everything else group,
+            )
+            for p, part in enumerate(parts)
+            for g, group in enumerate(groups)
+        ]
+    elif isinstance(partitioner, HashPartitioner):
+        missing = [k for k in partitioner.key_columns if k not in schema.names]
+        if missing:
+            raise InvalidInputError(f"hash key column {missing[0]!r} not found in {description}")
+        units = [
+            Unit(
+                b * n + p,
+                part,
+                schema,
+                options,
+                columns=selected,
+                bucket=b,
+                buckets=partitioner.num_partitions,
+                key_columns=partitioner.key_columns,
+            )
+            for b in range(partitioner.num_partitions)
+            for p, part in enumerate(parts)
+        ]
+    else:
+        raise UnsupportedError(
+            f"{type(partitioner).__name__} cannot plan a Dask DataFrame; use a row_based, "
+            "column_based, hybrid or hash strategy"
+        )
+    return Plan(
+        units=tuple(units),
+        strategy=partitioner.strategy.value,
+        description=description,
+        schema=schema,
+        buckets=partitioner.buckets,
+    )

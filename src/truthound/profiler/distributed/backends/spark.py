@@ -1,21 +1,96 @@
-"""The Spark backend (``pip install 'truthound[spark]'``).
+"""The Spark backend (``pip install 'truthound[spark]'``): units of work as Spark tasks.
 
-Its runner (units as a Spark job via ``mapInArrow``, partial bytes collected to the driver) is
-tracked in its own issue; this module fixes the seam: configuration, the engine check, and the
-session to use (the active one, or one built from :class:`SparkConfig`).
+The C++ kernel runs inside Spark's Python workers; only partial-profile bytes come back to the
+driver, which merges them in unit order as every backend does. Two kinds of unit:
+
+* **Units of files or in-memory tables** (the planner's, exactly as the local backend runs them):
+  each is one Spark job of one task that unpickles the unit description (a path and row groups, a
+  CSV byte range, a table slice) and calls :func:`~truthound.profiler.distributed.plan.run_unit`
+  on the executor, so the profile is byte-identical with the local backend's for the same plan.
+  Jobs are submitted from a small thread pool, a window ahead of the results, so partials stream
+  back as tasks finish and Spark's scheduler keeps every executor core busy.
+* **Units of a Spark DataFrame** (a :class:`SparkFrame` source): the DataFrame is profiled where its
+  partitions are, with ``mapInArrow``: each task hands its iterator of Arrow record batches to the
+  kernel (no row-by-row Python) and returns one row ``(unit, partition, bytes)``. A unit (the whole
+  frame, or one column group) is one job; the driver merges its partitions' partials in partition
+  order. Under HASH the frame is repartitioned by the key columns and partition ``b`` is bucket
+  ``b``. No ``count()`` and no repartition otherwise.
+
+Sessions: the backend uses the session it was given, else the DataFrame's, else the active one,
+else it starts one from :class:`SparkConfig` for the run and stops it afterwards (only a session
+it started). ``JAVA_HOME`` and ``PYSPARK_PYTHON`` are set from the running Java and Python when
+unset. Task retries are Spark's (``spark.task.maxFailures``): a unit is a pure function of its
+description, so a retried task returns the same bytes. Data errors are returned by the task, not
+raised, so Spark does not retry them, and are raised on the driver with their unit's file and rows.
+
+``TRUTHOUND_FAIL_UNIT_ONCE=<unit id>`` (read on the driver when a run starts) makes the first
+attempt of that unit's task fail, to check retries on a real cluster (for a DataFrame unit: its
+first partition's task).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import concurrent.futures as cf
+import contextlib
+import os
+import pickle
+import shlex
+import shutil
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from truthound.profiler.distributed.backends import UnitBackend, require_engine
-from truthound.profiler.distributed.config import SparkConfig
-from truthound.profiler.distributed.plan import Unit
-from truthound.profiler.errors import UnsupportedError
+import pyarrow as pa
 
-__all__ = ["SparkBackend"]
+from truthound.profiler import errors
+from truthound.profiler.distributed.backends import UnitBackend, _settings_fields, require_engine
+from truthound.profiler.distributed.config import SparkConfig
+from truthound.profiler.distributed.plan import (
+    Part,
+    StreamPart,
+    Unit,
+    run_unit,
+)
+from truthound.profiler.errors import (
+    BackendError,
+    InvalidInputError,
+    ProfilerError,
+    SourceError,
+    UnsupportedError,
+)
+from truthound.profiler.merge_tree import TreeMerge
+from truthound.profiler.sources import (
+    BATCH_ROWS,
+    Source,
+    format_of,
+    open_source,
+)
+
+__all__ = ["SparkBackend", "SparkFrame", "frame_source", "FAIL_ONCE_ENV"]
+
+FAIL_ONCE_ENV = "TRUTHOUND_FAIL_UNIT_ONCE"
+MIN_PYSPARK = (4, 0)
+
+# One row per task: the plan unit, the Spark partition, and the partial bytes or the data error.
+_RESULT_DDL = "unit bigint, part int, blob binary, error_kind string, error string"
+_RESULT_SCHEMA = pa.schema(
+    [
+        ("unit", pa.int64()),
+        ("part", pa.int32()),
+        ("blob", pa.binary()),
+        ("error_kind", pa.string()),
+        ("error", pa.string()),
+    ]
+)
+# A DataFrame unit's partition p is profiled as engine unit (unit << 32 | p): the partials of one
+# unit sort by partition, and the units' ranges never overlap.
+_PART_BITS = 32
+_POLL_SECONDS = 0.25
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 class SparkBackend(UnitBackend):
@@ -24,25 +99,796 @@ class SparkBackend(UnitBackend):
     Parameters
     ----------
     config
-        How to build a session when none is active (``SparkConfig()`` defaults).
+        How to start a session when there is none (``SparkConfig()`` defaults): ``master``,
+        ``app_name``, and for cluster masters ``executor_memory``, ``executor_cores``,
+        ``num_executors``; ``spark_config`` entries are set last. A field left at its default
+        gives way to the same setting in ``spark-defaults.conf`` or ``PYSPARK_SUBMIT_ARGS``.
     session
-        A ``pyspark.sql.SparkSession`` to use as is.
+        A ``pyspark.sql.SparkSession`` to use as is (never stopped by the backend).
+
+    Examples
+    --------
+    >>> backend = SparkBackend(SparkConfig(master="local[2]"))  # doctest: +SKIP
+    >>> profile = backend.profile(spark.read.parquet("data/large.parquet"))  # doctest: +SKIP
+    >>> profile = backend.profile_file("hdfs://data/large.parquet")  # doctest: +SKIP
     """
 
     name = "spark"
     config_class = SparkConfig
 
     def __init__(self, config: SparkConfig | None = None, session: Any = None):
-        require_engine("pyspark", "spark", "Spark")
+        pyspark = require_engine("pyspark", "spark", "Spark")
+        _check_version(getattr(pyspark, "__version__", None))
         self.config = config or SparkConfig()
         self.session = session
+        self._lock = threading.Lock()
+        self._current: Any = None  # the session of the runs in progress
+        self._started = False  # ... which this backend started, so stops after them
+        self._users = 0
 
-    def map_units(self, units: Sequence[Unit]) -> Iterator[tuple[int, bytes]]:
-        raise UnsupportedError(
-            "the Spark backend's runner is not available in this version; "
-            "profile with backend='local' "
-            "(or the Dask or Ray backend when they land)"
-        )
+    # -- profiling ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def opened(self, data: Any, **source_options: Any) -> Iterator[Any]:
+        """``data`` as the planner should see it, for a run inside the block: a Spark DataFrame
+        as a :class:`SparkFrame` source; a path pyarrow opens as its source; a path only Spark
+        reads (``hdfs://`` without libhdfs, ORC) as the DataFrame of ``spark.read``, whose
+        session stays up until the block ends; anything else as is."""
+        if is_spark_frame(data):
+            yield frame_source(data)
+            return
+        if not _is_paths(data):
+            yield data
+            return
+        try:
+            source = open_source(data, **source_options)
+        except (SourceError, UnsupportedError) as exc:
+            if not _spark_can_read(data, source_options.get("format")):
+                raise
+            with self._session_scope() as session:
+                yield _spark_read(session, data, source_options, exc)
+            return
+        yield source
+
+    def map_units(self, units: Sequence[Unit], monitor: Any = None) -> Iterator[tuple[int, bytes]]:
+        """Run the units on Spark; yield ``(unit_id, bytes)`` as their jobs finish.
+
+        ``monitor``: an object with ``task_progress(done, total)``, called from a polling thread
+        with the finished and total tasks of the running jobs (Spark's status tracker).
+        """
+        fail = _fail_once_unit()
+        frames: list[tuple[Unit, SparkFrame]] = []
+        driver: list[Unit] = []  # streams only the driver can read (a DuckDB relation, ...)
+        remote: list[Unit] = []  # descriptions of files and table slices, shipped to tasks
+        known: dict[int, SparkFrame] = {}
+        for unit in units:
+            frame = _frame_of(unit, known)
+            if frame is not None:
+                frames.append((unit, frame))
+            else:
+                (remote if unit.part.shippable else driver).append(unit)
+        with contextlib.ExitStack() as stack:
+            if remote:
+                session = stack.enter_context(self._session_scope())
+            else:
+                session = frames[0][1].session if frames else None
+            jobs = _frame_jobs(frames, fail) + [_UnitJob(u, fail) for u in remote]
+            if not jobs:
+                for unit in driver:
+                    yield run_unit(unit)
+                return
+            run = _SparkRun(session, jobs, monitor)
+            stack.callback(run.close)
+            yield from run.results(driver)
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    def __enter__(self) -> SparkBackend:
+        """Hold one session (given, active, or started here) for every run inside the block."""
+        self._held = contextlib.ExitStack()
+        self._held.enter_context(self._session_scope())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._held.close()
+
+    @contextlib.contextmanager
+    def _session_scope(self) -> Iterator[Any]:
+        """The session for a run: given, active, or started here and stopped after the last run
+        that uses it."""
+        with self._lock:
+            if self._users == 0:
+                self._current, self._started = self._find_or_start()
+            self._users += 1
+            session = self._current
+        try:
+            yield session
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    if self._started:
+                        self._current.stop()
+                    self._current, self._started = None, False
+
+    def _find_or_start(self) -> tuple[Any, bool]:
+        if self.session is not None:
+            return self.session, False
+        from pyspark.sql import SparkSession
+
+        active = _active_session()
+        if active is not None:
+            return active, False
+        prepare_environment()
+        builder = SparkSession.builder.appName(self.config.app_name).master(self.config.master)
+        for key, value in session_conf(self.config).items():
+            builder = builder.config(key, value)
+        try:
+            return builder.getOrCreate(), True
+        except Exception as exc:
+            raise BackendError(
+                f"cannot start a Spark session on {self.config.master!r}: {_summary(exc)}"
+            ) from exc
 
     def __repr__(self) -> str:
         return f"SparkBackend(master={self.config.master!r})"
+
+
+# -- DataFrames as sources ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SparkFrame:
+    """A Spark DataFrame as a stream source: planners see its Arrow schema (Spark's types as Spark
+    hands them to Python: the session time zone on timestamps); the Spark backend profiles its
+    partitions on the executors. Any other backend reads it through the driver (``toArrow``)."""
+
+    df: Any
+    schema: pa.Schema
+    description: str
+
+    @property
+    def session(self) -> Any:
+        return self.df.sparkSession
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        def batches() -> Iterator[pa.RecordBatch]:  # read only when the stream is read
+            yield from self.df.toArrow().cast(self.schema).to_batches(max_chunksize=BATCH_ROWS)
+
+        reader = pa.RecordBatchReader.from_batches(self.schema, batches())
+        return reader.__arrow_c_stream__(requested_schema)
+
+
+def is_spark_frame(data: Any) -> bool:
+    """True for a classic or Spark Connect ``pyspark.sql.DataFrame`` (without importing pyspark)."""
+    if "pyspark" not in sys.modules:
+        return False
+    from pyspark.sql import DataFrame
+
+    return isinstance(data, DataFrame)
+
+
+def frame_source(df: Any, description: str | None = None) -> Source:
+    """A planner source for a Spark DataFrame. Columns Arrow cannot carry (calendar intervals) are
+    profiled as their string form."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import to_arrow_type
+
+    names = df.columns
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InvalidInputError(
+            f"the Spark DataFrame has duplicate column names {duplicated}: "
+            "rename them first (df.toDF(*new_names))"
+        )
+    options = _arrow_options(df.sparkSession)
+    for field in df.schema.fields:
+        try:
+            to_arrow_type(field.dataType, **options)
+        except Exception:  # PySparkTypeError: UNSUPPORTED_DATA_TYPE_FOR_ARROW_CONVERSION
+            df = df.withColumn(field.name, F.col(_quoted(field.name)).cast("string"))
+    text = (
+        description
+        or f"Spark DataFrame [{', '.join(names[:8])}{', ...' if len(names) > 8 else ''}]"
+    )
+    return Source(description=text, stream_source=SparkFrame(df, _arrow_schema(df), text))
+
+
+def _arrow_schema(df: Any) -> pa.Schema:
+    """The Arrow schema Spark gives ``mapInArrow`` functions for ``df``."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(df.schema, **_arrow_options(df.sparkSession))
+
+
+def _arrow_options(session: Any) -> dict[str, Any]:
+    conf = session.conf
+    return {
+        "error_on_duplicated_field_names_in_struct": True,
+        "timezone": conf.get("spark.sql.session.timeZone"),
+        "prefers_large_types": str(
+            conf.get("spark.sql.execution.arrow.useLargeVarTypes", "false")
+        ).lower()
+        == "true",
+    }
+
+
+def _frame_of(unit: Unit, known: dict[int, SparkFrame]) -> SparkFrame | None:
+    """The Spark frame a unit reads, if any; ``known`` keeps one per DataFrame."""
+    part = unit.part
+    if not isinstance(part, StreamPart):
+        return None
+    data = part.stream_source
+    if isinstance(data, SparkFrame):
+        return data
+    if is_spark_frame(data):  # planned by open_source directly (no SparkFrame wrapper)
+        if id(data) not in known:
+            known[id(data)] = SparkFrame(data, _arrow_schema(data), part.label)
+        return known[id(data)]
+    return None
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+# -- paths through spark.read ----------------------------------------------------------------------
+
+
+def _run_option_names() -> set[str]:
+    return {"partition_strategy", "num_partitions", "monitor", *_settings_fields()}
+
+
+def _is_paths(data: Any) -> bool:
+    if isinstance(data, (str, os.PathLike)):
+        return True
+    return (
+        isinstance(data, (list, tuple))
+        and bool(data)
+        and all(isinstance(p, (str, os.PathLike)) for p in data)
+    )
+
+
+def _path_list(data: Any) -> list[str]:
+    return [os.fspath(p) for p in (data if isinstance(data, (list, tuple)) else [data])]
+
+
+def _spark_format(paths: list[str], fmt: str | None) -> str | None:
+    if fmt:
+        return fmt.lower()
+    for path in paths:
+        if path.rstrip("/").lower().endswith(".orc"):
+            return "orc"
+        if format_of(path):
+            return format_of(path)
+    return None
+
+
+def _spark_can_read(data: Any, fmt: str | None) -> bool:
+    """Paths that pyarrow cannot read and Spark may: URLs other than file:// (hdfs:// without
+    libhdfs, schemes with Hadoop connectors), and ORC."""
+    paths = _path_list(data)
+    if _spark_format(paths, fmt) == "orc":
+        return True
+    return any("://" in p and not p.startswith("file://") for p in paths)
+
+
+def _spark_read(session: Any, data: Any, options: dict[str, Any], cause: Exception) -> Source:
+    named = _path_list(data)
+    # Spark resolves a relative path against the JVM's working directory, not this process's.
+    paths = [p if "://" in p else os.path.abspath(os.path.expanduser(p)) for p in named]
+    fmt = _spark_format(paths, options.get("format"))
+    if fmt is None:
+        raise UnsupportedError(
+            f"cannot tell the format of {named[0]!r} (pyarrow could not open it: {cause}): "
+            "pass format='parquet', 'csv', 'json' or 'orc'"
+        ) from cause
+    reader = session.read.format("csv" if fmt == "tsv" else fmt)
+    if fmt in ("csv", "tsv"):
+        reader = (
+            reader.option("header", bool(options.get("header", True)))
+            .option("sep", options.get("delimiter") or ("\t" if fmt == "tsv" else ","))
+            .option("quote", options.get("quote_char", '"'))
+            .option("multiLine", bool(options.get("newlines_in_values", False)))
+            .option("inferSchema", True)
+        )
+    try:
+        df = reader.load(paths if len(paths) > 1 else paths[0])
+    except Exception as exc:  # AnalysisException: PATH_NOT_FOUND, unreadable files
+        raise SourceError(f"cannot read {', '.join(named)!r} with Spark: {_summary(exc)}") from exc
+    return frame_source(df, ", ".join(named))
+
+
+# -- sessions --------------------------------------------------------------------------------------
+
+
+def prepare_environment() -> None:
+    """Before starting a session: the executors' Python is this one, and ``JAVA_HOME`` is the Java
+    on PATH; both only when unset. Raises BackendError when there is no Java."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home:
+        if not (Path(java_home) / "bin" / "java").exists():
+            raise BackendError(f"JAVA_HOME={java_home!r} has no bin/java: point it at a Java 17+")
+    else:
+        java = shutil.which("java")
+        if java is None:
+            raise BackendError(
+                "the Spark backend needs Java 17 or later and there is no java on PATH: "
+                "install it (Debian: apt-get install openjdk-17-jre-headless, or run "
+                "scripts/install-spark-deps.sh) or set JAVA_HOME"
+            )
+        os.environ["JAVA_HOME"] = str(Path(java).resolve().parent.parent)
+    spark_home = os.environ.get("SPARK_HOME")
+    if spark_home and not (Path(spark_home) / "bin" / "spark-submit").exists():
+        raise BackendError(f"SPARK_HOME={spark_home!r} has no bin/spark-submit")
+
+
+def session_conf(config: SparkConfig) -> dict[str, str]:
+    """The Spark settings of a session started from ``config``.
+
+    Our defaults (UI off, console progress off, driver on 127.0.0.1 for local and loopback
+    masters, 64K-row Arrow batches) and the config's fields at their default values give way to
+    the same keys in ``spark-defaults.conf`` or ``PYSPARK_SUBMIT_ARGS``; fields you set, then
+    ``spark_config``, win.
+    """
+    master = config.master.strip()
+    ours = {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(BATCH_ROWS),
+    }
+    if _loopback(master):
+        ours["spark.driver.bindAddress"] = "127.0.0.1"
+        ours["spark.driver.host"] = "127.0.0.1"
+    preset = preset_conf()
+    conf = {k: v for k, v in ours.items() if k not in preset}
+    if not master.startswith("local"):
+        defaults = SparkConfig()
+        fields = {
+            "spark.executor.memory": "executor_memory",
+            "spark.executor.cores": "executor_cores",
+            "spark.executor.instances": "num_executors",
+        }
+        for key, name in fields.items():
+            value = getattr(config, name)
+            if value != getattr(defaults, name) or key not in preset:
+                conf[key] = str(value)
+    conf.update({str(k): str(v) for k, v in config.spark_config.items()})
+    effective = {**preset, **conf}
+    if master.startswith("spark://") and "spark.cores.max" not in effective:
+        # Standalone masters size an application by cores, not by executor count.
+        cores = int(effective["spark.executor.cores"])
+        conf["spark.cores.max"] = str(cores * int(effective["spark.executor.instances"]))
+    return conf
+
+
+def preset_conf() -> dict[str, str]:
+    """Settings in ``spark-defaults.conf`` ($SPARK_CONF_DIR, else $SPARK_HOME/conf) and ``--conf``
+    in ``PYSPARK_SUBMIT_ARGS`` (the latter win, as in spark-submit)."""
+    found: dict[str, str] = {}
+    conf_dir = os.environ.get("SPARK_CONF_DIR")
+    if not conf_dir and os.environ.get("SPARK_HOME"):
+        conf_dir = os.path.join(os.environ["SPARK_HOME"], "conf")
+    if conf_dir:
+        path = Path(conf_dir) / "spark-defaults.conf"
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    key, _, value = line.replace("=", " ", 1).partition(" ")
+                    found[key] = value.strip()
+    args = shlex.split(os.environ.get("PYSPARK_SUBMIT_ARGS", ""))
+    for i, arg in enumerate(args):
+        if arg in ("--conf", "-c") and i + 1 < len(args):
+            setting = args[i + 1]
+        elif arg.startswith("--conf="):
+            setting = arg.removeprefix("--conf=")
+        else:
+            continue
+        key, _, value = setting.partition("=")
+        found[key] = value
+    return found
+
+
+def _loopback(master: str) -> bool:
+    if master.startswith("local"):
+        return True
+    if not master.startswith("spark://"):
+        return False
+    hosts = [h.rsplit(":", 1)[0] for h in master.removeprefix("spark://").split(",")]
+    return all(h in _LOOPBACK for h in hosts)
+
+
+def _check_version(version: str | None) -> None:
+    if version is None:
+        return  # a stand-in module (tests of engine detection)
+    try:
+        parts = tuple(int(p) for p in version.split(".")[:2])
+    except ValueError:
+        return  # a development build: assume it is recent
+    if parts < MIN_PYSPARK:
+        raise BackendError(
+            f"the Spark backend needs pyspark {'.'.join(map(str, MIN_PYSPARK))} or later, "
+            f"found {version}: pip install -U 'truthound[spark]'"
+        )
+
+
+def _active_session() -> Any:
+    """The active or default session of this thread, or None."""
+    from pyspark.sql import SparkSession
+
+    try:
+        return SparkSession.active()
+    except Exception:  # PySparkRuntimeError: NO_ACTIVE_OR_DEFAULT_SESSION
+        return None
+
+
+def _context(session: Any) -> Any:
+    """The SparkContext of a classic session; None under Spark Connect."""
+    try:
+        return session.sparkContext
+    except Exception:  # PySparkNotImplementedError on Spark Connect
+        return None
+
+
+# -- jobs ------------------------------------------------------------------------------------------
+
+
+class _Job:
+    """One Spark action: ``results(session)`` runs it and returns ``[(unit_id, bytes), ...]``."""
+
+    first: int = 0  # its first unit, to hand results over in unit order when several finish
+    description: str = ""
+
+    def results(self, session: Any) -> list[tuple[int, bytes]]:
+        raise NotImplementedError
+
+
+class _UnitJob(_Job):
+    """A planner unit as a one-task job: the task unpickles it and runs ``run_unit``."""
+
+    def __init__(self, unit: Unit, fail: int | None):
+        self.unit = unit
+        self.first = unit.unit_id
+        self.description = unit.where
+        self._fail = fail == unit.unit_id
+
+    def results(self, session):
+        # Pickled when submitted, so only the window of units in flight is held twice.
+        task = _UnitTask(pickle.dumps(self.unit), self._fail)
+        rows = session.range(0, 1, 1, 1).mapInArrow(task, _RESULT_DDL).collect()
+        return [(self.unit.unit_id, _blob(rows[0]))]
+
+
+class _FrameJob(_Job):
+    """A DataFrame unit: every partition of the frame (or of its column group) is profiled where
+    it is; the partials are merged in partition order into the unit's."""
+
+    def __init__(self, unit: Unit, frame: SparkFrame, fail: int | None):
+        self.unit = unit
+        self.frame = frame
+        self.first = unit.unit_id
+        self.description = f"{unit.where} (Spark DataFrame)"
+        names = list(unit.columns) if unit.columns is not None else None
+        read = frame.schema if names is None else pa.schema([frame.schema.field(n) for n in names])
+        self._columns = names
+        self._task = _FrameTask(
+            unit.unit_id,
+            unit.columns,
+            unit.schema,
+            read,
+            unit.options,
+            frame.description,
+            hashed=False,
+            fail_unit=fail,
+        )
+
+    def results(self, session):
+        df = self.frame.df
+        if self._columns is not None:
+            df = df.select(*[_col(n) for n in self._columns])
+        rows = df.mapInArrow(self._task, _RESULT_DDL).collect()
+        fold = TreeMerge(len(rows))
+        for row in rows:
+            fold.add(row.part, _blob(row))
+        return [(self.unit.unit_id, fold.result())]
+
+
+class _BucketJob(_Job):
+    """HASH units of a DataFrame: one job repartitions the frame by the key columns into the
+    plan's buckets; partition ``b`` is bucket ``b`` (equal rows meet in one partition)."""
+
+    def __init__(self, units: list[Unit], frame: SparkFrame, fail: int | None):
+        self.units = sorted(units, key=lambda u: u.unit_id)
+        self.frame = frame
+        first = self.units[0]
+        self.first = first.unit_id
+        self.buckets = first.buckets
+        self.description = f"{frame.description}, {self.buckets} hash buckets (Spark DataFrame)"
+        schema = frame.schema
+        keys = list(first.key_columns or schema.names)
+        wanted = set(first.columns or schema.names) | set(keys)
+        self._read = [n for n in schema.names if n in wanted]
+        self._keys = [k for k in keys if not pa.types.is_nested(schema.field(k).type)]
+        read = pa.schema([schema.field(n) for n in self._read])
+        self._task = _FrameTask(
+            0,
+            first.columns,
+            first.schema,
+            read,
+            first.options,
+            frame.description,
+            hashed=True,
+            fail_unit=fail,
+        )
+
+    def results(self, session):
+        from pyspark.sql import functions as F
+
+        schema = self.frame.schema
+        df = self.frame.df.select(*[_col(n) for n in self._read])
+        keys = []
+        for name in self._keys:
+            column = _col(name)
+            if pa.types.is_floating(schema.field(name).type):
+                # -0.0 and 0.0 are equal rows for the engine: route them together.
+                column = F.when(column == 0, F.lit(0.0)).otherwise(column)
+            keys.append(column)
+        df = df.repartition(self.buckets, *(keys or [F.lit(0)]))
+        rows = df.mapInArrow(self._task, _RESULT_DDL).collect()
+        if sorted(r.part for r in rows) != list(range(self.buckets)):
+            raise BackendError(
+                f"Spark returned {len(rows)} partitions for {self.buckets} hash buckets "
+                "(adaptive execution must not coalesce repartition(n, keys))"
+            )
+        by_part = {r.part: _blob(r) for r in rows}
+        return [(u.unit_id, by_part[u.bucket]) for u in self.units]
+
+
+def _frame_jobs(frames: list[tuple[Unit, SparkFrame]], fail: int | None) -> list[_Job]:
+    hashed = [(u, f) for u, f in frames if u.bucket is not None]
+    jobs: list[_Job] = [_FrameJob(u, f, fail) for u, f in frames if u.bucket is None]
+    if hashed:
+        jobs.append(_BucketJob([u for u, _ in hashed], hashed[0][1], fail))
+    return jobs
+
+
+def _col(name: str) -> Any:
+    from pyspark.sql import functions as F
+
+    return F.col(_quoted(name))
+
+
+def _blob(row: Any) -> bytes:
+    if row.error_kind is not None:
+        raise _data_error(row.error_kind, row.error)
+    return bytes(row.blob)
+
+
+def _data_error(kind: str, message: str) -> ProfilerError:
+    cls = getattr(errors, kind, None)
+    if not (isinstance(cls, type) and issubclass(cls, ProfilerError)):
+        cls = BackendError
+    return cls(message)
+
+
+def _fail_once_unit() -> int | None:
+    text = os.environ.get(FAIL_ONCE_ENV, "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInputError(
+            f"{FAIL_ONCE_ENV} must be a unit id (a non-negative integer), got {text!r}"
+        )
+    return int(text)
+
+
+# -- the run: jobs in flight, results as they finish -----------------------------------------------
+
+
+class _SparkRun:
+    """The jobs of one ``map_units`` call: a window of them in flight from a thread pool, in one
+    Spark job group, with an optional status-tracker poll for the monitor."""
+
+    def __init__(self, session: Any, jobs: list[_Job], monitor: Any):
+        self.session = session
+        self.jobs = jobs
+        self.group = f"truthound-{uuid.uuid4().hex[:12]}"
+        self.context = _context(session)
+        if self.context is not None:
+            width = self.context.defaultParallelism
+        else:
+            width = int(session.conf.get("spark.default.parallelism", "2"))
+        self.window = max(2, min(len(jobs), 2 * width))
+        self.pool = cf.ThreadPoolExecutor(self.window, thread_name_prefix="truthound-spark")
+        self.finished = False
+        self.poller = None
+        if monitor is not None and self.context is not None and hasattr(monitor, "task_progress"):
+            self.poller = _TaskProgress(self.context, self.group, monitor.task_progress)
+
+    def results(self, driver: Sequence[Unit]) -> Iterator[tuple[int, bytes]]:
+        queue = iter(self.jobs)
+        running: dict[cf.Future, _Job] = {}
+
+        def submit_next() -> None:
+            job = next(queue, None)
+            if job is not None:
+                running[self.pool.submit(self._run, job)] = job
+
+        for _ in range(self.window):
+            submit_next()
+        for unit in driver:  # units only the driver can read, while Spark runs the others
+            yield run_unit(unit)
+        while running:
+            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: running[f].first):
+                running.pop(future)
+                results = future.result()
+                submit_next()
+                yield from sorted(results)
+        self.finished = True
+
+    def _run(self, job: _Job) -> list[tuple[int, bytes]]:
+        if self.context is not None:
+            self.context.setJobGroup(self.group, job.description[:200], interruptOnCancel=True)
+        else:
+            self.session.addTag(self.group)
+        try:
+            return job.results(self.session)
+        except ProfilerError:
+            raise
+        except Exception as exc:  # Py4JJavaError, PythonException, SparkConnectException
+            raise BackendError(
+                f"Spark failed while profiling {job.description}: {_summary(exc)}"
+            ) from exc
+
+    def close(self) -> None:
+        """Cancel the jobs not finished (after a failure or an early stop), wait for the threads."""
+        if not self.finished:
+            with contextlib.suppress(Exception):  # the session may be gone already
+                if self.context is not None:
+                    self.context.cancelJobGroup(self.group)
+                else:
+                    self.session.interruptTag(self.group)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.poller is not None:
+            self.poller.stop()
+
+
+class _TaskProgress:
+    """Polls Spark's status tracker for the tasks of a job group and reports (done, total)."""
+
+    def __init__(self, context: Any, group: str, report: Callable[[int, int], Any]):
+        self._tracker = context.statusTracker()
+        self._group = group
+        self._report = report
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._poll, name="truthound-spark-progress", daemon=True
+        )
+        self._thread.start()
+
+    def _poll(self) -> None:
+        last = None
+        while not self._stop.wait(_POLL_SECONDS):
+            done = total = 0
+            for job_id in self._tracker.getJobIdsForGroup(self._group):
+                job = self._tracker.getJobInfo(job_id)
+                for stage_id in job.stageIds if job else ():
+                    stage = self._tracker.getStageInfo(stage_id)
+                    if stage is not None:
+                        done += stage.numCompletedTasks
+                        total += stage.numTasks
+            if total and (done, total) != last:
+                last = (done, total)
+                self._report(done, total)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _summary(exc: BaseException) -> str:
+    """The cause of a Spark error in one line: a Python worker's last traceback line, else the
+    first line of the message."""
+    text = str(exc).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if "Traceback (most recent call last)" in text:
+        python = [ln for ln in lines if not ln.startswith(("at ", "File ", "SQLSTATE"))]
+        tail = [
+            ln for ln in python if ":" in ln and ln.split(":", 1)[0].replace(".", "").isidentifier()
+        ]
+        if tail:
+            return tail[-1]
+    return lines[0] if lines else type(exc).__name__
+
+
+# -- what runs on the executors --------------------------------------------------------------------
+
+
+def _task_row(unit_id: int, part: int, compute: Callable[[], bytes], fail: bool) -> pa.RecordBatch:
+    """Run ``compute`` in a Spark task: the result row, or the data error as a row (not retried).
+    Anything else raises, and Spark retries the task."""
+    from pyspark import TaskContext
+
+    context = TaskContext.get()
+    pa.set_cpu_count(max(1, context.cpus()))  # Arrow's decoding threads: the task's cores
+    if fail and context.attemptNumber() == 0:
+        raise RuntimeError(f"{FAIL_ONCE_ENV}={unit_id}: the first attempt of this task fails")
+    blob = kind = message = None
+    try:
+        blob = compute()
+    except ProfilerError as exc:
+        kind, message = type(exc).__name__, str(exc)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([unit_id], pa.int64()),
+            pa.array([part], pa.int32()),
+            pa.array([blob], pa.binary()),
+            pa.array([kind], pa.string()),
+            pa.array([message], pa.string()),
+        ],
+        schema=_RESULT_SCHEMA,
+    )
+
+
+@dataclass(frozen=True)
+class _UnitTask:
+    """``mapInArrow`` function of a unit job: its input is one row of ``range(1)``."""
+
+    unit: bytes  # the pickled Unit
+    fail: bool
+
+    def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for _ in batches:
+            pass
+        unit: Unit = pickle.loads(self.unit)
+        yield _task_row(unit.unit_id, 0, lambda: run_unit(unit)[1], self.fail)
+
+
+@dataclass(frozen=True)
+class _FrameTask:
+    """``mapInArrow`` function over a DataFrame's partitions: the task's batches are the unit's
+    rows, profiled with the table's column ordinals (``schema``; the columns outside the unit are
+    placeholders, as ``open_unit`` does for files)."""
+
+    unit_id: int
+    columns: tuple[str, ...] | None
+    schema: pa.Schema  # the whole table's
+    read: pa.Schema  # the columns Spark sends
+    options: dict[str, Any]
+    label: str
+    hashed: bool  # partition p is plan unit p (HASH), else the partitions of unit_id
+    fail_unit: int | None  # FAIL_ONCE_ENV: the plan unit whose first task attempt fails
+
+    def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from pyspark import TaskContext
+
+        p = TaskContext.get().partitionId()
+        plan_unit = p if self.hashed else self.unit_id
+        engine_unit = p if self.hashed else (self.unit_id << _PART_BITS) | p
+        label = f"{self.label} partition {p}"
+        part = _TaskBatches(batches, self.read, label)
+        unit = Unit(engine_unit, part, self.schema, self.options, columns=self.columns)
+        fail = plan_unit == self.fail_unit and (self.hashed or p == 0)
+        yield _task_row(plan_unit, p, lambda: run_unit(unit)[1], fail)
+
+
+class _TaskBatches(Part):
+    """The record batches Spark hands a ``mapInArrow`` task, as a part (readable once, there)."""
+
+    shippable = False
+
+    def __init__(self, batches: Iterable[pa.RecordBatch], schema: pa.Schema, label: str):
+        self.batches = batches
+        self.schema = schema
+        self.label = label
+
+    def open(self, columns, schema):
+        reader = pa.RecordBatchReader.from_batches(self.schema, iter(self.batches))
+        if columns is None or list(columns) == self.schema.names:
+            return reader
+        names = list(columns)
+        projected = pa.schema([self.schema.field(n) for n in names])
+        return pa.RecordBatchReader.from_batches(projected, (b.select(names) for b in reader))
