@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the package itself: GoogleTest and clang's libFuzzer
-# from Debian, a JRE for Spark when none is installed, the test and engine extras from PyPI,
-# and the browser for the HTML report's tests. Idempotent: skips what is already there.
+# from Debian, the test and engine extras from PyPI, a JRE for Spark when none is installed
+# (scripts/install-spark-deps.sh), and the browser for the HTML report's tests. Idempotent: skips
+# what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,6 @@ apt_packages=()
 [ -f /usr/include/gtest/gtest.h ] || apt_packages+=(libgtest-dev libgmock-dev)
 command -v clang++ >/dev/null || apt_packages+=(clang)
 compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || apt_packages+=(libclang-rt-14-dev)
-command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)  # for Spark
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "installing Debian packages: ${apt_packages[*]}"
   SUDO=""
@@ -19,4 +19,5 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check ".[test,spark,dask,ray]"
+PYTHON=python3 bash scripts/install-spark-deps.sh
 bash scripts/install-browser-deps.sh

@@ -1,0 +1,61 @@
+"""Data and comparisons shared by the Spark engine tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+
+MASTER = "local[2,2]"  # 2 cores; a task may be attempted twice, so retries can be tested
+TIME_ZONE = "Asia/Seoul"  # a session time zone that is not UTC
+ROWS = 6_000
+
+
+def make_table(rows: int = ROWS, seed: int = 11) -> pa.Table:
+    """Mixed types with nulls, NaN, -0.0, repeated rows and non-ASCII strings."""
+    rng = np.random.default_rng(seed)
+    floats = rng.normal(10, 3, rows)
+    floats[::97] = np.nan
+    floats[::101] = -0.0
+    words = np.array(["alpha", "beta", "gamma", "δέλτα", "", "  ", "epsilon-long-value"])
+    base = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    table = pa.table(
+        {
+            "id": pa.array(np.arange(rows) % (rows - 300), pa.int64()),
+            "small": pa.array(rng.integers(-100, 100, rows).astype(np.int16)),
+            "f": pa.array(floats),
+            "s": pa.array(words[rng.integers(0, len(words), rows)], mask=rng.random(rows) < 0.05),
+            "day": pa.array(
+                [
+                    dt.date(2020, 1, 1) + dt.timedelta(days=int(x))
+                    for x in rng.integers(0, 900, rows)
+                ]
+            ),
+            "ts": pa.array(
+                [base + dt.timedelta(seconds=int(x)) for x in rng.integers(0, 10**7, rows)],
+                pa.timestamp("us", tz="UTC"),
+            ),
+            "flag": pa.array(rng.random(rows) < 0.3, mask=rng.random(rows) < 0.02),
+            "price": pa.array(
+                [Decimal(int(x)).scaleb(-2) for x in rng.integers(0, 10**6, rows)],
+                pa.decimal128(10, 2),
+            ),
+        }
+    )
+    # The last 300 rows repeat the first 300: 300 duplicate rows.
+    return pa.concat_tables([table.slice(0, rows - 300), table.slice(0, 300)])
+
+
+def untimed(profile, backend: bool = False) -> str:
+    """The profile's JSON with its mergeable state, without timings (profiled_at and
+    profile_duration_ms, table and columns) and, unless ``backend``, without the backend name."""
+    d = profile.to_dict(include_state=True)
+    for item in (d, *d["columns"]):
+        item.pop("profiled_at")
+        item.pop("profile_duration_ms")
+    if not backend:
+        d.pop("backend")
+    return json.dumps(d, sort_keys=True)
