@@ -26,10 +26,16 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run a suite and write docs/benchmarks.md")
     run.add_argument("--suite", choices=sorted(SUITES), default="quick")
     run.add_argument("--tools", help=f"comma-separated subset of: {', '.join(TOOLS)}")
-    run.add_argument("--no-install", action="store_true", help="never pip install; missing peers are reported")
+    run.add_argument(
+        "--no-install", action="store_true", help="never pip install; missing peers are reported"
+    )
     run.add_argument("--no-docs", action="store_true", help="save results only; leave docs/ alone")
-    run.add_argument("--dry-run", action="store_true", help="print what the suite would run, run nothing")
-    setup = sub.add_parser("setup", help="install the peers and generate a suite's data, measure nothing")
+    run.add_argument(
+        "--dry-run", action="store_true", help="print what the suite would run, run nothing"
+    )
+    setup = sub.add_parser(
+        "setup", help="install the peers and generate a suite's data, measure nothing"
+    )
     setup.add_argument("--suite", choices=sorted(SUITES), default="quick")
     sub.add_parser("report", help="rewrite docs/benchmarks.md and the charts from saved results")
     args = parser.parse_args(argv)

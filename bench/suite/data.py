@@ -78,7 +78,10 @@ def _read_manifest(path: Path) -> dict | None:
 
 
 def tpchgen_binary() -> str | None:
-    for candidate in (Path(sysconfig.get_path("scripts")) / "tpchgen-cli", shutil.which("tpchgen-cli")):
+    for candidate in (
+        Path(sysconfig.get_path("scripts")) / "tpchgen-cli",
+        shutil.which("tpchgen-cli"),
+    ):
         if candidate and Path(candidate).exists():
             return str(candidate)
     return None
@@ -124,13 +127,25 @@ def _make_lineitem(sf: float, parquet: Path) -> dict:
         out = parquet.with_name(parquet.stem + ".tmpdir")
         shutil.rmtree(out, ignore_errors=True)
         subprocess.run(
-            [binary, "parquet", "-s", f"{sf:g}", "-T", "lineitem", "-o", str(out),
-             "--no-progress", "-q"],
+            [
+                binary,
+                "parquet",
+                "-s",
+                f"{sf:g}",
+                "-T",
+                "lineitem",
+                "-o",
+                str(out),
+                "--no-progress",
+                "-q",
+            ],
             check=True,
         )
         os.replace(out / "lineitem.parquet", parquet)
         shutil.rmtree(out, ignore_errors=True)
-        version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+        version = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
         generator = f"{version or 'tpchgen-cli'}"
     else:
         _log(f"tpchgen-cli not available: generating lineitem-shaped {parquet.name} with numpy ...")
@@ -156,7 +171,18 @@ def _make_lineitem_csv(sf: float, parquet: Path, csv: Path, generator: str) -> N
         out = csv.with_name(csv.stem + ".tmpdir")
         shutil.rmtree(out, ignore_errors=True)
         subprocess.run(
-            [binary, "csv", "-s", f"{sf:g}", "-T", "lineitem", "-o", str(out), "--no-progress", "-q"],
+            [
+                binary,
+                "csv",
+                "-s",
+                f"{sf:g}",
+                "-T",
+                "lineitem",
+                "-o",
+                str(out),
+                "--no-progress",
+                "-q",
+            ],
             check=True,
         )
         os.replace(out / "lineitem.csv", csv)
@@ -167,8 +193,13 @@ def _make_lineitem_csv(sf: float, parquet: Path, csv: Path, generator: str) -> N
     import pyarrow.parquet as pq
 
     meta = pq.ParquetFile(parquet).metadata
-    _write_manifest(csv, rows=meta.num_rows, columns=meta.num_columns, generator=generator,
-                    seconds=round(time.perf_counter() - started, 1))
+    _write_manifest(
+        csv,
+        rows=meta.num_rows,
+        columns=meta.num_columns,
+        generator=generator,
+        seconds=round(time.perf_counter() - started, 1),
+    )
 
 
 def _parquet_to_csv(parquet: Path, csv: Path) -> None:
@@ -181,7 +212,10 @@ def _parquet_to_csv(parquet: Path, csv: Path) -> None:
     writer = None
     for batch in pf.iter_batches(batch_size=1_000_000):
         table = pa.Table.from_batches([batch])
-        fields = [pa.field(f.name, pa.string()) if pa.types.is_string_view(f.type) else f for f in table.schema]
+        fields = [
+            pa.field(f.name, pa.string()) if pa.types.is_string_view(f.type) else f
+            for f in table.schema
+        ]
         table = table.cast(pa.schema(fields))
         if writer is None:
             writer = pacsv.CSVWriter(tmp, table.schema)
@@ -201,9 +235,38 @@ def _lineitem_numpy(sf: float, path: Path) -> None:
     orders = int(1_500_000 * sf)
     parts, supps = max(1, int(200_000 * sf)), max(1, int(10_000 * sf))
     words = np.array(
-        "furiously carefully quickly slyly blithely final regular express special pending ironic "
-        "bold even silent unusual deposits requests accounts packages theodolites instructions "
-        "foxes pinto beans ideas dependencies platelets asymptotes courts dolphins".split()
+        [
+            "furiously",
+            "carefully",
+            "quickly",
+            "slyly",
+            "blithely",
+            "final",
+            "regular",
+            "express",
+            "special",
+            "pending",
+            "ironic",
+            "bold",
+            "even",
+            "silent",
+            "unusual",
+            "deposits",
+            "requests",
+            "accounts",
+            "packages",
+            "theodolites",
+            "instructions",
+            "foxes",
+            "pinto",
+            "beans",
+            "ideas",
+            "dependencies",
+            "platelets",
+            "asymptotes",
+            "courts",
+            "dolphins",
+        ]
     )
     start_date = np.datetime64("1992-01-01")
     tmp = path.with_suffix(".tmp")
@@ -217,43 +280,51 @@ def _lineitem_numpy(sf: float, path: Path) -> None:
         linenumber = np.concatenate([np.arange(1, k + 1) for k in lines]).astype(np.int32)
         m = len(okey)
         partkey = rng.integers(1, parts + 1, m)
-        suppkey = (partkey + rng.integers(0, 4, m) * (supps // 4 + (partkey - 1) // supps)) % supps + 1
+        suppkey = (
+            partkey + rng.integers(0, 4, m) * (supps // 4 + (partkey - 1) // supps)
+        ) % supps + 1
         quantity = rng.integers(1, 51, m)
         retail = (90000 + (partkey // 10) % 20001 + 100 * (partkey % 1000)) / 100.0
         extended = np.round(quantity * retail, 2)
         discount = rng.integers(0, 11, m) / 100.0
         tax = rng.integers(0, 9, m) / 100.0
-        odate = start_date + np.repeat(rng.integers(0, 2406 - 151, n), lines).astype("timedelta64[D]")
+        odate = start_date + np.repeat(rng.integers(0, 2406 - 151, n), lines).astype(
+            "timedelta64[D]"
+        )
         ship = odate + rng.integers(1, 122, m).astype("timedelta64[D]")
         commit = odate + rng.integers(30, 91, m).astype("timedelta64[D]")
         receipt = ship + rng.integers(1, 31, m).astype("timedelta64[D]")
         current = np.datetime64("1995-06-17")
         returnflag = np.where(receipt <= current, rng.choice(np.array(["R", "A"]), m), "N")
         linestatus = np.where(ship > current, "O", "F")
-        instruct = rng.choice(np.array(["DELIVER IN PERSON", "COLLECT COD", "NONE", "TAKE BACK RETURN"]), m)
+        instruct = rng.choice(
+            np.array(["DELIVER IN PERSON", "COLLECT COD", "NONE", "TAKE BACK RETURN"]), m
+        )
         mode = rng.choice(np.array(["REG AIR", "AIR", "RAIL", "SHIP", "TRUCK", "MAIL", "FOB"]), m)
         nwords = rng.integers(2, 7, m)
         picks = words[rng.integers(0, len(words), (m, 6))]
         comment = [" ".join(row[:k]) for row, k in zip(picks, nwords)]
         dec = pa.decimal128(15, 2)
-        table = pa.table({
-            "l_orderkey": pa.array(okey, pa.int64()),
-            "l_partkey": pa.array(partkey, pa.int64()),
-            "l_suppkey": pa.array(suppkey, pa.int64()),
-            "l_linenumber": pa.array(linenumber),
-            "l_quantity": pa.array(quantity.astype(np.float64)).cast(dec),
-            "l_extendedprice": pa.array(extended).cast(dec),
-            "l_discount": pa.array(discount).cast(dec),
-            "l_tax": pa.array(tax).cast(dec),
-            "l_returnflag": pa.array(returnflag.astype(str)),
-            "l_linestatus": pa.array(linestatus.astype(str)),
-            "l_shipdate": pa.array(ship.astype("datetime64[D]")),
-            "l_commitdate": pa.array(commit.astype("datetime64[D]")),
-            "l_receiptdate": pa.array(receipt.astype("datetime64[D]")),
-            "l_shipinstruct": pa.array(instruct.astype(str)),
-            "l_shipmode": pa.array(mode.astype(str)),
-            "l_comment": pa.array(comment),
-        })
+        table = pa.table(
+            {
+                "l_orderkey": pa.array(okey, pa.int64()),
+                "l_partkey": pa.array(partkey, pa.int64()),
+                "l_suppkey": pa.array(suppkey, pa.int64()),
+                "l_linenumber": pa.array(linenumber),
+                "l_quantity": pa.array(quantity.astype(np.float64)).cast(dec),
+                "l_extendedprice": pa.array(extended).cast(dec),
+                "l_discount": pa.array(discount).cast(dec),
+                "l_tax": pa.array(tax).cast(dec),
+                "l_returnflag": pa.array(returnflag.astype(str)),
+                "l_linestatus": pa.array(linestatus.astype(str)),
+                "l_shipdate": pa.array(ship.astype("datetime64[D]")),
+                "l_commitdate": pa.array(commit.astype("datetime64[D]")),
+                "l_receiptdate": pa.array(receipt.astype("datetime64[D]")),
+                "l_shipinstruct": pa.array(instruct.astype(str)),
+                "l_shipmode": pa.array(mode.astype(str)),
+                "l_comment": pa.array(comment),
+            }
+        )
         if writer is None:
             writer = pq.ParquetWriter(tmp, table.schema)
         writer.write_table(table, row_group_size=122_880)
@@ -276,13 +347,24 @@ def mixed(rows: int) -> Dataset:
         import pyarrow.parquet as pq
 
         meta = pq.ParquetFile(path).metadata
-        info = _write_manifest(path, rows=meta.num_rows, columns=meta.num_columns,
-                               generator="numpy/pyarrow (bench/suite/data.py, seed 42)",
-                               seconds=round(time.perf_counter() - started, 1))
+        info = _write_manifest(
+            path,
+            rows=meta.num_rows,
+            columns=meta.num_columns,
+            generator="numpy/pyarrow (bench/suite/data.py, seed 42)",
+            seconds=round(time.perf_counter() - started, 1),
+        )
     label = f"{rows / 1e6:g}M" if rows >= 1_000_000 else f"{rows:,}"
-    return Dataset(key=f"mixed-{rows}-parquet", title=f"mixed {label} rows (Parquet)", path=path,
-                   fmt="parquet", rows=info["rows"], columns=info["columns"],
-                   generator=info["generator"], truth_path=path)
+    return Dataset(
+        key=f"mixed-{rows}-parquet",
+        title=f"mixed {label} rows (Parquet)",
+        path=path,
+        fmt="parquet",
+        rows=info["rows"],
+        columns=info["columns"],
+        generator=info["generator"],
+        truth_path=path,
+    )
 
 
 def _make_mixed(rows: int, path: Path) -> None:
@@ -305,26 +387,35 @@ def _make_mixed(rows: int, path: Path) -> None:
         score[rng.random(n) < 0.01] = np.nan
         user = rng.integers(0, 3_000_000, n)
         email = pc.binary_join_element_wise(
-            "user", pc.cast(pa.array(user), pa.string()), "@example",
-            pc.cast(pa.array(user % 97), pa.string()), ".com", "",
+            "user",
+            pc.cast(pa.array(user), pa.string()),
+            "@example",
+            pc.cast(pa.array(user % 97), pa.string()),
+            ".com",
+            "",
         )
-        table = pa.table({
-            "id": pa.array(np.arange(start, start + n, dtype=np.int64)),
-            "qty": pa.array(rng.integers(0, 100, n, dtype=np.int32)),
-            "customer": pa.array(rng.integers(0, 5_000_000, n)),
-            "price": pa.array(np.round(rng.lognormal(3, 1, n), 2)),
-            "score": pa.array(score, mask=rng.random(n) < 0.05),
-            "active": pa.array(rng.random(n) < 0.7, mask=rng.random(n) < 0.02),
-            "city": cities.take(pa.array(rng.integers(0, len(cities), n))),
-            "sku": skus.take(pa.array(rng.zipf(1.3, n) % len(skus))),
-            "email": email,
-            "status": statuses.take(pa.array(rng.integers(0, len(statuses), n),
-                                             mask=rng.random(n) < 0.1)),
-            "day": pa.array(rng.integers(18_000, 20_000, n).astype("datetime64[D]")),
-            "ts": pa.array((t0 + rng.integers(0, 2 * 365 * 86_400 * 10**6, n)).astype("datetime64[us]"),
-                           mask=rng.random(n) < 0.01),
-            "ratio": pa.array(rng.beta(2, 5, n).astype(np.float32)),
-        })
+        table = pa.table(
+            {
+                "id": pa.array(np.arange(start, start + n, dtype=np.int64)),
+                "qty": pa.array(rng.integers(0, 100, n, dtype=np.int32)),
+                "customer": pa.array(rng.integers(0, 5_000_000, n)),
+                "price": pa.array(np.round(rng.lognormal(3, 1, n), 2)),
+                "score": pa.array(score, mask=rng.random(n) < 0.05),
+                "active": pa.array(rng.random(n) < 0.7, mask=rng.random(n) < 0.02),
+                "city": cities.take(pa.array(rng.integers(0, len(cities), n))),
+                "sku": skus.take(pa.array(rng.zipf(1.3, n) % len(skus))),
+                "email": email,
+                "status": statuses.take(
+                    pa.array(rng.integers(0, len(statuses), n), mask=rng.random(n) < 0.1)
+                ),
+                "day": pa.array(rng.integers(18_000, 20_000, n).astype("datetime64[D]")),
+                "ts": pa.array(
+                    (t0 + rng.integers(0, 2 * 365 * 86_400 * 10**6, n)).astype("datetime64[us]"),
+                    mask=rng.random(n) < 0.01,
+                ),
+                "ratio": pa.array(rng.beta(2, 5, n).astype(np.float32)),
+            }
+        )
         if writer is None:
             writer = pq.ParquetWriter(tmp, table.schema)
         writer.write_table(table, row_group_size=chunk)
@@ -344,13 +435,23 @@ def wide(columns: int = 1000, rows: int = 100_000) -> Dataset:
         _log(f"generating {path.name} ...")
         started = time.perf_counter()
         _make_wide(columns, rows, path)
-        info = _write_manifest(path, rows=rows, columns=columns,
-                               generator="numpy/pyarrow (bench/suite/data.py, seed 7)",
-                               seconds=round(time.perf_counter() - started, 1))
-    return Dataset(key=f"wide-{columns}x{rows}-parquet",
-                   title=f"wide {columns:,} cols x {rows // 1000}k rows (Parquet)", path=path,
-                   fmt="parquet", rows=rows, columns=columns, generator=info["generator"],
-                   truth_path=path)
+        info = _write_manifest(
+            path,
+            rows=rows,
+            columns=columns,
+            generator="numpy/pyarrow (bench/suite/data.py, seed 7)",
+            seconds=round(time.perf_counter() - started, 1),
+        )
+    return Dataset(
+        key=f"wide-{columns}x{rows}-parquet",
+        title=f"wide {columns:,} cols x {rows // 1000}k rows (Parquet)",
+        path=path,
+        fmt="parquet",
+        rows=rows,
+        columns=columns,
+        generator=info["generator"],
+        truth_path=path,
+    )
 
 
 def _make_wide(columns: int, rows: int, path: Path) -> None:
@@ -406,11 +507,23 @@ def sample_of(ds: Dataset, rows: int) -> Dataset:
             if have >= rows:
                 break
         tmp = path.with_suffix(".tmp")
-        pq.write_table(pa.Table.from_batches(batches, schema=pf.schema_arrow), tmp,
-                       row_group_size=min(rows, 1_000_000))
+        pq.write_table(
+            pa.Table.from_batches(batches, schema=pf.schema_arrow),
+            tmp,
+            row_group_size=min(rows, 1_000_000),
+        )
         os.replace(tmp, path)
-        info = _write_manifest(path, rows=have, columns=ds.columns,
-                               generator=f"first {have:,} rows of {ds.path.name}")
-    return Dataset(key=f"{ds.key}-first{rows}", title=f"{ds.title}, first {rows:,} rows",
-                   path=path, fmt="parquet", rows=info["rows"], columns=ds.columns,
-                   generator=info["generator"], truth_path=path, meta={"sample_of": ds.key})
+        info = _write_manifest(
+            path, rows=have, columns=ds.columns, generator=f"first {have:,} rows of {ds.path.name}"
+        )
+    return Dataset(
+        key=f"{ds.key}-first{rows}",
+        title=f"{ds.title}, first {rows:,} rows",
+        path=path,
+        fmt="parquet",
+        rows=info["rows"],
+        columns=ds.columns,
+        generator=info["generator"],
+        truth_path=path,
+        meta={"sample_of": ds.key},
+    )

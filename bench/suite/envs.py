@@ -40,19 +40,31 @@ def ensure_main(install: bool = True) -> Env:
     """DuckDB, polars, matplotlib, psutil, tpchgen-cli in this interpreter."""
     from bench.suite.data import tpchgen_binary
 
-    missing = [m for m in ("duckdb", "polars", "matplotlib", "psutil") if importlib.util.find_spec(m) is None]
+    missing = [
+        m
+        for m in ("duckdb", "polars", "matplotlib", "psutil")
+        if importlib.util.find_spec(m) is None
+    ]
     if tpchgen_binary() is None:
         missing.append("tpchgen-cli")
     if missing and install:
-        _log(f"installing {', '.join(missing)} into this environment (bench/requirements-peers.txt) ...")
+        _log(
+            f"installing {', '.join(missing)} into this environment (bench/requirements-peers.txt) ..."
+        )
         proc = subprocess.run(
             [sys.executable, "-m", "pip", "install", "-q", "-r", str(PEERS_TXT)],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             _log("pip failed:\n" + proc.stderr[-2000:])
         importlib.invalidate_caches()
-        missing = [m for m in ("duckdb", "polars", "matplotlib", "psutil") if importlib.util.find_spec(m) is None]
+        missing = [
+            m
+            for m in ("duckdb", "polars", "matplotlib", "psutil")
+            if importlib.util.find_spec(m) is None
+        ]
     if importlib.util.find_spec("truthound") is None:
         return Env("main", None, "truthound is not installed here: run `pip install .` first")
     return Env("main", sys.executable, ("missing: " + ", ".join(missing)) if missing else "")
@@ -86,9 +98,11 @@ def ensure_venv(name: str, install: bool = True) -> Env:
         for cmd in steps:
             fh.write("$ " + " ".join(cmd) + "\n")
             fh.flush()
-            proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT)
+            proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False)
             if proc.returncode != 0:
                 tail = log.read_text().strip().splitlines()[-3:]
-                return Env(name, None, f"install failed ({' / '.join(tail)}); see {log.relative_to(ROOT)}")
+                return Env(
+                    name, None, f"install failed ({' / '.join(tail)}); see {log.relative_to(ROOT)}"
+                )
     stamp.write_text(want)
     return Env(name, str(python))

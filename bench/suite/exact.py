@@ -16,8 +16,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-NUMERIC_PREFIXES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                    "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
+NUMERIC_PREFIXES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
 
 
 def _q(name: str) -> str:
@@ -43,22 +55,25 @@ def truth(parquet: Path) -> dict:
     out: dict[str, dict] = {}
     # in groups of columns so that the wide table's query stays reasonable
     for start in range(0, len(schema), 50):
-        group = schema[start:start + 50]
+        group = schema[start : start + 50]
         exprs = []
         for name, ctype, *_ in group:
             numeric = str(ctype).upper().startswith(NUMERIC_PREFIXES)
             col = _q(name)
             exprs.append(f"count(DISTINCT {col})")
             if numeric:
-                clean = f"{col}" if not str(ctype).upper().startswith(("FLOAT", "DOUBLE")) else \
-                    f"CASE WHEN isnan({col}) THEN NULL ELSE {col} END"
+                clean = (
+                    f"{col}"
+                    if not str(ctype).upper().startswith(("FLOAT", "DOUBLE"))
+                    else f"CASE WHEN isnan({col}) THEN NULL ELSE {col} END"
+                )
                 exprs.append(f"quantile_disc({clean}, 0.5)::DOUBLE")
                 exprs.append(f"count({clean})")
             else:
                 exprs += ["NULL", "NULL"]
         row = con.execute(f"SELECT {', '.join(exprs)} FROM {src}").fetchone()
         for k, (name, ctype, *_) in enumerate(group):
-            distinct, median, n = row[3 * k:3 * k + 3]
+            distinct, median, n = row[3 * k : 3 * k + 3]
             out[name] = {
                 "type": str(ctype),
                 "numeric": str(ctype).upper().startswith(NUMERIC_PREFIXES),
@@ -70,7 +85,9 @@ def truth(parquet: Path) -> dict:
     return out
 
 
-def rank_errors(parquet: Path, exact: dict, medians: set[tuple[str, float]]) -> dict[tuple[str, float], float]:
+def rank_errors(
+    parquet: Path, exact: dict, medians: set[tuple[str, float]]
+) -> dict[tuple[str, float], float]:
     """Rank error of each reported ``(column, median)`` pair: each numeric column is read once,
     sorted, and every value reported for it is located by binary search."""
     import numpy as np

@@ -10,12 +10,20 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.suite import data, envs, exact
 from bench.suite.data import ROOT, Dataset
-from bench.suite.runner import TOOLS, Measurement, Tool, _thread_env, aggregate, run_config, run_once
+from bench.suite.runner import (
+    TOOLS,
+    Measurement,
+    Tool,
+    _thread_env,
+    aggregate,
+    run_config,
+    run_once,
+)
 from bench.suite.suites import SUITES, Suite
 
 RESULTS = data.DATA / "results"
@@ -43,7 +51,7 @@ class LoadWatch:
             if self._stop.wait(every):
                 return
 
-    def __enter__(self) -> "LoadWatch":
+    def __enter__(self) -> LoadWatch:  # noqa: PYI034
         self._thread.start()
         return self
 
@@ -75,17 +83,20 @@ def _mem_total_gib() -> float:
 def _git() -> dict:
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=20).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20, check=False
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    return {"commit": git("rev-parse", "--short", "HEAD"),
-            "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
 
 
 def machine() -> dict:
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
     return {
         "nproc": nproc or str(len(os.sched_getaffinity(0))),
         "cpu_count": os.cpu_count(),
@@ -112,8 +123,12 @@ def score(measurements: list[Measurement], datasets: dict[str, Dataset]) -> dict
     for truth_path, group in by_truth.items():
         _log(f"exact values of {truth_path.name} ...")
         truth = exact.truth(truth_path)
-        medians = {(c, v["median"]) for m in group for c, v in m.result["columns"].items()
-                   if v.get("median") is not None}
+        medians = {
+            (c, v["median"])
+            for m in group
+            for c, v in m.result["columns"].items()
+            if v.get("median") is not None
+        }
         ranks = exact.rank_errors(truth_path, truth, medians)
         for m in group:
             per_col = {}
@@ -124,7 +139,9 @@ def score(measurements: list[Measurement], datasets: dict[str, Dataset]) -> dict
                 entry = {}
                 if v.get("distinct") is not None and t["distinct"]:
                     entry["distinct"] = v["distinct"]
-                    entry["distinct_rel"] = abs(float(v["distinct"]) - t["distinct"]) / t["distinct"]
+                    entry["distinct_rel"] = (
+                        abs(float(v["distinct"]) - t["distinct"]) / t["distinct"]
+                    )
                 if v.get("median") is not None and (col, v["median"]) in ranks:
                     entry["median_rank"] = ranks[(col, v["median"])]
                 if entry:
@@ -141,8 +158,9 @@ def score(measurements: list[Measurement], datasets: dict[str, Dataset]) -> dict
                 "median_max": max(r) if r else None,
                 "median_mean": sum(r) / len(r) if r else None,
             }
-    return {key: exact.truth(ds.truth_path) for key, ds in datasets.items()
-            if ds.truth_path in by_truth}
+    return {
+        key: exact.truth(ds.truth_path) for key, ds in datasets.items() if ds.truth_path in by_truth
+    }
 
 
 # ----------------------------------------------------------------------------------------------
@@ -170,19 +188,32 @@ class _Config:
     def done(self, suite: Suite) -> bool:
         if not self.runs:
             return False
-        return (len(self.runs) >= suite.repeats or self.runs[-1].status != "ok"
-                or self.spent >= suite.budget_s)
+        return (
+            len(self.runs) >= suite.repeats
+            or self.runs[-1].status != "ok"
+            or self.spent >= suite.budget_s
+        )
 
 
 def _step(cfg: _Config, suite: Suite) -> None:
     """One more run of a configuration."""
     cap = suite.time_cap_s if cfg.tool.ours else suite.peer_time_cap_s
-    run = run_config(cfg.tool, cfg.env.python, cfg.ds, cfg.threads, time_cap=cap,
-                     mem_cap_mb=suite.mem_cap_mb, parse=not cfg.runs)
+    run = run_config(
+        cfg.tool,
+        cfg.env.python,
+        cfg.ds,
+        cfg.threads,
+        time_cap=cap,
+        mem_cap_mb=suite.mem_cap_mb,
+        parse=not cfg.runs,
+    )
     cfg.runs.append(run)
     cfg.spent += run.wall_s
-    shown = (f"{run.call_s:.2f} s, {run.rss_mb:,.0f} MB" if run.status == "ok"
-             else f"{run.status}: {run.error}")
+    shown = (
+        f"{run.call_s:.2f} s, {run.rss_mb:,.0f} MB"
+        if run.status == "ok"
+        else f"{run.status}: {run.error}"
+    )
     _log(f"{cfg.ds.key}: {cfg.tool.label} x{cfg.threads}, run {len(cfg.runs)}: {shown}")
 
 
@@ -204,8 +235,15 @@ def _measure_block(configs: list[_Config], suite: Suite) -> list[Measurement]:
 
 
 def _not_installed(tool: Tool, env: envs.Env, ds: Dataset, threads: int) -> Measurement:
-    return Measurement(dataset=ds.key, tool=tool.key, threads=threads, status="not installed",
-                       cells=ds.cells, rows=ds.rows, error=env.error)
+    return Measurement(
+        dataset=ds.key,
+        tool=tool.key,
+        threads=threads,
+        status="not installed",
+        cells=ds.cells,
+        rows=ds.rows,
+        error=env.error,
+    )
 
 
 def _one(tool_key: str, env: envs.Env, ds: Dataset, threads: int, suite: Suite) -> Measurement:
@@ -216,14 +254,21 @@ def _one(tool_key: str, env: envs.Env, ds: Dataset, threads: int, suite: Suite) 
     return _measure_block([_Config(tool, env, ds, threads)], suite)[0]
 
 
-def run_suite(name: str, install: bool = True, tools: set[str] | None = None,
-              write_docs: bool = True) -> dict:
+def run_suite(
+    name: str, install: bool = True, tools: set[str] | None = None, write_docs: bool = True
+) -> dict:
     suite: Suite = SUITES[name]()
     started = time.perf_counter()
-    info = {"suite": name, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "machine": machine(), "notes": list(suite.notes)}
+    info = {
+        "suite": name,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "notes": list(suite.notes),
+    }
     env_map: dict[str, envs.Env] = {"main": envs.ensure_main(install)}
-    needed = {TOOLS[e.tool].env for b in suite.blocks for e in b.entries if not tools or e.tool in tools}
+    needed = {
+        TOOLS[e.tool].env for b in suite.blocks for e in b.entries if not tools or e.tool in tools
+    }
     for venv in sorted(needed - {"main"}):
         env_map[venv] = envs.ensure_venv(venv, install)
     if env_map["main"].python is None:
@@ -255,8 +300,16 @@ def run_suite(name: str, install: bool = True, tools: set[str] | None = None,
                     if env.python is None:
                         measurements.append(_not_installed(tool, env, target, threads))
                     else:
-                        configs.append(_Config(tool, env, target, threads, note=note,
-                                               fallback=entry.fallback_sample))
+                        configs.append(
+                            _Config(
+                                tool,
+                                env,
+                                target,
+                                threads,
+                                note=note,
+                                fallback=entry.fallback_sample,
+                            )
+                        )
             setup_s += time.perf_counter() - t0
             block_ms = _measure_block(configs, suite)
             for cfg, m in zip(configs, block_ms):
@@ -275,22 +328,36 @@ def run_suite(name: str, install: bool = True, tools: set[str] | None = None,
     info["exact"] = score(measurements, datasets)
     setup_s += time.perf_counter() - t0  # exact values: computed once, cached
 
-    info["load"] = {"min": min(load.samples), "mean": sum(load.samples) / len(load.samples),
-                    "max": max(load.samples)}
+    info["load"] = {
+        "min": min(load.samples),
+        "mean": sum(load.samples) / len(load.samples),
+        "max": max(load.samples),
+    }
     info["machine"]["load_end"] = [round(x, 2) for x in os.getloadavg()]
     info["seconds"] = round(time.perf_counter() - started, 1)
     info["setup_seconds"] = round(setup_s, 1)
-    info["datasets"] = {k: {"title": d.title, "path": str(d.path.relative_to(ROOT)), "fmt": d.fmt,
-                            "rows": d.rows, "columns": d.columns, "bytes": d.bytes,
-                            "generator": d.generator, "sample_of": d.meta.get("sample_of", "")}
-                        for k, d in datasets.items()}
+    info["datasets"] = {
+        k: {
+            "title": d.title,
+            "path": str(d.path.relative_to(ROOT)),
+            "fmt": d.fmt,
+            "rows": d.rows,
+            "columns": d.columns,
+            "bytes": d.bytes,
+            "generator": d.generator,
+            "sample_of": d.meta.get("sample_of", ""),
+        }
+        for k, d in datasets.items()
+    }
     info["measurements"] = [m.to_dict() for m in measurements]
     info["kernel"] = kernel
     info["scaling"] = scaling
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{name}.json"
     out.write_text(json.dumps(info, indent=1, default=str))
-    _log(f"results: {out.relative_to(ROOT)} ({info['seconds']:.0f} s, of which {setup_s:.0f} s data and exact values)")
+    _log(
+        f"results: {out.relative_to(ROOT)} ({info['seconds']:.0f} s, of which {setup_s:.0f} s data and exact values)"
+    )
     if write_docs and name != "smoke":
         from bench.suite import report
 
@@ -306,14 +373,30 @@ def _kernel(suite: Suite, env: envs.Env) -> dict | None:
     _log(f"numeric kernel vs plain sum, {suite.kernel_rows:,} rows, 1 thread ...")
     with __import__("tempfile").TemporaryDirectory() as tmp:
         out = Path(tmp) / "k.json"
-        cmd = [env.python, "-m", "bench.suite.worker", "kernel", "-", str(out), "--threads", "1",
-               "--sample", str(suite.kernel_rows)]
+        cmd = [
+            env.python,
+            "-m",
+            "bench.suite.worker",
+            "kernel",
+            "-",
+            str(out),
+            "--threads",
+            "1",
+            "--sample",
+            str(suite.kernel_rows),
+        ]
         run = run_once(cmd, _thread_env(1), suite.time_cap_s, suite.mem_cap_mb)
         if run.status != "ok":
             return {"status": run.status, "error": run.error}
         res = json.loads(out.read_text())
-    return {"status": "ok", "rows": res["rows"], "cells": res["cells"], "profile_s": res["call_seconds"],
-            "sum_s": res["sum_seconds"], "ratio": res["call_seconds"] / res["sum_seconds"]}
+    return {
+        "status": "ok",
+        "rows": res["rows"],
+        "cells": res["cells"],
+        "profile_s": res["call_seconds"],
+        "sum_s": res["sum_seconds"],
+        "ratio": res["call_seconds"] / res["sum_seconds"],
+    }
 
 
 def _scaling(suite: Suite, env: envs.Env) -> tuple[list[dict], float]:
@@ -324,7 +407,19 @@ def _scaling(suite: Suite, env: envs.Env) -> tuple[list[dict], float]:
         _warm(ds.path)
         setup += time.perf_counter() - t0
         m = _one("th-cli", env, ds, suite.scaling_threads, suite)
-        out.append({"scale_factor": sf, "rows": ds.rows, "bytes": ds.bytes, "status": m.status,
-                    "time_s": m.time_s, "cpu_s": m.cpu_s, "rss_mb": m.rss_mb, "runs": m.runs,
-                    "threads": suite.scaling_threads, "error": m.error, "times": m.times})
+        out.append(
+            {
+                "scale_factor": sf,
+                "rows": ds.rows,
+                "bytes": ds.bytes,
+                "status": m.status,
+                "time_s": m.time_s,
+                "cpu_s": m.cpu_s,
+                "rss_mb": m.rss_mb,
+                "runs": m.runs,
+                "threads": suite.scaling_threads,
+                "error": m.error,
+                "times": m.times,
+            }
+        )
     return out, setup

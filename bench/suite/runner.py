@@ -37,15 +37,39 @@ TOOLS = {
     t.key: t
     for t in [
         Tool("th-cli", "th profile (CLI)", "main", "--workers N", ours=True, short="th profile"),
-        Tool("th-profile", "truthound.profiler.profile (API)", "main", "", ours=True, short="tp.profile"),
-        Tool("th-distributed", "DistributedProfiler local (API)", "main", "num_workers=N", ours=True,
-             short="DistributedProfiler"),
+        Tool(
+            "th-profile",
+            "truthound.profiler.profile (API)",
+            "main",
+            "",
+            ours=True,
+            short="tp.profile",
+        ),
+        Tool(
+            "th-distributed",
+            "DistributedProfiler local (API)",
+            "main",
+            "num_workers=N",
+            ours=True,
+            short="DistributedProfiler",
+        ),
         Tool("duckdb", "DuckDB SUMMARIZE", "main", "SET threads=N", short="DuckDB"),
         Tool("polars", "polars describe()", "main", "POLARS_MAX_THREADS=N", short="polars"),
-        Tool("truthound-pypi", "truthound 3 (PyPI) profiler", "truthound-pypi", "POLARS_MAX_THREADS=N",
-             short="truthound 3 (PyPI)"),
+        Tool(
+            "truthound-pypi",
+            "truthound 3 (PyPI) profiler",
+            "truthound-pypi",
+            "POLARS_MAX_THREADS=N",
+            short="truthound 3 (PyPI)",
+        ),
         Tool("whylogs", "whylogs why.log", "whylogs", "", short="whylogs"),
-        Tool("ydata", "ydata-profiling minimal", "ydata-profiling", "pool_size=N", short="ydata minimal"),
+        Tool(
+            "ydata",
+            "ydata-profiling minimal",
+            "ydata-profiling",
+            "pool_size=N",
+            short="ydata minimal",
+        ),
     ]
 }
 
@@ -88,8 +112,15 @@ class Measurement:
 def _thread_env(threads: int) -> dict:
     env = dict(os.environ)
     n = str(threads)
-    for var in ("OMP_NUM_THREADS", "POLARS_MAX_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "NUMEXPR_MAX_THREADS", "NUMBA_NUM_THREADS", "RAYON_NUM_THREADS"):
+    for var in (
+        "OMP_NUM_THREADS",
+        "POLARS_MAX_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "NUMEXPR_MAX_THREADS",
+        "NUMBA_NUM_THREADS",
+        "RAYON_NUM_THREADS",
+    ):
         env[var] = n  # OMP_NUM_THREADS also caps Arrow's CPU pool (file decoding) for every tool
     env["PYTHONWARNINGS"] = "ignore"
     env.pop("TRUTHOUND_DISTRIBUTED_BACKEND", None)
@@ -97,27 +128,32 @@ def _thread_env(threads: int) -> dict:
 
 
 def _tree_rss(pid: int) -> float:
+    """RSS of a process and its descendants, MiB (0 if psutil is missing or the process is gone)."""
     try:
         import psutil
-
+    except ImportError:
+        return 0.0
+    try:
         proc = psutil.Process(pid)
         total = proc.memory_info().rss
-        for child in proc.children(recursive=True):
-            try:
-                total += child.memory_info().rss
-            except psutil.Error:
-                pass
-        return total / 2**20
-    except Exception:
+        children = proc.children(recursive=True)
+    except psutil.Error:
         return 0.0
+    for child in children:
+        try:
+            total += child.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
 
 
 def run_once(cmd: list[str], env: dict, time_cap: float, mem_cap_mb: float) -> Run:
     """One process: wall, CPU, peak RSS; killed at the caps."""
-    err_file = tempfile.TemporaryFile()
+    err_file = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the child exits)
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err_file,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err_file, start_new_session=True
+    )
     state = {"killed": "", "tree_rss": 0.0}
     done = threading.Event()
 
@@ -155,8 +191,11 @@ def run_once(cmd: list[str], env: dict, time_cap: float, mem_cap_mb: float) -> R
     run = Run(status="ok", wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime, rss_mb=rss)
     if state["killed"]:
         run.status = state["killed"]
-        run.error = (f"killed after {time_cap:.0f} s" if run.status == "timeout"
-                     else f"killed at {mem_cap_mb / 1024:.0f} GiB RSS")
+        run.error = (
+            f"killed after {time_cap:.0f} s"
+            if run.status == "timeout"
+            else f"killed at {mem_cap_mb / 1024:.0f} GiB RSS"
+        )
     elif proc.returncode != 0:
         run.status = "failed"
         lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
@@ -164,9 +203,22 @@ def run_once(cmd: list[str], env: dict, time_cap: float, mem_cap_mb: float) -> R
     return run
 
 
-def _worker_cmd(python: str, tool: str, ds: Dataset, threads: int, out: Path, extra: list[str]) -> list[str]:
-    return [python, "-m", "bench.suite.worker", tool, str(ds.path), str(out), "--format", ds.fmt,
-            "--threads", str(threads), *extra]
+def _worker_cmd(
+    python: str, tool: str, ds: Dataset, threads: int, out: Path, extra: list[str]
+) -> list[str]:
+    return [
+        python,
+        "-m",
+        "bench.suite.worker",
+        tool,
+        str(ds.path),
+        str(out),
+        "--format",
+        ds.fmt,
+        "--threads",
+        str(threads),
+        *extra,
+    ]
 
 
 def _th_script() -> list[str]:
@@ -176,27 +228,57 @@ def _th_script() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "truthound.cli"]
 
 
-def run_config(tool: Tool, python: str, ds: Dataset, threads: int, *, time_cap: float,
-               mem_cap_mb: float, parse: bool) -> Run:
+def run_config(
+    tool: Tool,
+    python: str,
+    ds: Dataset,
+    threads: int,
+    *,
+    time_cap: float,
+    mem_cap_mb: float,
+    parse: bool,
+) -> Run:
     """One run of one configuration; with ``parse``, also the numbers it reported."""
     env = _thread_env(threads)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         out = Path(tmp) / "result.json"
         if tool.key == "th-cli":
             cli_out = Path(tmp) / "profile.json"
-            cmd = [*_th_script(), "profile", str(ds.path), "--backend", "local", "--workers",
-                   str(threads), "--format", "json", "--quiet", "-o", str(cli_out)]
+            cmd = [
+                *_th_script(),
+                "profile",
+                str(ds.path),
+                "--backend",
+                "local",
+                "--workers",
+                str(threads),
+                "--format",
+                "json",
+                "--quiet",
+                "-o",
+                str(cli_out),
+            ]
             run = run_once(cmd, env, time_cap, mem_cap_mb)
             if run.status == "ok":
                 run.call_s = run.wall_s
                 if parse:  # read the numbers out of the CLI's JSON (not timed)
                     proc = subprocess.run(
-                        _worker_cmd(python, "th-cli", ds, threads, out, ["--cli-output", str(cli_out)]),
-                        cwd=ROOT, capture_output=True, text=True)
+                        _worker_cmd(
+                            python, "th-cli", ds, threads, out, ["--cli-output", str(cli_out)]
+                        ),
+                        cwd=ROOT,
+                        capture_output=True,
+                        text=True,
+                        check=False,
+                    )
                     if proc.returncode == 0:
                         run.result = json.loads(out.read_text())
+                    else:
+                        run.error = "could not read the CLI's JSON: " + proc.stderr.strip()[-300:]
             return run
-        run = run_once(_worker_cmd(python, tool.key, ds, threads, out, []), env, time_cap, mem_cap_mb)
+        run = run_once(
+            _worker_cmd(python, tool.key, ds, threads, out, []), env, time_cap, mem_cap_mb
+        )
         if run.status == "ok":
             try:
                 run.result = json.loads(out.read_text())
@@ -208,8 +290,15 @@ def run_config(tool: Tool, python: str, ds: Dataset, threads: int, *, time_cap: 
 
 def aggregate(tool: Tool, ds: Dataset, threads: int, runs: list[Run]) -> Measurement:
     """Medians of the successful runs (max of the peak RSS)."""
-    m = Measurement(dataset=ds.key, tool=tool.key, threads=threads, status="ok", cells=ds.cells,
-                    rows=ds.rows, sample_of=ds.meta.get("sample_of", ""))
+    m = Measurement(
+        dataset=ds.key,
+        tool=tool.key,
+        threads=threads,
+        status="ok",
+        cells=ds.cells,
+        rows=ds.rows,
+        sample_of=ds.meta.get("sample_of", ""),
+    )
     ok = [r for r in runs if r.status == "ok"]
     if not ok:
         bad = runs[-1]
@@ -224,19 +313,34 @@ def aggregate(tool: Tool, ds: Dataset, threads: int, runs: list[Run]) -> Measure
     m.rss_mb = max(r.rss_mb for r in ok)
     first = next((r.result for r in ok if r.result), {})
     m.version = first.get("version", "")
-    m.result = {k: first.get(k) for k in ("columns", "stats_per_column", "rows", "sum_seconds", "cells") if k in first}
+    m.result = {
+        k: first.get(k)
+        for k in ("columns", "stats_per_column", "rows", "sum_seconds", "cells")
+        if k in first
+    }
     if len(ok) < len(runs):
         m.note = f"{len(runs) - len(ok)} run(s) failed: {runs[-1].error}"
     return m
 
 
-def measure(tool: Tool, python: str, ds: Dataset, threads: int, *, repeats: int, budget_s: float,
-            time_cap: float, mem_cap_mb: float) -> Measurement:
+def measure(
+    tool: Tool,
+    python: str,
+    ds: Dataset,
+    threads: int,
+    *,
+    repeats: int,
+    budget_s: float,
+    time_cap: float,
+    mem_cap_mb: float,
+) -> Measurement:
     """Up to ``repeats`` runs in a row; stops repeating once the runs so far took ``budget_s``."""
     runs: list[Run] = []
     spent = 0.0
     for i in range(repeats):
-        run = run_config(tool, python, ds, threads, time_cap=time_cap, mem_cap_mb=mem_cap_mb, parse=i == 0)
+        run = run_config(
+            tool, python, ds, threads, time_cap=time_cap, mem_cap_mb=mem_cap_mb, parse=i == 0
+        )
         runs.append(run)
         spent += run.wall_s
         if run.status != "ok" or spent >= budget_s:

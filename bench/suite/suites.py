@@ -12,8 +12,8 @@ on a sample if they hit the time or memory cap), and the scaling run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from bench.suite import data
 from bench.suite.data import Dataset
@@ -78,28 +78,42 @@ def quick() -> Suite:
     return Suite(
         name="quick",
         blocks=[
-            Block(_lineitem(1, "parquet"),
-                  _ours((1, 2)) + [Entry("duckdb", (1, 2)), Entry("polars", (1, 2)),
-                                   Entry("truthound-pypi", two)]
-                  + [Entry("whylogs", (1,), sample=200_000), Entry("ydata", two, sample=200_000)],
-                  label="lineitem SF1, Parquet"),
-            Block(_lineitem(1, "csv"),
-                  [Entry("th-cli", two), Entry("duckdb", two), Entry("polars", two)],
-                  label="lineitem SF1, CSV"),
-            Block(_mixed(2_000_000),
-                  _ours(two) + _sql_like(two)
-                  + [Entry("whylogs", (1,), sample=200_000), Entry("ydata", two, sample=200_000)],
-                  label="mixed 2M rows, Parquet"),
-            Block(_wide(),
-                  [Entry("th-cli", two)] + _sql_like(two)
-                  + [Entry("whylogs", (1,), sample=5_000), Entry("ydata", two, sample=5_000)],
-                  label="wide 1,000 x 100k, Parquet"),
+            Block(
+                _lineitem(1, "parquet"),
+                _ours((1, 2))
+                + [Entry("duckdb", (1, 2)), Entry("polars", (1, 2)), Entry("truthound-pypi", two)]
+                + [Entry("whylogs", (1,), sample=200_000), Entry("ydata", two, sample=200_000)],
+                label="lineitem SF1, Parquet",
+            ),
+            Block(
+                _lineitem(1, "csv"),
+                [Entry("th-cli", two), Entry("duckdb", two), Entry("polars", two)],
+                label="lineitem SF1, CSV",
+            ),
+            Block(
+                _mixed(2_000_000),
+                _ours(two)
+                + _sql_like(two)
+                + [Entry("whylogs", (1,), sample=200_000), Entry("ydata", two, sample=200_000)],
+                label="mixed 2M rows, Parquet",
+            ),
+            Block(
+                _wide(),
+                [Entry("th-cli", two)]
+                + _sql_like(two)
+                + [Entry("whylogs", (1,), sample=5_000), Entry("ydata", two, sample=5_000)],
+                label="wide 1,000 x 100k, Parquet",
+            ),
         ],
-        budget_s=25.0,
-        notes=["quick suite: mixed table at 2M rows; 1-thread runs on lineitem SF1 Parquet only "
-               "(ours, DuckDB, polars); truthound from PyPI not on CSV (it rescans the CSV for every "
-               "column: the full suite runs it); whylogs and ydata-profiling on the first rows of "
-               "each file (marked)"],
+        budget_s=20.0,
+        notes=[
+            (
+                "quick suite: mixed table at 2M rows; 1-thread runs on lineitem SF1 Parquet only "
+                "(ours, DuckDB, polars); truthound from PyPI not on CSV (it rescans the CSV for every "
+                "column: the full suite runs it); whylogs and ydata-profiling on the first rows of "
+                "each file (marked)"
+            )
+        ],
     )
 
 
@@ -107,20 +121,39 @@ def full() -> Suite:
     both = (1, 2)
 
     def everything(whylogs_fallback: int, ydata_fallback: int) -> list[Entry]:
-        return (_ours(both) + _sql_like(both)
-                + [Entry("whylogs", (1,), fallback_sample=whylogs_fallback),
-                   Entry("ydata", both, fallback_sample=ydata_fallback)])
+        return (
+            _ours(both)
+            + _sql_like(both)
+            + [
+                Entry("whylogs", (1,), fallback_sample=whylogs_fallback),
+                Entry("ydata", both, fallback_sample=ydata_fallback),
+            ]
+        )
 
-    csv = [Entry("th-cli", both), Entry("duckdb", both), Entry("polars", both),
-           Entry("truthound-pypi", both)]
+    csv = [
+        Entry("th-cli", both),
+        Entry("duckdb", both),
+        Entry("polars", both),
+        Entry("truthound-pypi", both),
+    ]
     return Suite(
         name="full",
         blocks=[
-            Block(_lineitem(1, "parquet"), everything(1_000_000, 500_000), label="lineitem SF1, Parquet"),
+            Block(
+                _lineitem(1, "parquet"),
+                everything(1_000_000, 500_000),
+                label="lineitem SF1, Parquet",
+            ),
             Block(_lineitem(1, "csv"), csv, label="lineitem SF1, CSV"),
-            Block(_mixed(10_000_000), everything(1_000_000, 500_000), label="mixed 10M rows, Parquet"),
+            Block(
+                _mixed(10_000_000), everything(1_000_000, 500_000), label="mixed 10M rows, Parquet"
+            ),
             Block(_wide(), everything(20_000, 5_000), label="wide 1,000 x 100k, Parquet"),
-            Block(_lineitem(10, "parquet"), everything(1_000_000, 500_000), label="lineitem SF10, Parquet"),
+            Block(
+                _lineitem(10, "parquet"),
+                everything(1_000_000, 500_000),
+                label="lineitem SF10, Parquet",
+            ),
             Block(_lineitem(10, "csv"), csv, label="lineitem SF10, CSV"),
         ],
         repeats=3,
@@ -132,23 +165,38 @@ def full() -> Suite:
 
 
 def scaling() -> Suite:
-    return Suite(name="scaling", blocks=[], scaling=(0.17, 1.7, 10), kernel_rows=0, budget_s=120.0,
-                 time_cap_s=900.0)
+    return Suite(
+        name="scaling",
+        blocks=[],
+        scaling=(0.17, 1.7, 10),
+        kernel_rows=0,
+        budget_s=120.0,
+        time_cap_s=900.0,
+    )
 
 
 def smoke() -> Suite:
     return Suite(
         name="smoke",
         blocks=[
-            Block(_lineitem(0.1, "parquet"),
-                  _ours((1, 2)) + _sql_like((1, 2))
-                  + [Entry("whylogs", (1,), sample=50_000), Entry("ydata", (2,), sample=20_000)],
-                  label="lineitem SF0.1, Parquet"),
-            Block(_lineitem(0.1, "csv"), [Entry("th-cli", (2,)), Entry("duckdb", (2,))],
-                  label="lineitem SF0.1, CSV"),
+            Block(
+                _lineitem(0.1, "parquet"),
+                _ours((1, 2))
+                + _sql_like((1, 2))
+                + [Entry("whylogs", (1,), sample=50_000), Entry("ydata", (2,), sample=20_000)],
+                label="lineitem SF0.1, Parquet",
+            ),
+            Block(
+                _lineitem(0.1, "csv"),
+                [Entry("th-cli", (2,)), Entry("duckdb", (2,))],
+                label="lineitem SF0.1, CSV",
+            ),
             Block(_mixed(200_000), _ours((2,)) + _sql_like((2,)), label="mixed 200k rows, Parquet"),
-            Block(_wide(100, 10_000), [Entry("th-cli", (2,))] + _sql_like((2,)),
-                  label="wide 100 x 10k, Parquet"),
+            Block(
+                _wide(100, 10_000),
+                [Entry("th-cli", (2,))] + _sql_like((2,)),
+                label="wide 100 x 10k, Parquet",
+            ),
         ],
         repeats=1,
         budget_s=5.0,
@@ -161,19 +209,29 @@ def smoke() -> Suite:
 
 def describe(suite: Suite) -> str:
     """The plan, for ``--dry-run``."""
-    lines = [f"suite {suite.name}: up to {suite.repeats} runs per configuration (fewer once a "
-             f"configuration's runs took {suite.budget_s:g} s), caps {suite.time_cap_s:g} s (ours) / "
-             f"{suite.peer_time_cap_s:g} s (peers), {suite.mem_cap_mb / 1024:g} GiB"]
+    lines = [
+        (
+            f"suite {suite.name}: up to {suite.repeats} runs per configuration (fewer once a "
+            f"configuration's runs took {suite.budget_s:g} s), caps {suite.time_cap_s:g} s (ours) / "
+            f"{suite.peer_time_cap_s:g} s (peers), {suite.mem_cap_mb / 1024:g} GiB"
+        )
+    ]
     for block in suite.blocks:
         lines.append(f"  {block.label}")
         for e in block.entries:
             extra = f", first {e.sample:,} rows" if e.sample else ""
-            extra += f", sample of {e.fallback_sample:,} rows if the file fails" if e.fallback_sample else ""
+            extra += (
+                f", sample of {e.fallback_sample:,} rows if the file fails"
+                if e.fallback_sample
+                else ""
+            )
             lines.append(f"    {e.tool:15} threads {','.join(map(str, e.threads))}{extra}")
     if suite.kernel_rows:
         lines.append(f"  numeric kernel vs plain sum: {suite.kernel_rows:,} rows, 1 thread")
     if suite.scaling:
-        lines.append(f"  scaling: th-cli x{suite.scaling_threads} on lineitem SF {', '.join(f'{s:g}' for s in suite.scaling)}")
+        lines.append(
+            f"  scaling: th-cli x{suite.scaling_threads} on lineitem SF {', '.join(f'{s:g}' for s in suite.scaling)}"
+        )
     return "\n".join(lines)
 
 

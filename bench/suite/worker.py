@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 #: Keys of a column profile that describe the column or the method, not a statistic.
 _META_KEYS = {
@@ -106,7 +106,10 @@ def _ours_result(profile: Any) -> dict[str, Any]:
     columns, counts = {}, []
     for col in data["columns"]:
         dist = col.get("distribution") or {}
-        columns[col["name"]] = {"distinct": col.get("distinct_count"), "median": _number(dist.get("median"))}
+        columns[col["name"]] = {
+            "distinct": col.get("distinct_count"),
+            "median": _number(dist.get("median")),
+        }
         counts.append(_count_stats(col))
     return {"columns": columns, "stats_per_column": counts, "rows": data["row_count"]}
 
@@ -132,7 +135,9 @@ def run_th_distributed(path: str, fmt: str, threads: int, sample: int | None) ->
     return {"call_seconds": elapsed, **_ours_result(profile)}
 
 
-def run_th_cli(path: str, fmt: str, threads: int, sample: int | None, out: str = "") -> dict[str, Any]:
+def run_th_cli(
+    path: str, fmt: str, threads: int, sample: int | None, out: str = ""
+) -> dict[str, Any]:
     """``th profile`` is a separate process: the runner calls the CLI itself (see runner.py);
     this function only reads the JSON that the CLI wrote."""
     with open(out, encoding="utf-8") as fh:
@@ -140,7 +145,10 @@ def run_th_cli(path: str, fmt: str, threads: int, sample: int | None, out: str =
     columns, counts = {}, []
     for col in data["columns"]:
         dist = col.get("distribution") or {}
-        columns[col["name"]] = {"distinct": col.get("distinct_count"), "median": _number(dist.get("median"))}
+        columns[col["name"]] = {
+            "distinct": col.get("distinct_count"),
+            "median": _number(dist.get("median")),
+        }
         counts.append(_count_stats(col))
     return {"columns": columns, "stats_per_column": counts, "rows": data["row_count"]}
 
@@ -148,9 +156,32 @@ def run_th_cli(path: str, fmt: str, threads: int, sample: int | None, out: str =
 # --------------------------------------------------------------------------------------------
 # DuckDB SUMMARIZE
 
-_DUCK_STATS = ("min", "max", "approx_unique", "avg", "std", "q25", "q50", "q75", "count", "null_percentage")
-_DUCK_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                 "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
+_DUCK_STATS = (
+    "min",
+    "max",
+    "approx_unique",
+    "avg",
+    "std",
+    "q25",
+    "q50",
+    "q75",
+    "count",
+    "null_percentage",
+)
+_DUCK_NUMERIC = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
 
 
 def run_duckdb(path: str, fmt: str, threads: int, sample: int | None) -> dict[str, Any]:
@@ -194,9 +225,14 @@ def run_polars(path: str, fmt: str, threads: int, sample: int | None) -> dict[st
     for name, dtype in schema.items():
         values = dict(zip(stat_names, desc.get_column(name).to_list()))
         numeric = dtype.is_numeric()
-        columns[name] = {"distinct": None, "median": _number(values.get("50%")) if numeric else None}
+        columns[name] = {
+            "distinct": None,
+            "median": _number(values.get("50%")) if numeric else None,
+        }
         counts.append(sum(1 for v in values.values() if v is not None))
-        nrows = max(nrows, int(float(values.get("count") or 0)) + int(float(values.get("null_count") or 0)))
+        nrows = max(
+            nrows, int(float(values.get("count") or 0)) + int(float(values.get("null_count") or 0))
+        )
     return {"call_seconds": elapsed, "columns": columns, "stats_per_column": counts, "rows": nrows}
 
 
@@ -218,7 +254,12 @@ def run_truthound_pypi(path: str, fmt: str, threads: int, sample: int | None) ->
             "median": _number(dist.median) if dist is not None else None,
         }
         counts.append(_count_stats(col.to_dict()))
-    return {"call_seconds": elapsed, "columns": columns, "stats_per_column": counts, "rows": profile.row_count}
+    return {
+        "call_seconds": elapsed,
+        "columns": columns,
+        "stats_per_column": counts,
+        "rows": profile.row_count,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,7 +325,12 @@ def run_ydata(path: str, fmt: str, threads: int, sample: int | None) -> dict[str
             "median": _number(var.get("50%")) if numeric else None,
         }
         counts.append(_count_stats({k: v for k, v in var.items() if k != "type"}))
-    return {"call_seconds": elapsed, "columns": columns, "stats_per_column": counts, "rows": len(frame)}
+    return {
+        "call_seconds": elapsed,
+        "columns": columns,
+        "stats_per_column": counts,
+        "rows": len(frame),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,20 +345,22 @@ def run_kernel(path: str, fmt: str, threads: int, sample: int | None) -> dict[st
 
     try:
         from bench.bench_core import make_table
-    except Exception:  # bench_core moved or changed: same generator, inline
+    except ImportError:  # bench_core moved: the same generator, inline
         import numpy as np
         import pyarrow as pa
 
         def make_table(rows: int):
             rng = np.random.default_rng(1)
-            return pa.table({
-                "f_normal": rng.normal(100, 15, rows),
-                "f_uniform": rng.random(rows),
-                "f_lognormal": rng.lognormal(0, 1, rows),
-                "f_rounded": np.round(rng.normal(0, 1000, rows), 2),
-                "i_wide": rng.integers(-(10**12), 10**12, rows),
-                "i_small": rng.integers(0, 1000, rows),
-            })
+            return pa.table(
+                {
+                    "f_normal": rng.normal(100, 15, rows),
+                    "f_uniform": rng.random(rows),
+                    "f_lognormal": rng.lognormal(0, 1, rows),
+                    "f_rounded": np.round(rng.normal(0, 1000, rows), 2),
+                    "i_wide": rng.integers(-(10**12), 10**12, rows),
+                    "i_small": rng.integers(0, 1000, rows),
+                }
+            )
 
     rows = sample or 10_000_000
     table = make_table(rows)
