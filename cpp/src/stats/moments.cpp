@@ -1,5 +1,6 @@
 #include "truthound/stats/moments.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace truthound {
@@ -18,6 +19,41 @@ void neumaier_add(double& sum, double& compensation, double x) {
 }  // namespace
 
 void Moments::update(const double* values, size_t n) {
+  while (n > 0) {
+    if (pending_.empty() && n >= BLOCK) {  // a whole block straight from the caller's buffer
+      reduce(values, BLOCK);
+      values += BLOCK;
+      n -= BLOCK;
+      continue;
+    }
+    if (pending_.capacity() < BLOCK) pending_.reserve(BLOCK);
+    size_t take = std::min(n, BLOCK - pending_.size());
+    pending_.insert(pending_.end(), values, values + take);
+    values += take;
+    n -= take;
+    if (pending_.size() == BLOCK) {
+      reduce(pending_.data(), BLOCK);
+      pending_.clear();
+    }
+  }
+}
+
+Moments Moments::flushed() const {
+  Moments out = *this;
+  if (!out.pending_.empty()) {
+    out.pending_.clear();
+    out.reduce(pending_.data(), pending_.size());
+  }
+  return out;
+}
+
+bool Moments::operator==(const Moments& other) const {
+  Moments a = flushed(), b = other.flushed();
+  return a.n_ == b.n_ && a.mean_ == b.mean_ && a.m2_ == b.m2_ && a.m3_ == b.m3_ && a.m4_ == b.m4_ &&
+         a.sum_ == b.sum_ && a.sum_compensation_ == b.sum_compensation_;
+}
+
+void Moments::reduce(const double* values, size_t n) {
   if (n == 0) return;
   Moments batch;
   double sum = 0, compensation = 0;
@@ -37,10 +73,23 @@ void Moments::update(const double* values, size_t n) {
   batch.m2_ = m2;
   batch.m3_ = m3;
   batch.m4_ = m4;
-  merge(batch);
+  combine(batch);
 }
 
 void Moments::merge(const Moments& other) {
+  if (!other.pending_.empty()) {
+    merge(other.flushed());
+    return;
+  }
+  if (!pending_.empty()) {  // this state's values come before the other's
+    std::vector<double> block;
+    block.swap(pending_);
+    reduce(block.data(), block.size());
+  }
+  combine(other);
+}
+
+void Moments::combine(const Moments& other) {
   if (other.n_ == 0) return;
   if (n_ == 0) {
     *this = other;
@@ -67,6 +116,10 @@ void Moments::merge(const Moments& other) {
 }
 
 void Moments::serialize(ByteWriter& out) const {
+  if (!pending_.empty()) {
+    flushed().serialize(out);
+    return;
+  }
   out.put_varint(n_);
   if (n_ == 0) return;
   out.put_f64(mean_);
@@ -92,6 +145,7 @@ Moments Moments::deserialize(ByteReader& in) {
 }
 
 MomentsResult Moments::finalize() const {
+  if (!pending_.empty()) return flushed().finalize();
   MomentsResult r;
   r.sum = sum_ + sum_compensation_;
   if (n_ == 0) return r;

@@ -74,3 +74,21 @@ def test_overlapping_units_are_rejected(table):
 
     with pytest.raises(InvalidInputError, match="overlap"):
         _core.merge([blob, blob])
+
+
+def test_batch_boundaries_do_not_change_a_units_bytes():
+    """One unit's rows in one batch or in batches of any size give the same partial, float
+    moments included (they are reduced in blocks of values, not of batches)."""
+    rng = np.random.default_rng(11)
+    values = rng.lognormal(mean=3.0, sigma=2.0, size=50_000)
+    values[::13] = np.nan
+    table = pa.table({"f": values, "i": rng.integers(-(10**9), 10**9, size=50_000)})
+    whole = _core.profile(table.to_reader(max_chunksize=len(table)), unit_id=0)
+    for sizes in ([4096], [1], [4095, 4097], [3, 10_000, 7]):
+        batches, offset, k = [], 0, 0
+        while offset < len(table):
+            n = sizes[k % len(sizes)]
+            batches.extend(table.slice(offset, n).to_batches())
+            offset, k = offset + n, k + 1
+        reader = pa.RecordBatchReader.from_batches(table.schema, batches)
+        assert _core.profile(reader, unit_id=0) == whole, sizes
