@@ -297,6 +297,32 @@ def _file_format(fmt: str, csv_options: dict[str, Any]):
     raise UnsupportedError(f"unknown format {fmt!r}")
 
 
+class _LazyFrameStream:
+    """A polars LazyFrame as an Arrow stream that runs the query in batches (polars' streaming
+    engine) each time it is read, so the frame is never collected whole."""
+
+    def __init__(self, frame: Any):
+        import pyarrow as pa
+
+        self.frame = frame
+        self.schema: pa.Schema = frame.limit(0).collect().to_arrow().schema
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        import pyarrow as pa
+
+        schema = self.schema
+
+        def batches():
+            for chunk in self.frame.collect_batches(chunk_size=BATCH_ROWS):
+                table = chunk.to_arrow()
+                if table.schema != schema:
+                    table = table.cast(schema)
+                yield from table.to_batches()
+
+        reader = pa.RecordBatchReader.from_batches(schema, batches())
+        return reader.__arrow_c_stream__(requested_schema)
+
+
 def open_source(data: Any, *, format: str | None = None, **csv_options: Any) -> Source:
     """Normalise ``data`` into a :class:`Source`.
 
@@ -330,9 +356,7 @@ def open_source(data: Any, *, format: str | None = None, **csv_options: Any) -> 
     module = type(data).__module__.split(".")[0]
     kind = type(data).__name__
     if module == "polars" and kind == "LazyFrame":
-        return Source(
-            description="polars.LazyFrame", stream_source=data.collect(engine="streaming")
-        )
+        return Source(description="polars.LazyFrame", stream_source=_LazyFrameStream(data))
     if module == "pandas" and kind == "DataFrame":
         table = pa.Table.from_pandas(data, preserve_index=False)
         return Source(description="pandas.DataFrame", dataset=ds.dataset(table))

@@ -175,3 +175,25 @@ def test_memory_stays_flat_as_files_grow(tmp_path):
         )
         peaks.append(int(out.stdout.strip()))
     assert peaks[1] < 1.5 * peaks[0] + (4 << 20), peaks
+
+
+def test_a_lazyframe_streams_in_batches_and_rereads_for_each_column_group():
+    import polars as pl
+
+    from truthound.profiler.distributed import DistributedProfiler
+    from truthound.profiler.sources import BATCH_ROWS, open_source
+
+    rows = 3 * BATCH_ROWS + 17
+    lazy = pl.LazyFrame({"x": range(rows)}).with_columns(
+        s=(pl.col("x") % 5).cast(pl.String), twice=pl.col("x") * 2
+    )
+    reader = pa.RecordBatchReader.from_stream(open_source(lazy).stream_source)
+    sizes = [b.num_rows for b in reader]
+    assert sum(sizes) == rows and max(sizes) <= BATCH_ROWS and len(sizes) > 1
+    frame = lazy.collect()
+    for strategy in ("row_based", "column_based"):
+        profile = DistributedProfiler.create(partition_strategy=strategy, num_partitions=2).profile(
+            lazy
+        )
+        assert profile.row_count == rows and profile["s"].distinct_count == 5
+        assert profile["twice"].distribution.max == frame["twice"].max()
