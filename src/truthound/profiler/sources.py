@@ -301,11 +301,23 @@ class _LazyFrameStream:
     """A polars LazyFrame as an Arrow stream that runs the query in batches (polars' streaming
     engine) each time it is read, so the frame is never collected whole."""
 
-    def __init__(self, frame: Any):
+    def __init__(self, frame: Any, schema: Any = None):
         import pyarrow as pa
 
         self.frame = frame
-        self.schema: pa.Schema = frame.limit(0).collect().to_arrow().schema
+        self.schema: pa.Schema = (
+            schema if schema is not None else frame.limit(0).collect().to_arrow().schema
+        )
+
+    def row_count(self) -> int:
+        """Runs the query to count its rows (polars pushes the count down where it can)."""
+        import polars as pl
+
+        return int(self.frame.select(pl.len()).collect().item())
+
+    def slice(self, offset: int, length: int) -> _LazyFrameStream:
+        """Rows ``[offset, offset + length)``, still lazy: each reader runs only its slice."""
+        return _LazyFrameStream(self.frame.slice(offset, length), self.schema)
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         import pyarrow as pa
