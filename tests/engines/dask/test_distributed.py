@@ -85,7 +85,7 @@ def test_errors_name_the_unit_and_cancel_the_rest(local_client, data_dir):
     assert len(errors) == 1
     # Nothing of the failed run stays on the cluster.
     left = local_client.run_on_scheduler(
-        lambda dask_scheduler: [k for k in dask_scheduler.tasks if "truthound-unit" in str(k)]
+        lambda dask_scheduler: [k for k in dask_scheduler.tasks if "truthound-" in str(k)]
     )
     assert left == []
 

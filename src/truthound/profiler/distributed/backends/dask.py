@@ -4,7 +4,8 @@ Files are planned on the driver (Parquet row groups from the footers, CSV byte r
 each unit becomes one task that runs :func:`~truthound.profiler.distributed.plan.run_unit` where it
 lands: the worker opens its own file (local, ``s3://``, ...) and only the partial bytes come back.
 A Dask DataFrame is profiled partition by partition: each partition (a pandas DataFrame) is handed
-to its unit's task, converted to Arrow there, and profiled; the driver merges in unit order.
+to its unit's task, converted to Arrow there, and profiled. The partials merge through the fixed
+merge tree: on the workers with a ``distributed`` cluster, on the driver with a local scheduler.
 
 Schedulers (:class:`DaskConfig` ``scheduler``):
 
@@ -14,8 +15,11 @@ Schedulers (:class:`DaskConfig` ``scheduler``):
 - ``"distributed"``: the ``client`` given, else the current ``distributed.Client``, else a client
   to ``DASK_SCHEDULER_ADDRESS``, else a ``LocalCluster`` of ``num_workers`` processes (one thread
   each, ``memory_limit`` each) listening on 127.0.0.1, its dashboard on 127.0.0.1 at
-  ``dashboard_address``'s port (a free port when that one is taken). Units are futures; results
-  are taken as they complete (``as_completed``), so progress reaches the monitor unit by unit.
+  ``dashboard_address``'s port (a free port when that one is taken). Units are futures, and so
+  is every node of the fixed merge tree (:mod:`truthound.profiler.merge_tree`) over them: the
+  partials are merged on the workers and the driver fetches one root per group of units (per
+  HASH bucket; one otherwise). Units are reported as they complete (``as_completed``), so
+  progress reaches the monitor unit by unit.
 - an address (``tcp://host:8786``): a client to that scheduler.
 
 A run closes only what it started (a client it opened, a cluster it started); used as a context
@@ -31,6 +35,7 @@ import pickle
 import queue
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -47,6 +52,7 @@ from truthound.profiler.distributed.plan import (
     run_unit,
 )
 from truthound.profiler.errors import BackendError, InvalidInputError, ProfilerError
+from truthound.profiler.merge_tree import MergeStats, merge_with_tree
 from truthound.profiler.sources import BATCH_ROWS
 
 __all__ = ["SCHEDULER_ENV", "DaskBackend", "DaskPartitionPart"]
@@ -92,6 +98,8 @@ class DaskBackend(UnitBackend):
             require_engine("distributed", "dask", "Dask distributed")
         self._held: contextlib.ExitStack | None = None
         self._held_client: Any = None
+        #: What the last run's merge tree moved on the cluster (None: not run there).
+        self.merge_stats: MergeStats | None = None
 
     @property
     def is_distributed(self) -> bool:
@@ -122,6 +130,31 @@ class DaskBackend(UnitBackend):
         else:
             workers = self.config.num_workers or default_num_workers()
             yield from _run_local(units, self.config.scheduler, workers)
+
+    def reduce_units(
+        self, groups: Sequence[Sequence[Unit]], fan_in: int, monitor: Any = None
+    ) -> list[bytes] | None:
+        """On a ``distributed`` cluster: run the units and each group's merge tree as futures, so
+        every node, the roots included, runs on the workers; return the roots (one partial per
+        group reaches the driver). Each unit is reported to ``monitor`` as its future finishes;
+        its partial is never fetched. ``self.merge_stats`` records the levels and what the driver
+        received.
+
+        None on the local schedulers (and for an empty group): their workers share the driver's
+        machine, so the driver merges what :meth:`map_units` yields, through the same tree.
+
+        Examples
+        --------
+        >>> backend = DaskBackend(DaskConfig(scheduler="threads"))
+        >>> backend.reduce_units([[]], fan_in=2) is None
+        True
+        """
+        self.merge_stats = None
+        if not self.is_distributed or not groups or not all(groups):
+            return None
+        with self._client() as client:
+            roots, self.merge_stats = _reduce_distributed(client, groups, fan_in, monitor)
+        return roots
 
     @property
     def held_client(self) -> Any:
@@ -430,20 +463,19 @@ def _run_local(units: Sequence[Unit], scheduler: str, workers: int) -> Iterator[
             thread.join()
 
 
-def _run_distributed(client: Any, units: Sequence[Unit]) -> Iterator[tuple[int, bytes]]:
-    """Units as futures on ``client``'s cluster, taken as they complete. On the first failure
-    (or when the consumer stops) every future not yet taken is cancelled."""
-    from distributed import as_completed
-
-    token = uuid.uuid4().hex[:8]
+def _submit(client: Any, units: Sequence[Unit], token: str) -> tuple[dict[Any, Unit], list[Unit]]:
+    """Every unit that can leave the driver as a future on ``client``'s cluster (by future), and
+    the units only the driver can run. If submitting fails, what was submitted is cancelled."""
     by_key = {f"truthound-unit-{token}-{u.unit_id}": u for u in units}
     plain = [u for u in units if not isinstance(u.part, DaskPartitionPart) and u.part.shippable]
     frame_units = [u for u in units if isinstance(u.part, DaskPartitionPart)]
-    on_driver = [u for u in units if not u.part.shippable and u not in frame_units]
+    on_driver = [
+        u for u in units if not isinstance(u.part, DaskPartitionPart) and not u.part.shippable
+    ]
     futures: dict[Any, Unit] = {}
     try:
         for unit in plain:
-            # Earlier units first, so partials reach the in-order merge roughly in order.
+            # Earlier units first, so partials reach the merge roughly in order.
             future = client.submit(
                 _run_pickled,
                 _for_worker(unit),
@@ -456,12 +488,26 @@ def _run_distributed(client: Any, units: Sequence[Unit]) -> Iterator[tuple[int, 
             tasks, _ = _tasks(frame_units, token, ship=True)
             for future in client.compute(list(tasks.values())):
                 futures[future] = by_key[future.key]
+    except BaseException:
+        if futures:
+            client.cancel(list(futures), force=True)
+        raise
+    return futures, on_driver
+
+
+def _run_distributed(client: Any, units: Sequence[Unit]) -> Iterator[tuple[int, bytes]]:
+    """Units as futures on ``client``'s cluster, taken as they complete. On the first failure
+    (or when the consumer stops) every future not yet taken is cancelled."""
+    from distributed import as_completed
+
+    futures, on_driver = _submit(client, units, uuid.uuid4().hex[:8])
+    try:
         for unit in on_driver:
             yield run_unit(unit)
         for future in as_completed(list(futures), loop=client.loop):
             unit = futures[future]
             if future.status != "finished":
-                raise _failure(unit, future)
+                raise _failure(unit.where, future)
             result = future.result()
             del futures[future]
             future.release()
@@ -471,24 +517,127 @@ def _run_distributed(client: Any, units: Sequence[Unit]) -> Iterator[tuple[int, 
             client.cancel(list(futures), force=True)
 
 
-def _failure(unit: Unit, future: Any) -> BaseException:
-    """The error of a unit's future, naming the unit's data."""
+@dataclass(frozen=True)
+class _Node:
+    """A value of the merge tree as the driver holds it: a future on the cluster (a unit's
+    ``(unit_id, bytes)`` or a node's bytes), or the bytes of a unit the driver ran, and the first
+    and last unit ids it covers (for task keys and error messages)."""
+
+    value: Any
+    first: int
+    last: int
+
+
+def _merge_node(*children: tuple[int, bytes] | bytes) -> bytes:
+    """One node of the merge tree, on a worker: its children's partials (a unit's
+    ``(unit_id, bytes)``, a node's bytes) merged by ``_core.merge_group``."""
+    from truthound import _core
+
+    return _core.merge_group([c[1] if isinstance(c, tuple) else c for c in children])
+
+
+def _reduce_distributed(
+    client: Any, groups: Sequence[Sequence[Unit]], fan_in: int, monitor: Any
+) -> tuple[list[bytes], MergeStats]:
+    """Each group's units and merge tree as futures on ``client``'s cluster; only the roots are
+    fetched. See :meth:`DaskBackend.reduce_units`."""
+    from distributed import as_completed
+
+    started = time.perf_counter()
+    token = uuid.uuid4().hex[:8]
+
+    def merge_fn(children: list[_Node]) -> _Node:
+        first, last = children[0].first, children[-1].last
+        future = client.submit(
+            _merge_node,
+            *[c.value for c in children],
+            key=f"truthound-merge-{token}-{first}-{last}",
+            priority=1,  # ahead of the units: a node frees its children's partials
+            pure=False,
+        )
+        return _Node(future, first, last)
+
+    futures, on_driver = _submit(client, [u for group in groups for u in group], token)
+    roots: list[_Node] = []
+    try:
+        leaves = {u.unit_id: _Node(f, u.unit_id, u.unit_id) for f, u in futures.items()}
+        for unit in on_driver:
+            unit_id, blob = run_unit(unit)
+            leaves[unit_id] = _Node(blob, unit_id, unit_id)  # sent with the node that merges it
+            if monitor is not None:
+                monitor.partition_complete(unit_id)
+        trees: list[MergeStats] = []
+        for group in groups:
+            trees.append(MergeStats())
+            roots.append(
+                merge_with_tree([leaves[u.unit_id] for u in group], fan_in, merge_fn, trees[-1])
+            )
+        del leaves
+        # Progress unit by unit; a unit's partial stays on its worker until its parent merges it.
+        for future in as_completed(list(futures), loop=client.loop):
+            unit = futures[future]
+            if future.status != "finished":
+                raise _failure(unit.where, future)
+            del futures[future]
+            future.release()
+            if monitor is not None:
+                monitor.partition_complete(unit.unit_id)
+        by_future = {root.value: root for root in roots}
+        for future in as_completed(list(by_future), loop=client.loop):
+            if future.status != "finished":
+                root = by_future[future]
+                raise _failure(f"merge of units {root.first}-{root.last}", future)
+        merged: list[bytes] = client.gather([root.value for root in roots])
+    finally:
+        pending = [*futures, *(root.value for root in roots)]
+        if pending:
+            client.cancel(pending, force=True)
+    return merged, _tree_stats(trees, fan_in, merged, time.perf_counter() - started)
+
+
+def _tree_stats(
+    trees: Sequence[MergeStats], fan_in: int, received: Sequence[bytes], seconds: float
+) -> MergeStats:
+    """The groups' trees as one record, level by level, and what the driver fetched: the roots.
+    The levels' bytes stay on the cluster (recorded as 0)."""
+    depth = max(len(t.nodes_per_level) for t in trees)
+
+    def summed(name: str) -> list[Any]:
+        return [
+            sum(getattr(t, name)[lv] for t in trees if lv < len(getattr(t, name)))
+            for lv in range(depth)
+        ]
+
+    stats = MergeStats(fan_in=fan_in, leaves=sum(t.leaves for t in trees))
+    stats.nodes_per_level = summed("nodes_per_level")
+    stats.inputs_per_level = summed("inputs_per_level")
+    stats.bytes_per_level = summed("bytes_per_level")
+    stats.max_partial_bytes_per_level = [0] * depth
+    stats.seconds_per_level = summed("seconds_per_level")
+    stats.partials_received_by_driver = len(received)
+    stats.bytes_received_by_driver = stats.result_bytes = sum(len(b) for b in received)
+    stats.seconds = seconds
+    return stats
+
+
+def _failure(where: str, future: Any) -> BaseException:
+    """The error of a future, naming the data it worked on (``where``)."""
     if future.status == "cancelled":
-        return BackendError(f"{unit.where}: the Dask task was cancelled (the client closed?)")
+        return BackendError(f"{where}: the Dask task was cancelled (the client closed?)")
     exc = future.exception()
     if isinstance(exc, ProfilerError):
         return exc
     if type(exc).__name__ == "KilledWorker":
         return BackendError(
-            f"{unit.where}: Dask workers died while running this unit (out of memory, or killed) "
+            f"{where}: Dask workers died while running this task (out of memory, or killed) "
             f"and the scheduler gave up: {exc}"
         )
     if isinstance(exc, (ImportError, AttributeError)) and "truthound" in str(exc):
         return BackendError(
-            f"{unit.where}: a Dask worker cannot run truthound ({exc}): install the same "
+            f"{where}: a Dask worker cannot run truthound ({exc}): install the same "
             "truthound version on every worker"
         )
-    return BackendError(f"{unit.where}: {type(exc).__name__}: {exc}")
+    return BackendError(f"{where}: {type(exc).__name__}: {exc}")
 
 
 # -- Dask DataFrames -------------------------------------------------------------------------------

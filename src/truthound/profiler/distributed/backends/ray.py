@@ -18,10 +18,14 @@ Two kinds of input:
   receives its blocks' object refs as arguments, so Ray hands it the Arrow tables from the object
   store without copying them through the driver.
 
-Tasks are submitted in unit order, a bounded window at a time, and collected with ``ray.wait``; the
-profiler merges them in unit order, so completion order never changes the bytes. A task whose
-worker dies is retried (``max_retries``); a task that raises stops the run with the error of its
-unit, naming the unit's file and rows (or block).
+Unit tasks are submitted in unit order, a bounded window at a time, and watched with ``ray.wait``.
+The partials are merged on the cluster through the fixed merge tree
+(:mod:`truthound.profiler.merge_tree`): every node, each bucket's root included, is a Ray task of
+``_core.merge_group`` over its children's object refs, and the driver fetches one root per bucket
+(:meth:`RayBackend.reduce_units`). The tree's shape depends only on the plan and the fan-in, so
+completion order never changes the bytes. A task whose worker dies is retried (``max_retries``);
+a task that raises stops the run with the error of its unit, naming the unit's file and rows (or
+block).
 """
 
 from __future__ import annotations
@@ -31,13 +35,14 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Self
 
 import pyarrow as pa
 
+from truthound import _core
 from truthound.profiler.distributed.backends import UnitBackend, require_engine
 from truthound.profiler.distributed.config import RayConfig
 from truthound.profiler.distributed.partitioners import (
@@ -62,6 +67,7 @@ from truthound.profiler.errors import (
     SourceError,
     UnsupportedError,
 )
+from truthound.profiler.merge_tree import MergeStats, merge_with_tree
 from truthound.profiler.settings import ProfileSettings
 from truthound.profiler.sources import BATCH_ROWS, Source
 
@@ -125,6 +131,8 @@ class RayBackend(UnitBackend):
         self._started = False  # this backend called ray.init (and so may call ray.shutdown)
         self._held = False  # keep what it started after a run (connect(), or inside `with`)
         self._lock = threading.Lock()
+        #: What the last :meth:`reduce_units` moved (None before the first run).
+        self.merge_stats: MergeStats | None = None
 
     @property
     def address(self) -> str | None:
@@ -219,11 +227,43 @@ class RayBackend(UnitBackend):
             while running:
                 done, _ = ray.wait(list(running), num_returns=1)
                 unit = running.pop(done[0])
-                result = _result(ray, done[0], unit, self.max_retries)
+                result = _result(ray, done[0], unit.where, self.max_retries)
                 submit_next()
                 yield result
         finally:
-            _cancel(ray, running)
+            _cancel(ray, list(running))
+            if started and not self._held:  # a Ray started for this run only
+                self.close()
+
+    def reduce_units(
+        self, groups: Sequence[Sequence[Unit]], fan_in: int, monitor: Any = None
+    ) -> list[bytes]:
+        """Run the units as Ray tasks and merge each group through the fixed merge tree on the
+        cluster; return each group's root (the only partials the driver fetches).
+
+        Unit tasks are submitted in unit order, at most :meth:`_max_in_flight` running at once;
+        each level-0 node becomes a merge task as soon as its leaves are submitted, and
+        :func:`~truthound.profiler.merge_tree.merge_with_tree` then submits the levels above
+        (the root included) as merge tasks over the nodes' object refs. Leaf partials go from
+        task to task without being fetched; ``monitor.partition_complete(unit_id)`` is called as
+        each unit task finishes. Units only the driver can read run here and their partials are
+        put in the object store. After the run, ``self.merge_stats`` holds the tree's levels,
+        summed over groups, and what the driver fetched: one root per group.
+
+        On the first failed unit the run stops with that unit's error (as :meth:`map_units`), and
+        the tasks not yet finished are cancelled.
+        """
+        self.merge_stats = None
+        ray, started = self._ensure_ray()
+        run = _ClusterTree(ray, self, fan_in, monitor)
+        try:
+            roots = run.reduce(groups)
+            self.merge_stats = run.stats
+            return roots
+        except BaseException:
+            run.cancel()
+            raise
+        finally:
             if started and not self._held:  # a Ray started for this run only
                 self.close()
 
@@ -515,8 +555,18 @@ def _block_schema(block: pa.Table) -> pa.Schema:
     return block.schema
 
 
+def _merge_node(*children: bytes) -> bytes:
+    """The task of one node of the merge tree: its children's partials (Ray resolves their object
+    refs into the arguments), merged in unit order."""
+    return _core.merge_group(list(children))
+
+
 def _unit_task(ray: Any) -> Any:
     return _remote(ray, _run_unit)
+
+
+def _merge_task(ray: Any) -> Any:
+    return _remote(ray, _merge_node)
 
 
 def _rows_task(ray: Any) -> Any:
@@ -527,9 +577,151 @@ def _schema_task(ray: Any) -> Any:
     return _remote(ray, _block_schema)
 
 
-def _result(ray: Any, ref: Any, unit: Unit, retries: int) -> tuple[int, bytes]:
-    """A finished task's ``(unit_id, bytes)``, or its failure as a truthound error naming the
-    unit."""
+class _ClusterTree:
+    """One :meth:`RayBackend.reduce_units` run: unit tasks in a bounded window, the merge tree
+    over their object refs as merge tasks, the roots fetched."""
+
+    def __init__(self, ray: Any, backend: RayBackend, fan_in: int, monitor: Any):
+        self.ray = ray
+        self.fan_in = fan_in
+        self.monitor = monitor
+        self.retries = backend.max_retries
+        self.delay, self.pid_dir = backend.task_delay, backend.pid_dir
+        # Two returns: the unit id, which the driver fetches to learn that the unit finished (or
+        # why it failed), and the partial, which only the merge tasks read.
+        self.leaf = _unit_task(ray).options(
+            max_retries=self.retries, retry_exceptions=False, num_returns=2
+        )
+        self.merge = _merge_task(ray).options(max_retries=self.retries, retry_exceptions=False)
+        self.window = backend._max_in_flight(ray)
+        self.running: dict[Any, Unit] = {}  # a unit task's id ref -> its unit, until it finishes
+        # Every merge task submitted, to cancel after a failure (their outputs stay referenced
+        # until the run ends: about one partial per fan_in units).
+        self.nodes: list[Any] = []
+        self.tables: dict[int, Any] = {}  # id(in-memory table) -> its object ref, put once
+        self.stats = MergeStats(fan_in=fan_in)
+
+    def reduce(self, groups: Sequence[Sequence[Unit]]) -> list[bytes]:
+        started = time.perf_counter()
+        root_refs, group_stats = [], []
+        for units in groups:
+            root, stats = self._tree(units)
+            root_refs.append(root)
+            group_stats.append(stats)
+        while self.running:
+            self._wait_one()
+        roots = [
+            _result(self.ray, ref, _span(units), self.retries)
+            for ref, units in zip(root_refs, groups, strict=True)
+        ]
+        self.nodes.clear()
+        self._sum(group_stats)
+        self.stats.partials_received_by_driver = len(roots)
+        self.stats.bytes_received_by_driver = self.stats.result_bytes = sum(map(len, roots))
+        self.stats.seconds = time.perf_counter() - started
+        return roots
+
+    def _tree(self, units: Sequence[Unit]) -> tuple[Any, MergeStats]:
+        """Submit one group's units and tree; its root's ref and the tree's levels."""
+        fan_in, stats = self.fan_in, MergeStats()
+        if len(units) <= fan_in:  # the root merges the leaves themselves
+            leaves = [self._leaf(u) for u in units]
+            return merge_with_tree(leaves, fan_in, merge_fn=self._node, stats=stats), stats
+        # Level 0 is built here, each node as soon as its leaves are submitted, so the driver
+        # holds at most fan_in leaf refs; merge_with_tree builds the levels above from the
+        # level-0 nodes (outputs of aligned subtrees: the rest of the same tree).
+        level0, children, seconds = [], [], 0.0
+        for unit in units:
+            children.append(self._leaf(unit))
+            if len(children) == fan_in:
+                tick = time.perf_counter()
+                level0.append(self._node(children))
+                seconds += time.perf_counter() - tick
+                children = []
+        if children:  # the last node; with one child it is that child, as in the tree
+            level0.append(children[0] if len(children) == 1 else self._node(children))
+        root = merge_with_tree(level0, fan_in, merge_fn=self._node, stats=stats)
+        stats.leaves = len(units)
+        stats.nodes_per_level.insert(0, len(level0))
+        stats.inputs_per_level.insert(0, len(units))
+        stats.bytes_per_level.insert(0, 0)  # object refs: bytes not known on the driver
+        stats.max_partial_bytes_per_level.insert(0, 0)
+        stats.seconds_per_level.insert(0, seconds)
+        return root, stats
+
+    def _leaf(self, unit: Unit) -> Any:
+        """The object ref of a unit's partial: a task submitted once the window has room, or a
+        unit only the driver can read, run here."""
+        ray = self.ray
+        if not unit.part.shippable:
+            _, blob = run_unit(unit)
+            self._complete(unit)
+            return ray.put(blob)
+        while len(self.running) >= self.window:
+            self._wait_one()
+        detached, objects = _detach(ray, unit, self.tables)
+        unit_ref, partial_ref = self.leaf.remote(detached, self.delay, self.pid_dir, *objects)
+        self.running[unit_ref] = unit
+        return partial_ref
+
+    def _node(self, children: list[Any]) -> Any:
+        ref = self.merge.remote(*children)
+        self.nodes.append(ref)
+        return ref
+
+    def _wait_one(self) -> None:
+        """Take one finished unit task: its id (a few bytes) is fetched, its partial is not; a
+        failure raises the unit's error."""
+        done, _ = self.ray.wait(list(self.running), num_returns=1, fetch_local=False)
+        unit = self.running.pop(done[0])
+        _result(self.ray, done[0], unit.where, self.retries)
+        self._complete(unit)
+
+    def _complete(self, unit: Unit) -> None:
+        if self.monitor is not None:
+            self.monitor.partition_complete(unit.unit_id)
+
+    def _sum(self, group_stats: Sequence[MergeStats]) -> None:
+        """The groups' trees level by level (buckets of a HASH plan have equal units, so equal
+        depths)."""
+        total = self.stats
+        total.leaves = sum(s.leaves for s in group_stats)
+        depth = max((len(s.nodes_per_level) for s in group_stats), default=0)
+
+        def level(values: list[Any], i: int, default: Any) -> Any:
+            return values[i] if i < len(values) else default
+
+        for i in range(depth):
+            total.nodes_per_level.append(sum(level(s.nodes_per_level, i, 0) for s in group_stats))
+            total.inputs_per_level.append(sum(level(s.inputs_per_level, i, 0) for s in group_stats))
+            total.bytes_per_level.append(sum(level(s.bytes_per_level, i, 0) for s in group_stats))
+            total.max_partial_bytes_per_level.append(
+                max(level(s.max_partial_bytes_per_level, i, 0) for s in group_stats)
+            )
+            total.seconds_per_level.append(
+                sum(level(s.seconds_per_level, i, 0.0) for s in group_stats)
+            )
+
+    def cancel(self) -> None:
+        refs = list(self.running) + self.nodes
+        self.running.clear()
+        self.nodes = []
+        _cancel(self.ray, refs)
+
+
+def _span(units: Sequence[Unit]) -> str:
+    """A group's units, for the error of its merge."""
+    if not units:
+        return "the merge of no units"
+    first, last = units[0].unit_id, units[-1].unit_id
+    bucket = units[0].bucket
+    where = f"the merge of units {first}-{last}" if first != last else f"the merge of unit {first}"
+    return where if bucket is None else f"{where} (hash bucket {bucket + 1} of {units[0].buckets})"
+
+
+def _result(ray: Any, ref: Any, where: str, retries: int) -> Any:
+    """A finished task's value (``ray.get``), or its failure as a truthound error saying
+    ``where`` (the unit's data, or the merge)."""
     exceptions = ray.exceptions
     try:
         return ray.get(ref)
@@ -538,25 +730,25 @@ def _result(ray: Any, ref: Any, unit: Unit, retries: int) -> tuple[int, bytes]:
         if isinstance(cause, ProfilerError):  # run_unit's own error: already names the unit
             raise cause from None
         what = f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)
-        raise BackendError(f"{unit.where}: the Ray task failed: {what}") from exc
+        raise BackendError(f"{where}: the Ray task failed: {what}") from exc
     except (exceptions.WorkerCrashedError, exceptions.NodeDiedError) as exc:
         raise BackendError(
-            f"{unit.where}: the Ray worker died (out of memory, or killed) "
+            f"{where}: the Ray worker died (out of memory, or killed) "
             f"and {retries} retries did not complete it: {exc}"
         ) from exc
     except exceptions.RayError as exc:  # lost objects, out of memory, cancelled, ...
-        raise BackendError(f"{unit.where}: {type(exc).__name__}: {exc}") from exc
+        raise BackendError(f"{where}: {type(exc).__name__}: {exc}") from exc
 
 
-def _cancel(ray: Any, running: dict[Any, Unit]) -> None:
-    """Cancel tasks not yet finished (queued ones never start) and wait for the running ones."""
-    if not running:
+def _cancel(ray: Any, refs: Iterable[Any]) -> None:
+    """Cancel tasks not yet finished (queued ones never start) and wait for the running ones,
+    without fetching their results."""
+    refs = list(refs)
+    if not refs:
         return
-    refs = list(running)
-    running.clear()
     gone = (ray.exceptions.RayError, ConnectionError, RuntimeError)
     # A cluster that is gone has nothing left to cancel or wait for.
     with contextlib.suppress(*gone):
         for ref in refs:
             ray.cancel(ref)
-        ray.wait(refs, num_returns=len(refs), timeout=60)
+        ray.wait(refs, num_returns=len(refs), timeout=60, fetch_local=False)
