@@ -8,18 +8,18 @@ the plan (the sorted unit ids) and ``fan_in``, so the profile is byte-identical 
 which node and in whatever order the partials arrived. ``_core.merge_tree`` runs the same tree in
 one process.
 
-Backends use it so that the driver receives at most ``fan_in`` partials:
+Every backend merges through it (``reduce_units`` in the engine backends):
 
 * **local / driver-side** -- :class:`TreeMerge` folds partials as they arrive (any order) and holds
   one open node per level, never all the partials;
-* **Dask** -- ``parts = reduce_to_driver(delayed_by_unit, fan_in, dask.delayed(_core.merge_group))``,
-  then ``_core.merge_group(list(dask.compute(*parts)))``;
-* **Ray** -- the same with ``merge_fn=lambda group: merge_remote.remote(*group)`` where
-  ``merge_remote`` is a ``@ray.remote`` wrapper of ``_core.merge_group``, then ``ray.get``;
+* **Dask** -- ``merge_with_tree(unit_futures, fan_in, merge_fn=lambda g: client.submit(node, *g))``:
+  every node, the root included, is a task on the workers and the driver gathers one root per
+  bucket;
+* **Ray** -- the same with a ``@ray.remote`` node task; the driver gets the roots with ``ray.get``;
 * **Spark** -- one small stage per level keyed by position range: ``(pos // fan_in, blob)``,
-  ``groupByKey``, ``mapValues(lambda b: _core.merge_group(list(b)))``, repeated while more than
-  ``fan_in`` keys remain, then ``collect()`` (values arrive in any order within a group:
-  ``merge_group`` sorts them by unit).
+  ``groupByKey``, ``mapValues(lambda b: _core.merge_group(list(b)))``, repeated down to the root,
+  then ``collect()`` (values arrive in any order within a group: ``merge_group`` sorts them by
+  unit).
 
 A task that profiles several units may merge them before returning (:func:`merge_local`) without
 changing a byte, provided its units are a whole aligned subtree: ``fan_in**k`` consecutive positions
@@ -261,8 +261,9 @@ class MergeStats:
     ``inputs_per_level[L]`` partials of ``bytes_per_level[L]`` bytes in total were folded by the
     ``nodes_per_level[L]`` nodes of level L in ``seconds_per_level[L]`` (reading, merging and
     writing; with lazy values, the time to build the level's tasks); level 0's inputs are the units'
-    partials and the last level's inputs are what the driver received. Bytes are 0 where the values
-    were not bytes (delayed objects, futures).
+    partials. On the driver the last level's inputs are what it received; an engine backend that
+    merges on its cluster sets ``partials_received_by_driver`` to what its driver really fetched
+    (one root per bucket). Bytes are 0 where the values were not bytes (futures, object refs).
     """
 
     fan_in: int = DEFAULT_FAN_IN

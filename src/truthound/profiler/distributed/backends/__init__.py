@@ -1,8 +1,10 @@
 """Backends run units of work and bring back partial-profile bytes; they never compute a
 statistic. A new backend subclasses :class:`UnitBackend` and implements
 :meth:`~UnitBackend.map_units`: run :func:`~truthound.profiler.distributed.plan.run_unit` on each
-unit somewhere and yield ``(unit_id, bytes)`` as units complete. Ordering, merging and finalizing
-stay on the driver.
+unit somewhere and yield ``(unit_id, bytes)`` as units complete; the driver then merges them
+through the fixed merge tree and finalizes. An engine backend may also implement
+:meth:`~UnitBackend.reduce_units` to run that same tree on its cluster, so the driver receives one
+partial per bucket.
 
 Each engine is imported only inside its own module, and only when its backend is created, so
 ``import truthound.profiler.distributed`` imports no pyspark, dask or ray.
