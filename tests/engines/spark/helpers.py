@@ -9,6 +9,10 @@ from decimal import Decimal
 import numpy as np
 import pyarrow as pa
 
+from truthound.profiler.distributed import PartitionStrategy
+from truthound.profiler.distributed.partitioners import Partitioner
+from truthound.profiler.distributed.plan import TablePart, Unit
+
 MASTER = "local[2,2]"  # 2 cores; a task may be attempted twice, so retries can be tested
 TIME_ZONE = "Asia/Seoul"  # a session time zone that is not UTC
 ROWS = 6_000
@@ -59,3 +63,43 @@ def untimed(profile, backend: bool = False) -> str:
     if not backend:
         d.pop("backend")
     return json.dumps(d, sort_keys=True)
+
+
+def spark_partitions(df) -> list[pa.Table]:
+    """Each Spark partition of ``df`` as the Arrow table Spark hands to Python."""
+
+    def dump(batches):
+        from pyspark import TaskContext
+
+        sink = pa.BufferOutputStream()
+        writer = None
+        for batch in batches:
+            writer = writer or pa.ipc.new_stream(sink, batch.schema)
+            writer.write_batch(batch)
+        if writer is not None:
+            writer.close()
+        yield pa.RecordBatch.from_pydict(
+            {
+                "p": pa.array([TaskContext.get().partitionId()], pa.int32()),
+                "ipc": pa.array([sink.getvalue().to_pybytes()], pa.binary()),
+            }
+        )
+
+    rows = sorted(df.mapInArrow(dump, "p int, ipc binary").collect(), key=lambda r: r.p)
+    return [pa.ipc.open_stream(bytes(r.ipc)).read_all() if r.ipc else None for r in rows]
+
+
+class SparkPartitions(Partitioner):
+    """The plan the Spark backend runs for a DataFrame, for the local backend: one unit per
+    Spark partition, numbered by partition."""
+
+    strategy = PartitionStrategy.ROW_BASED
+
+    def __init__(self, tables):
+        self.tables = tables
+
+    def _units(self, source, schema, selected, options):
+        return [
+            Unit(p, TablePart(t, 0, t.num_rows, f"partition {p}"), schema, options, selected)
+            for p, t in enumerate(self.tables)
+        ]

@@ -15,56 +15,14 @@ from truthound.profiler.distributed import (
     SparkBackend,
 )
 from truthound.profiler.distributed.backends.spark import frame_source
-from truthound.profiler.distributed.partitioners import Partitioner
-from truthound.profiler.distributed.plan import TablePart, Unit
 
-from .helpers import TIME_ZONE, untimed
+from .helpers import TIME_ZONE, SparkPartitions, spark_partitions, untimed
 
 EXACT = (
     "physical_type", "row_count", "null_count", "non_null_count", "empty_string_count",
     "distinct_count", "distinct_count_is_exact", "min", "max", "zero_count", "negative_count",
     "nan_count", "true_count", "false_count",
 )  # fmt: skip
-
-
-def _partitions(df) -> list[pa.Table]:
-    """Each Spark partition of ``df`` as the Arrow table Spark hands to Python."""
-
-    def dump(batches):
-        from pyspark import TaskContext
-
-        sink = pa.BufferOutputStream()
-        writer = None
-        for batch in batches:
-            writer = writer or pa.ipc.new_stream(sink, batch.schema)
-            writer.write_batch(batch)
-        if writer is not None:
-            writer.close()
-        yield pa.RecordBatch.from_pydict(
-            {
-                "p": pa.array([TaskContext.get().partitionId()], pa.int32()),
-                "ipc": pa.array([sink.getvalue().to_pybytes()], pa.binary()),
-            }
-        )
-
-    rows = sorted(df.mapInArrow(dump, "p int, ipc binary").collect(), key=lambda r: r.p)
-    return [pa.ipc.open_stream(bytes(r.ipc)).read_all() if r.ipc else None for r in rows]
-
-
-class _SparkPartitions(Partitioner):
-    """The plan the Spark backend runs for a DataFrame, for the local backend: one unit per
-    Spark partition, numbered by partition."""
-
-    strategy = PartitionStrategy.ROW_BASED
-
-    def __init__(self, tables):
-        self.tables = tables
-
-    def _units(self, source, schema, selected, options):
-        return [
-            Unit(p, TablePart(t, 0, t.num_rows, f"partition {p}"), schema, options, selected)
-            for p, t in enumerate(self.tables)
-        ]
 
 
 def _exact(profile) -> dict:
@@ -90,11 +48,11 @@ def frame(spark, table):
 
 def test_dataframe_same_bytes_as_local_backend_on_its_partitions(spark, frame):
     on_spark = SparkBackend().profile(frame)
-    tables = _partitions(frame)
+    tables = spark_partitions(frame)
     assert len(tables) == 3 and all(t is not None and t.num_rows for t in tables)
     assert tables[0].schema.field("ts").type == pa.timestamp("us", tz=TIME_ZONE)
     local = DistributedProfiler.create(
-        backend=LocalBackend(num_workers=2), partition_strategy=_SparkPartitions(tables)
+        backend=LocalBackend(num_workers=2), partition_strategy=SparkPartitions(tables)
     ).profile(pa.concat_tables(tables))
     assert on_spark.backend == "spark" and on_spark.unit_count == 3
     assert on_spark.row_count == 6_000 and on_spark.duplicate_row_count == 300
@@ -116,7 +74,7 @@ def test_exact_statistics_equal_across_strategies(spark, frame, table, strategy,
 
     profile = SparkBackend().profile(frame, partition_strategy=strategy, num_partitions=partitions)
     assert profile.partition_strategy == strategy.value
-    one_pass = tp.profile(pa.concat_tables(_partitions(frame)))
+    one_pass = tp.profile(pa.concat_tables(spark_partitions(frame)))
     assert _exact(profile) == _exact(one_pass)
     if strategy in (PartitionStrategy.ROW_BASED, PartitionStrategy.HASH):
         assert profile.duplicate_row_count == 300 and profile.duplicate_row_count_is_exact
@@ -227,7 +185,7 @@ def test_orc_is_read_with_spark(spark, frame, tmp_path):
     frame.drop("ts").write.orc(str(path))
     profile = SparkBackend().profile_file(str(path))
     assert profile.source == str(path) and profile.row_count == 6_000
-    expected = tp.profile(pa.concat_tables(_partitions(frame.drop("ts"))))
+    expected = tp.profile(pa.concat_tables(spark_partitions(frame.drop("ts"))))
     assert _exact(profile)["columns"]["small"] == _exact(expected)["columns"]["small"]
     assert profile["s"].distinct_count == expected["s"].distinct_count
 
@@ -239,4 +197,4 @@ def test_other_backends_read_a_spark_frame_through_the_driver(spark, frame):
         frame_source(frame)
     )
     assert profile.backend == "local"
-    assert _exact(profile) == _exact(tp.profile(pa.concat_tables(_partitions(frame))))
+    assert _exact(profile) == _exact(tp.profile(pa.concat_tables(spark_partitions(frame))))

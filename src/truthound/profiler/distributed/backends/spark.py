@@ -1,20 +1,31 @@
-"""The Spark backend (``pip install 'truthound[spark]'``): units of work as Spark tasks.
+"""The Spark backend (``pip install 'truthound[spark]'``): units of work as Spark tasks, and the
+fixed merge tree (:mod:`truthound.profiler.merge_tree`) as Spark stages.
 
-The C++ kernel runs inside Spark's Python workers; only partial-profile bytes come back to the
-driver, which merges them in unit order as every backend does. Two kinds of unit:
+The C++ kernel runs inside Spark's Python workers. A profile run (:meth:`SparkBackend.reduce_units`)
+is one Spark job whose stages are the units and then the levels of the merge tree, so the driver
+collects one partial per group of units (one per HASH bucket, one otherwise):
 
 * **Units of files or in-memory tables** (the planner's, exactly as the local backend runs them):
-  each is one Spark job of one task that unpickles the unit description (a path and row groups, a
-  CSV byte range, a table slice) and calls :func:`~truthound.profiler.distributed.plan.run_unit`
-  on the executor, so the profile is byte-identical with the local backend's for the same plan.
-  Jobs are submitted from a small thread pool, a window ahead of the results, so partials stream
-  back as tasks finish and Spark's scheduler keeps every executor core busy.
+  ``range(n)`` in ``n`` partitions, joined with the pickled units (broadcast), so task ``i``
+  unpickles unit ``i`` alone (a path and row groups, a CSV byte range, a table slice) and calls
+  :func:`~truthound.profiler.distributed.plan.run_unit` on the executor. Each returns a row: its
+  place in the tree and its partial.
 * **Units of a Spark DataFrame** (a :class:`SparkFrame` source): the DataFrame is profiled where its
   partitions are, with ``mapInArrow``: each task hands its iterator of Arrow record batches to the
-  kernel (no row-by-row Python) and returns one row ``(unit, partition, bytes)``. A unit (the whole
-  frame, or one column group) is one job; the driver merges its partitions' partials in partition
-  order. Under HASH the frame is repartitioned by the key columns and partition ``b`` is bucket
-  ``b``. No ``count()`` and no repartition otherwise.
+  kernel (no row-by-row Python) and returns one row, the partition's partial. A unit (the whole
+  frame, or one column group) is the tree over its partitions, merged on the executors by the
+  stages below keyed by partition; the partials are cached, and one small job counts them to know
+  the tree's depth. Under HASH the frame is repartitioned by the key columns and partition ``b``
+  is bucket ``b``. No repartition otherwise.
+* **The tree**: one stage per level, ``repartition`` by the node key ``(group, position // fan_in)``
+  and ``groupBy(...).applyInArrow`` of ``_core.merge_group``, until each group has one node; then
+  ``collect()``. The profile is byte-identical with the local backend's, which folds the same tree
+  on the driver. A data error of a unit travels up the tree in place of bytes and is raised on the
+  driver, naming the unit's file and rows; Spark does not retry it.
+
+:meth:`SparkBackend.map_units` still runs each unit as its own job and streams the partials back,
+for callers that merge on the driver. Units only the driver can read (a DuckDB relation) run on the
+driver; with nothing for Spark to run, ``reduce_units`` returns None and the driver merges them.
 
 Sessions: the backend uses the session it was given, else the DataFrame's, else the active one,
 else it starts one from :class:`SparkConfig` for the run and stops it afterwards (only a session
@@ -38,9 +49,11 @@ import shlex
 import shutil
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial, reduce
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +75,7 @@ from truthound.profiler.errors import (
     SourceError,
     UnsupportedError,
 )
-from truthound.profiler.merge_tree import TreeMerge
+from truthound.profiler.merge_tree import MergeStats, MergeTree, TreeMerge
 from truthound.profiler.sources import (
     BATCH_ROWS,
     Source,
@@ -86,6 +99,31 @@ _RESULT_SCHEMA = pa.schema(
         ("error", pa.string()),
     ]
 )
+# One row per node of the merge tree: its key (group, position, partition of a DataFrame unit),
+# the leaves under it, its partial bytes or the data error of its lowest failed unit, and the input
+# bytes, largest input and seconds of each level below it, summed over its subtree.
+_NODE_DDL = (
+    "g int, pos bigint, part bigint, leaves bigint, blob binary, error_unit bigint, "
+    "error_kind string, error string, "
+    "level_bytes array<bigint>, level_max array<bigint>, level_seconds array<double>"
+)
+_NODE_SCHEMA = pa.schema(
+    [
+        ("g", pa.int32()),
+        ("pos", pa.int64()),
+        ("part", pa.int64()),
+        ("leaves", pa.int64()),
+        ("blob", pa.binary()),
+        ("error_unit", pa.int64()),
+        ("error_kind", pa.string()),
+        ("error", pa.string()),
+        ("level_bytes", pa.list_(pa.int64())),
+        ("level_max", pa.list_(pa.int64())),
+        ("level_seconds", pa.list_(pa.float64())),
+    ]
+)
+_NODE_KEY = ("g", "pos", "part")
+_MERGE_ERROR_UNIT = 1 << 62  # a merge's own error ranks after the units' data errors
 # A DataFrame unit's partition p is profiled as engine unit (unit << 32 | p): the partials of one
 # unit sort by partition, and the units' ranges never overlap.
 _PART_BITS = 32
@@ -125,6 +163,8 @@ class SparkBackend(UnitBackend):
         self._current: Any = None  # the session of the runs in progress
         self._started = False  # ... which this backend started, so stops after them
         self._users = 0
+        #: What the last :meth:`reduce_units` run moved (None before one, or when the driver merged).
+        self.merge_stats: MergeStats | None = None
 
     # -- profiling ----------------------------------------------------------------------------
 
@@ -180,6 +220,57 @@ class SparkBackend(UnitBackend):
             run = _SparkRun(session, jobs, monitor)
             stack.callback(run.close)
             yield from run.results(driver)
+
+    def reduce_units(
+        self, groups: Sequence[Sequence[Unit]], fan_in: int, monitor: Any = None
+    ) -> list[bytes] | None:
+        """Run the units and merge each group's partials through the merge tree on the executors;
+        return each group's root (the driver collects one partial per group).
+
+        ``groups``: lists of units in unit order (one per HASH bucket, one otherwise). ``monitor``:
+        told ``partition_complete(unit_id)`` for each unit once its partial is made (at the end of
+        the Spark job) and, when it has one, ``task_progress(done, total)`` as tasks finish.
+        ``self.merge_stats`` records the tree's nodes and inputs per level (the levels of the
+        DataFrame units' partitions first), the bytes each level merged, and what ``collect()``
+        returned. None when no unit needs Spark (streams only the driver can read): the driver
+        runs them and merges through the same tree.
+        """
+        MergeTree(fan_in)  # checks fan_in
+        started = time.perf_counter()
+        fail = _fail_once_unit()
+        frames: list[tuple[Unit, SparkFrame]] = []
+        driver: list[Unit] = []
+        remote: list[Unit] = []
+        known: dict[int, SparkFrame] = {}
+        for group in groups:
+            for unit in group:
+                frame = _frame_of(unit, known)
+                if frame is not None:
+                    frames.append((unit, frame))
+                else:
+                    (remote if unit.part.shippable else driver).append(unit)
+        if not frames and not remote:
+            self.merge_stats = None
+            return None
+        tree = _TreeJob(groups, fan_in, frames, remote, fail)
+        with contextlib.ExitStack() as stack:
+            if frames:
+                session = frames[0][1].session
+            else:
+                session = stack.enter_context(self._session_scope())
+            for unit in driver:  # a plan's units are all streams or none are: rarely any here
+                tree.add_driver_leaf(unit, run_unit(unit)[1])
+                if monitor is not None:
+                    monitor.partition_complete(unit.unit_id)
+            run = _SparkRun(session, [tree], monitor)
+            stack.callback(run.close)
+            roots = dict(run.results(()))
+        if monitor is not None:
+            for unit_id in sorted([u.unit_id for u, _ in frames] + [u.unit_id for u in remote]):
+                monitor.partition_complete(unit_id)
+        tree.stats.seconds = time.perf_counter() - started
+        self.merge_stats = tree.stats
+        return [roots[g] for g in range(len(groups))]
 
     # -- sessions -------------------------------------------------------------------------------
 
@@ -584,11 +675,15 @@ class _FrameJob(_Job):
             fail_unit=fail,
         )
 
-    def results(self, session):
+    def selected(self) -> Any:
+        """The frame, or its column group's columns."""
         df = self.frame.df
         if self._columns is not None:
             df = df.select(*[_col(n) for n in self._columns])
-        rows = df.mapInArrow(self._task, _RESULT_DDL).collect()
+        return df
+
+    def results(self, session):
+        rows = self.selected().mapInArrow(self._task, _RESULT_DDL).collect()
         fold = TreeMerge(len(rows))
         for row in rows:
             fold.add(row.part, _blob(row))
@@ -623,7 +718,8 @@ class _BucketJob(_Job):
             fail_unit=fail,
         )
 
-    def results(self, session):
+    def partitioned(self) -> Any:
+        """The frame repartitioned by the key columns into the plan's buckets."""
         from pyspark.sql import functions as F
 
         schema = self.frame.schema
@@ -635,15 +731,21 @@ class _BucketJob(_Job):
                 # -0.0 and 0.0 are equal rows for the engine: route them together.
                 column = F.when(column == 0, F.lit(0.0)).otherwise(column)
             keys.append(column)
-        df = df.repartition(self.buckets, *(keys or [F.lit(0)]))
-        rows = df.mapInArrow(self._task, _RESULT_DDL).collect()
+        return df.repartition(self.buckets, *(keys or [F.lit(0)]))
+
+    def results(self, session):
+        rows = self.partitioned().mapInArrow(self._task, _RESULT_DDL).collect()
         if sorted(r.part for r in rows) != list(range(self.buckets)):
-            raise BackendError(
-                f"Spark returned {len(rows)} partitions for {self.buckets} hash buckets "
-                "(adaptive execution must not coalesce repartition(n, keys))"
-            )
+            raise _coalesced(len(rows), self.buckets)
         by_part = {r.part: _blob(r) for r in rows}
         return [(u.unit_id, by_part[u.bucket]) for u in self.units]
+
+
+def _coalesced(partitions: int, buckets: int) -> BackendError:
+    return BackendError(
+        f"Spark returned {partitions} partitions for {buckets} hash buckets "
+        "(adaptive execution must not coalesce repartition(n, keys))"
+    )
 
 
 def _frame_jobs(frames: list[tuple[Unit, SparkFrame]], fail: int | None) -> list[_Job]:
@@ -684,6 +786,212 @@ def _fail_once_unit() -> int | None:
     return int(text)
 
 
+# -- the merge tree as Spark stages ----------------------------------------------------------------
+
+
+class _TreeJob(_Job):
+    """A run's units and the merge tree over them: ``results`` collects ``[(group, root), ...]``.
+
+    Leaves are node rows (``_NODE_DDL``) keyed by their group ``g`` and position ``pos`` in it;
+    a DataFrame unit's partitions are leaves ``part`` = 0..p-1 under its position, merged first.
+    Every stage keys each row by its parent (``part div fan_in``, then ``pos div fan_in``) and
+    merges each key's rows into one: a level of the tree. Trees that are done pass through the
+    later stages as one-child nodes, unchanged.
+    """
+
+    def __init__(
+        self,
+        groups: Sequence[Sequence[Unit]],
+        fan_in: int,
+        frames: list[tuple[Unit, SparkFrame]],
+        remote: list[Unit],
+        fail: int | None,
+    ):
+        self.groups = groups
+        self.fan_in = fan_in
+        self.where = {
+            u.unit_id: (g, pos) for g, group in enumerate(groups) for pos, u in enumerate(group)
+        }
+        self.frames = frames
+        self.remote = remote
+        self.fail = fail
+        self.driver_rows: list[dict[str, Any]] = []
+        self.stats = MergeStats(fan_in=fan_in)
+        units = [u for group in groups for u in group]
+        self.first = units[0].unit_id
+        more = f" and {len(units) - 1} more units" if len(units) > 1 else ""
+        self.description = f"{units[0].where}{more}"
+
+    def add_driver_leaf(self, unit: Unit, blob: bytes) -> None:
+        """The partial of a unit the driver ran, to join the tree."""
+        g, pos = self.where[unit.unit_id]
+        self.driver_rows.append(_leaf_row(g, pos, 0, unit.unit_id, blob, None, None))
+
+    def results(self, session):
+        from pyspark.sql import DataFrame
+        from pyspark.sql import functions as F
+
+        width = 2 * _parallelism(session)
+        cached: list[Any] = []
+        try:
+            leaves, shapes, partials = [], [], 0
+            per_unit: dict[int, int] = {}  # leaves under a DataFrame unit: its partitions
+            if self.remote:
+                leaves.append(self._unit_leaves(session))
+                partials += len(self.remote)
+            hashed = [(u, f) for u, f in self.frames if u.bucket is not None]
+            if hashed:
+                leaves.append(self._bucket_leaves(hashed))
+                partials += len(hashed)
+            whole = [(u, f) for u, f in self.frames if u.bucket is None]
+            if whole:
+                frame_leaves, counts = self._frame_leaves(whole, cached)
+                shapes = _stage_shapes(counts, self.fan_in)
+                for _, nodes in shapes:
+                    frame_leaves = frame_leaves.withColumn(
+                        "part", F.expr(f"part div {self.fan_in}")
+                    )
+                    frame_leaves = _merge_stage(frame_leaves, min(nodes, width))
+                leaves.append(frame_leaves)
+                partials += sum(counts)
+                per_unit.update((u.unit_id, n) for (u, _), n in zip(whole, counts, strict=True))
+            if self.driver_rows:
+                table = pa.Table.from_pylist(self.driver_rows, schema=_NODE_SCHEMA)
+                leaves.append(session.createDataFrame(table, _NODE_DDL))
+                partials += len(self.driver_rows)
+            tree = reduce(DataFrame.unionByName, leaves)
+            unit_shapes = _stage_shapes([len(group) for group in self.groups], self.fan_in)
+            for _, nodes in unit_shapes:
+                tree = tree.withColumn("pos", F.expr(f"pos div {self.fan_in}"))
+                tree = _merge_stage(tree, min(nodes, width))
+            rows = tree.collect()
+        finally:
+            for df in cached:
+                with contextlib.suppress(Exception):
+                    df.unpersist()
+        expected = [sum(per_unit.get(u.unit_id, 1) for u in group) for group in self.groups]
+        roots = self._roots(rows, expected, bool(hashed))
+        self._record(rows, partials, shapes + unit_shapes)
+        return sorted(roots.items())
+
+    def _unit_leaves(self, session) -> Any:
+        """The units of files and tables: task ``i`` runs unit ``i``, shipped as one row of a
+        broadcast table, so a task unpickles its own unit only (an in-memory table's slice)."""
+        from pyspark.sql import functions as F
+
+        n = len(self.remote)
+        where = [self.where[u.unit_id] for u in self.remote]
+        pickled = pa.chunked_array([[pickle.dumps(u)] for u in self.remote], pa.binary())
+        units = session.createDataFrame(
+            pa.table(
+                {
+                    "id": pa.array(range(n), pa.int64()),
+                    "g": pa.array([g for g, _ in where], pa.int32()),
+                    "pos": pa.array([pos for _, pos in where], pa.int64()),
+                    "unit": pickled,
+                }
+            )
+        )
+        tasks = session.range(0, n, 1, n).join(F.broadcast(units), "id")
+        return tasks.mapInArrow(_LeafTask(self.fail), _NODE_DDL)
+
+    def _bucket_leaves(self, hashed: list[tuple[Unit, SparkFrame]]) -> Any:
+        """HASH units of a DataFrame: Spark partition ``b`` of the repartitioned frame is the leaf
+        of bucket ``b``'s unit."""
+        job = _BucketJob([u for u, _ in hashed], hashed[0][1], self.fail)
+        task = replace(job._task, positions={u.bucket: self.where[u.unit_id] for u, _ in hashed})
+        return job.partitioned().mapInArrow(task, _NODE_DDL)
+
+    def _frame_leaves(self, whole: list[tuple[Unit, SparkFrame]], cached: list[Any]):
+        """The partials of the DataFrame units' partitions, cached, and the number of partitions
+        of each unit (one small job, which also makes the partials)."""
+        from pyspark.sql import DataFrame
+        from pyspark.sql import functions as F
+
+        parts = []
+        for unit, frame in whole:
+            job = _FrameJob(unit, frame, self.fail)
+            task = replace(job._task, positions={unit.unit_id: self.where[unit.unit_id]})
+            # The task's TaskContext numbers partitions across the union of the units; the
+            # partition id of its own output is the frame's partition.
+            leaf = job.selected().mapInArrow(task, _NODE_DDL)
+            parts.append(leaf.withColumn("part", F.spark_partition_id().cast("bigint")))
+        leaves = reduce(DataFrame.unionByName, parts).cache()
+        cached.append(leaves)
+        found = {
+            (r.g, r.pos): (r.n, r.top)
+            for r in leaves.groupBy("g", "pos")
+            .agg(F.count(F.lit(1)).alias("n"), F.max("part").alias("top"))
+            .collect()
+        }
+        counts = []
+        for unit, _ in whole:
+            n, top = found.get(self.where[unit.unit_id], (0, -1))
+            if n == 0 or top != n - 1:
+                raise BackendError(
+                    f"Spark returned {n} partials for the {top + 1} partitions of {unit.where}"
+                )
+            counts.append(n)
+        return leaves, counts
+
+    def _roots(self, rows: list[Any], expected: list[int], hashed: bool) -> dict[int, bytes]:
+        """Each group's root; a data error of a unit is raised here, naming its file and rows."""
+        failed = [r for r in rows if r.error_kind is not None]
+        if failed:
+            first = min(failed, key=lambda r: r.error_unit)
+            raise _data_error(first.error_kind, first.error)
+        got = {r.g: r.leaves for r in rows}
+        if len(rows) != len(got) or [got.get(g, 0) for g in range(len(expected))] != expected:
+            if hashed:
+                raise _coalesced(len(rows), len(expected))
+            raise BackendError(
+                f"Spark returned the roots of {sorted(got.items())} (group, partials) for "
+                f"{list(enumerate(expected))} while profiling {self.description}"
+            )
+        return {r.g: bytes(r.blob) for r in rows}
+
+    def _record(self, rows: list[Any], partials: int, shapes: list[tuple[int, int]]) -> None:
+        """``self.stats`` from the tree's shape, the bytes measured on the executors (summed over
+        the roots' subtrees) and the rows ``collect()`` returned."""
+        s = self.stats
+        s.leaves = partials
+        s.inputs_per_level = [inputs for inputs, _ in shapes]
+        s.nodes_per_level = [nodes for _, nodes in shapes]
+        levels = range(len(shapes))
+        s.bytes_per_level = [sum(r.level_bytes[i] for r in rows) for i in levels]
+        s.max_partial_bytes_per_level = [max(r.level_max[i] for r in rows) for i in levels]
+        s.seconds_per_level = [sum(r.level_seconds[i] for r in rows) for i in levels]
+        s.partials_received_by_driver = len(rows)
+        s.bytes_received_by_driver = s.result_bytes = sum(len(r.blob) for r in rows)
+
+
+def _stage_shapes(counts: Sequence[int], fan_in: int) -> list[tuple[int, int]]:
+    """``(inputs, nodes)`` of each stage that merges trees of ``counts`` leaves side by side: as
+    many stages as the deepest tree has levels (none for single leaves)."""
+    tree = MergeTree(fan_in)
+    depth = max((tree.plan(n).depth for n in counts if n > 1), default=0)
+    shapes = []
+    for _ in range(depth):
+        parents = [-(-n // fan_in) for n in counts]
+        shapes.append((sum(counts), sum(parents)))
+        counts = parents
+    return shapes
+
+
+def _merge_stage(df: Any, partitions: int) -> Any:
+    """One level of the tree: the rows of each key merged into one (``_merge_node``), in
+    ``partitions`` tasks (an explicit count, which adaptive execution keeps)."""
+    keys = list(_NODE_KEY)
+    return df.repartition(partitions, *keys).groupBy(*keys).applyInArrow(_merge_node, _NODE_DDL)
+
+
+def _parallelism(session: Any) -> int:
+    context = _context(session)
+    if context is not None:
+        return context.defaultParallelism
+    return int(session.conf.get("spark.default.parallelism", "2"))
+
+
 # -- the run: jobs in flight, results as they finish -----------------------------------------------
 
 
@@ -696,11 +1004,7 @@ class _SparkRun:
         self.jobs = jobs
         self.group = f"truthound-{uuid.uuid4().hex[:12]}"
         self.context = _context(session)
-        if self.context is not None:
-            width = self.context.defaultParallelism
-        else:
-            width = int(session.conf.get("spark.default.parallelism", "2"))
-        self.window = max(2, min(len(jobs), 2 * width))
+        self.window = max(2, min(len(jobs), 2 * _parallelism(session)))
         self.pool = cf.ThreadPoolExecutor(self.window, thread_name_prefix="truthound-spark")
         self.finished = False
         self.poller = None
@@ -807,20 +1111,27 @@ def _summary(exc: BaseException) -> str:
 # -- what runs on the executors --------------------------------------------------------------------
 
 
-def _task_row(unit_id: int, part: int, compute: Callable[[], bytes], fail: bool) -> pa.RecordBatch:
-    """Run ``compute`` in a Spark task: the result row, or the data error as a row (not retried).
-    Anything else raises, and Spark retries the task."""
+def _attempt(
+    unit_id: int, compute: Callable[[], bytes], fail: bool
+) -> tuple[bytes | None, str | None, str | None]:
+    """Run ``compute`` in a Spark task: ``(bytes, None, None)``, or the data error as
+    ``(None, kind, message)`` (returned, so not retried). Anything else raises, and Spark retries
+    the task."""
     from pyspark import TaskContext
 
     context = TaskContext.get()
     pa.set_cpu_count(max(1, context.cpus()))  # Arrow's decoding threads: the task's cores
     if fail and context.attemptNumber() == 0:
         raise RuntimeError(f"{FAIL_ONCE_ENV}={unit_id}: the first attempt of this task fails")
-    blob = kind = message = None
     try:
-        blob = compute()
+        return compute(), None, None
     except ProfilerError as exc:
-        kind, message = type(exc).__name__, str(exc)
+        return None, type(exc).__name__, str(exc)
+
+
+def _task_row(unit_id: int, part: int, compute: Callable[[], bytes], fail: bool) -> pa.RecordBatch:
+    """A ``map_units`` task's result row (``_RESULT_SCHEMA``)."""
+    blob, kind, message = _attempt(unit_id, compute, fail)
     return pa.RecordBatch.from_arrays(
         [
             pa.array([unit_id], pa.int64()),
@@ -831,6 +1142,86 @@ def _task_row(unit_id: int, part: int, compute: Callable[[], bytes], fail: bool)
         ],
         schema=_RESULT_SCHEMA,
     )
+
+
+def _leaf_row(
+    g: int,
+    pos: int,
+    part: int,
+    unit_id: int,
+    blob: bytes | None,
+    kind: str | None,
+    message: str | None,
+) -> dict[str, Any]:
+    """A leaf of the merge tree (``_NODE_SCHEMA``): a unit's (or a partition's) partial or data
+    error."""
+    return {
+        "g": g,
+        "pos": pos,
+        "part": part,
+        "leaves": 1,
+        "blob": blob,
+        "error_unit": None if kind is None else unit_id,
+        "error_kind": kind,
+        "error": message,
+        "level_bytes": [],
+        "level_max": [],
+        "level_seconds": [],
+    }
+
+
+def _unit_bytes(unit: Unit) -> bytes:
+    return run_unit(unit)[1]
+
+
+@dataclass(frozen=True)
+class _LeafTask:
+    """``mapInArrow`` function of the units of files and tables: each input row is a unit's place
+    in the tree (``g``, ``pos``) and the pickled unit; each output row is its leaf."""
+
+    fail_unit: int | None  # FAIL_ONCE_ENV
+
+    def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for row in batch.select(["g", "pos", "unit"]).to_pylist():
+                unit: Unit = pickle.loads(row["unit"])
+                fail = unit.unit_id == self.fail_unit
+                result = _attempt(unit.unit_id, partial(_unit_bytes, unit), fail)
+                leaf = _leaf_row(row["g"], row["pos"], 0, unit.unit_id, *result)
+                yield pa.RecordBatch.from_pylist([leaf], schema=_NODE_SCHEMA)
+
+
+def _merge_node(table: pa.Table) -> pa.Table:
+    """``applyInArrow`` function of a tree stage: a key's rows (the children of one node, in any
+    order: ``merge_group`` sorts them by unit) into the node's row. A one-child node is its child.
+    A child's data error travels up in place of bytes (the error of the lowest unit, whatever the
+    order); the level's input bytes, largest input and seconds are added to the subtree's."""
+    from truthound import _core
+
+    started = time.perf_counter()
+    children = table.to_pylist()
+    node = dict(children[0])
+    sizes = [len(c["blob"]) for c in children if c["blob"] is not None]
+    failed = [c for c in children if c["error_kind"] is not None]
+    if failed:
+        first = min(failed, key=lambda c: c["error_unit"])
+        node.update(blob=None, error_unit=first["error_unit"])
+        node.update(error_kind=first["error_kind"], error=first["error"])
+    elif len(children) > 1:
+        try:
+            node["blob"] = _core.merge_group([c["blob"] for c in children])
+        except ProfilerError as exc:
+            node.update(blob=None, error_unit=_MERGE_ERROR_UNIT)
+            node.update(error_kind=type(exc).__name__, error=f"merging partials: {exc}")
+    node["leaves"] = sum(c["leaves"] for c in children)
+    below = range(len(node["level_bytes"]))
+    node["level_bytes"] = [sum(c["level_bytes"][i] for c in children) for i in below]
+    node["level_bytes"].append(sum(sizes))
+    node["level_max"] = [max(c["level_max"][i] for c in children) for i in below]
+    node["level_max"].append(max(sizes, default=0))
+    node["level_seconds"] = [sum(c["level_seconds"][i] for c in children) for i in below]
+    node["level_seconds"].append(time.perf_counter() - started)
+    return pa.Table.from_pylist([node], schema=_NODE_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -861,6 +1252,9 @@ class _FrameTask:
     label: str
     hashed: bool  # partition p is plan unit p (HASH), else the partitions of unit_id
     fail_unit: int | None  # FAIL_ONCE_ENV: the plan unit whose first task attempt fails
+    # reduce_units: plan unit -> (group, position) in the merge tree; the task returns a leaf row
+    # (_NODE_SCHEMA) instead of a result row
+    positions: dict[int, tuple[int, int]] | None = None
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark import TaskContext
@@ -872,7 +1266,13 @@ class _FrameTask:
         part = _TaskBatches(batches, self.read, label)
         unit = Unit(engine_unit, part, self.schema, self.options, columns=self.columns)
         fail = plan_unit == self.fail_unit and (self.hashed or p == 0)
-        yield _task_row(plan_unit, p, lambda: run_unit(unit)[1], fail)
+        if self.positions is None:
+            yield _task_row(plan_unit, p, lambda: run_unit(unit)[1], fail)
+            return
+        g, pos = self.positions[plan_unit]
+        result = _attempt(plan_unit, lambda: run_unit(unit)[1], fail)
+        leaf = _leaf_row(g, pos, 0 if self.hashed else p, plan_unit, *result)
+        yield pa.RecordBatch.from_pylist([leaf], schema=_NODE_SCHEMA)
 
 
 class _TaskBatches(Part):
