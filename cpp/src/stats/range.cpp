@@ -52,6 +52,27 @@ FloatRange FloatRange::deserialize(ByteReader& in) {
   return r;
 }
 
+void BytesRange::update_slow(std::string_view v, uint64_t key) {
+  if (!any_) {
+    min_.assign(v);
+    max_.assign(v);
+    min_key_ = max_key_ = key;
+    any_ = true;
+    return;
+  }
+  // A key below min's is a value below min; an equal key needs the bytes, unless both values fit
+  // in the key with the same length (then they are equal).
+  const bool fits = v.size() <= 8;
+  if (key < min_key_ || (key == min_key_ && !(fits && v.size() == min_.size()) && v < std::string_view(min_))) {
+    min_.assign(v);
+    min_key_ = key;
+  } else if (key > max_key_ ||
+             (key == max_key_ && !(fits && v.size() == max_.size()) && v > std::string_view(max_))) {
+    max_.assign(v);
+    max_key_ = key;
+  }
+}
+
 void BytesRange::merge(const BytesRange& other) {
   if (other.any_) {
     update(other.min_);
@@ -72,6 +93,8 @@ BytesRange BytesRange::deserialize(ByteReader& in) {
   if (!r.any_) return r;
   r.min_ = std::string(in.get_bytes("string minimum"));
   r.max_ = std::string(in.get_bytes("string maximum"));
+  r.min_key_ = prefix_key(r.min_);
+  r.max_key_ = prefix_key(r.max_);
   if (r.min_ > r.max_) in.fail("string minimum sorts after the maximum");
   return r;
 }

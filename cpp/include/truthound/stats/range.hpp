@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -67,15 +68,13 @@ class FloatRange {
 
 class BytesRange {
  public:
+  // Most values differ from both the minimum and the maximum in their first 8 bytes, so one
+  // integer comparison of those (big-endian, zero-padded) settles them without a memcmp: a key
+  // strictly between the keys of min and max is a value strictly between min and max.
   void update(std::string_view v) {
-    if (!any_) {
-      min_.assign(v);
-      max_.assign(v);
-      any_ = true;
-      return;
-    }
-    if (v < std::string_view(min_)) min_.assign(v);
-    if (v > std::string_view(max_)) max_.assign(v);
+    const uint64_t key = prefix_key(v);
+    if (any_ && key > min_key_ && key < max_key_) return;
+    update_slow(v, key);
   }
   void merge(const BytesRange& other);
   void serialize(ByteWriter& out) const;
@@ -83,11 +82,26 @@ class BytesRange {
   bool empty() const { return !any_; }
   const std::string& min() const { return min_; }
   const std::string& max() const { return max_; }
-  bool operator==(const BytesRange&) const = default;
+  bool operator==(const BytesRange& o) const { return any_ == o.any_ && min_ == o.min_ && max_ == o.max_; }
 
  private:
+  // The first 8 bytes as a big-endian integer, zero-padded: keys order as the bytes do, except
+  // that equal keys may hold different values (longer, or differing after byte 8).
+  static uint64_t prefix_key(std::string_view v) {
+    uint64_t key = 0;
+    if (v.size() >= 8) {
+      std::memcpy(&key, v.data(), 8);
+      return std::endian::native == std::endian::little ? __builtin_bswap64(key) : key;
+    }
+    for (size_t i = 0; i < v.size(); ++i)
+      key |= static_cast<uint64_t>(static_cast<uint8_t>(v[i])) << (56 - 8 * i);
+    return key;
+  }
+  void update_slow(std::string_view v, uint64_t key);
+
   bool any_ = false;
   std::string min_, max_;
+  uint64_t min_key_ = 0, max_key_ = 0;  // prefix_key of min_ and max_
 };
 
 }  // namespace truthound
