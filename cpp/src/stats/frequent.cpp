@@ -113,20 +113,30 @@ void FrequentItems::insert_new(size_t slot, uint64_t hash, std::string_view valu
   if (size_ + 1 > max_entries(slots_.size())) {  // only in exact mode: a sketch table fits 2k
     grow();
     place(hash, count, ref);
+    if (mode_ == frequent::MODE_SKETCH) index_slots();
   } else {
     slots_[slot] = {hash, count};
     refs_[slot] = ref;
+    if (mode_ == frequent::MODE_SKETCH) used_.push_back(static_cast<uint32_t>(slot));
   }
   ++size_;
   if (mode_ == frequent::MODE_SKETCH && size_ == 2 * size_t{sketch_capacity_}) purge_table();
 }
 
-// Puts a key known to be absent into its first empty slot.
-void FrequentItems::place(uint64_t hash, uint64_t count, Ref ref) {
+// Puts a key known to be absent into its first empty slot, and returns that slot.
+size_t FrequentItems::place(uint64_t hash, uint64_t count, Ref ref) {
   size_t i = hash & mask_;
   while (slots_[i].count != 0) i = (i + 1) & mask_;
   slots_[i] = {hash, count};
   refs_[i] = ref;
+  return i;
+}
+
+// Rebuilds used_ from the table (after a merge or rebuild).
+void FrequentItems::index_slots() {
+  used_.clear();
+  for (size_t i = 0; i < slots_.size(); ++i)
+    if (slots_[i].count != 0) used_.push_back(static_cast<uint32_t>(i));
 }
 
 void FrequentItems::grow() {
@@ -175,31 +185,31 @@ void FrequentItems::purge(std::vector<Item>& items) {
 }
 
 // purge() on the table itself, for the streaming sketch (once per k or more new values): the same
-// reduction without building Items. One pass over the table gathers the occupied slots with writes
-// instead of branches (about 3/4 of the slots are empty, at random); the rest works on those 2k.
+// reduction without building Items, reading and clearing only the occupied slots (used_).
 void FrequentItems::purge_table() {
   const size_t k = sketch_capacity_;
-  assert(size_ > k);
+  assert(size_ > k && used_.size() == size_);
   struct Entry {
     uint64_t hash;
     uint64_t count;
     Ref ref;
   };
-  std::vector<Entry> entries(size_ + 1);  // + 1: every slot writes one past the last occupied
-  size_t n = 0;
+  std::vector<Entry> entries(size_);
   uint64_t highest = 0;
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    entries[n] = {slots_[i].hash, slots_[i].count, refs_[i]};
+  for (size_t j = 0; j < size_; ++j) {
+    const uint32_t i = used_[j];
+    entries[j] = {slots_[i].hash, slots_[i].count, refs_[i]};
     highest = std::max(highest, slots_[i].count);
-    n += slots_[i].count != 0;
+    slots_[i] = Slot{};
   }
+  const size_t n = size_;
+  used_.clear();
+  size_ = 0;
   // A stream of distinct values leaves every counter at 1: then c is 1 and nothing survives, so
   // skip the selection and the re-insertion (the common case for high-cardinality columns).
   if (highest == 1) {
     offset_ += 1;
-    std::fill(slots_.begin(), slots_.end(), Slot{});
     arena_.clear();
-    size_ = 0;
     return;
   }
   std::vector<uint64_t> counts(n);
@@ -214,14 +224,12 @@ void FrequentItems::purge_table() {
     bytes += entries[i].count > c ? entries[i].ref.length & ~TRUNCATED_BIT : 0;
   std::string arena;
   arena.reserve(bytes);
-  std::fill(slots_.begin(), slots_.end(), Slot{});
-  size_ = 0;
   for (size_t i = 0; i < n; ++i) {
     const Entry& e = entries[i];
     if (e.count <= c) continue;
     const Ref ref{static_cast<uint32_t>(arena.size()), e.ref.length};
     arena.append(arena_, e.ref.offset, e.ref.length & ~TRUNCATED_BIT);
-    place(e.hash, e.count - c, ref);
+    used_.push_back(static_cast<uint32_t>(place(e.hash, e.count - c, ref)));
     ++size_;
   }
   arena_.swap(arena);  // not move-assign: from a short (SSO) string it would keep our old buffer
@@ -252,6 +260,8 @@ void FrequentItems::rebuild(const std::vector<Item>& items, uint8_t mode) {
   arena_.swap(arena);  // not move-assign: from a short (SSO) string it would keep our old buffer
   size_ = items.size();
   mode_ = mode;
+  used_.clear();
+  if (mode == frequent::MODE_SKETCH) index_slots();
 }
 
 void FrequentItems::merge(const FrequentItems& other) {
@@ -294,9 +304,13 @@ void FrequentItems::merge(const FrequentItems& other) {
   if (both_exact && size_ <= exact_capacity_) return;
   const bool need_purge = both_exact || size_ >= 2 * size_t{sketch_capacity_};
   mode_ = frequent::MODE_SKETCH;
+  index_slots();
   if (need_purge) purge_table();
   // The sketch's insert path never grows: it needs room for 2k entries.
-  while (max_entries(slots_.size()) < 2 * size_t{sketch_capacity_}) grow();
+  if (max_entries(slots_.size()) < 2 * size_t{sketch_capacity_}) {
+    while (max_entries(slots_.size()) < 2 * size_t{sketch_capacity_}) grow();
+    index_slots();
+  }
 }
 
 std::vector<FrequentItem> FrequentItems::top(size_t n) const {
@@ -422,7 +436,7 @@ bool FrequentItems::operator==(const FrequentItems& other) const {
 
 size_t FrequentItems::memory_bytes() const {
   return sizeof(*this) + slots_.capacity() * sizeof(Slot) + refs_.capacity() * sizeof(Ref) +
-         arena_.capacity();
+         used_.capacity() * sizeof(uint32_t) + arena_.capacity();
 }
 
 }  // namespace truthound

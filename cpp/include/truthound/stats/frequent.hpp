@@ -113,7 +113,8 @@ class FrequentItems {
 
   void insert_new(size_t slot, uint64_t hash, std::string_view value, uint64_t count);
   void grow();
-  void place(uint64_t hash, uint64_t count, Ref ref);
+  size_t place(uint64_t hash, uint64_t count, Ref ref);
+  void index_slots();
   [[noreturn]] static void throw_total_overflow(uint64_t total, uint64_t count);
   std::vector<Item> items() const;
   std::vector<Item> items_by_hash() const;
@@ -131,6 +132,9 @@ class FrequentItems {
   std::vector<Slot> slots_;
   std::vector<Ref> refs_;
   std::string arena_;  // the tracked values' bytes
+  // In sketch mode, the occupied slots in any order: a purge reads and clears these 2k slots
+  // instead of sweeping the whole (mostly empty) table. Unused in exact mode.
+  std::vector<uint32_t> used_;
 };
 
 inline void FrequentItems::update(uint64_t hash, std::string_view value, uint64_t count) {
