@@ -61,6 +61,7 @@ TEST(ArrayView, OffsetsPastTheLastAreRejected) {
 TEST(ArrayView, NullDataBufferWithNonEmptyStringsIsRejected) {
   OneColumn t("u", 1, {bytes_of(offsets({0, 3}))}, false);
   t.buffer_pointers.push_back(nullptr);
+  t.column.buffers = t.buffer_pointers.data();  // push_back may have moved them
   t.column.n_buffers = 3;
   EXPECT_THROW(profile(t), InvalidInput);
 }
