@@ -71,8 +71,11 @@ void Partial::update(const ArrowSchema& schema, const ArrowArray& batch) {
   if (batch.length < 0 || batch.offset < 0)
     throw InvalidInput("unit " + std::to_string(first_unit_) + ": batch has a negative length or offset");
   const int64_t n = batch.length;
-  std::vector<ArrayView> views;
-  views.reserve(columns_.size());
+  uint64_t* row_hashes = nullptr;
+  if (row_distinct_) {
+    row_hashes_.assign(static_cast<size_t>(n), hash::P1);
+    row_hashes = row_hashes_.data();
+  }
   for (size_t c = 0; c < columns_.size(); ++c) {
     int64_t i = child_index_[c];
     const ArrowArray* child = batch.children[i];
@@ -82,24 +85,14 @@ void Partial::update(const ArrowSchema& schema, const ArrowArray& batch) {
       throw InvalidInput("invalid Arrow array (" + where + "): " + std::to_string(child->length) +
                          " values for a batch of " + std::to_string(batch.offset + n) + " rows");
     // A struct child longer than the batch is legal; only the batch's rows are read.
-    views.emplace_back(*schema.children[i], *child, batch.offset, where, n);
-  }
-  // Window by window across all columns, so that the window's row hashes stay in cache from the
-  // first column to the row counter. Each column sees the windows that ColumnState::update would
-  // cut from the whole batch, so the state is the same bits as column by column.
-  for (int64_t start = 0; start < n; start += ColumnState::WINDOW_ROWS) {
-    const int64_t length = std::min<int64_t>(ColumnState::WINDOW_ROWS, n - start);
-    uint64_t* row_hashes = nullptr;
-    if (row_distinct_) {
-      row_hashes_.assign(static_cast<size_t>(length), hash::P1);
-      row_hashes = row_hashes_.data();
-    }
-    for (size_t c = 0; c < columns_.size(); ++c)
-      columns_[c].update(views[c].window(start, length), row_hashes, scratch_);
-    if (row_distinct_) row_distinct_->update(row_hashes_.data(), row_hashes_.size());
+    ArrayView view(*schema.children[i], *child, batch.offset, where, n);
+    columns_[c].update(view, row_hashes, scratch_);
   }
   rows_ += static_cast<uint64_t>(n);
-  if (row_distinct_) tracked_rows_ += static_cast<uint64_t>(n);
+  if (row_distinct_) {
+    row_distinct_->update(row_hashes_.data(), row_hashes_.size());
+    tracked_rows_ += static_cast<uint64_t>(n);
+  }
 }
 
 void Partial::merge(const Partial& other) {

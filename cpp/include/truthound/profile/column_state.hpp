@@ -37,8 +37,6 @@ class ColumnState {
   // Adds one array's values. `row_hashes` (one per row, or null) receives each value's hash so
   // the table can count duplicate rows.
   void update(const ArrayView& array, uint64_t* row_hashes, BatchScratch& scratch);
-  // update() reads an array in windows of this many rows, from its start.
-  static constexpr int64_t WINDOW_ROWS = 4096;
   void merge(const ColumnState& other);  // same column (name and compatible type), else InvalidInput
   void serialize(ByteWriter& out) const;
   static ColumnState deserialize(ByteReader& in, const ProfileOptions& options);
@@ -61,6 +59,7 @@ class ColumnState {
 
  private:
   ColumnState() = default;
+  static constexpr int64_t WINDOW_ROWS = 4096;
 
   void create_parts(const ProfileOptions& options, uint64_t sketch_seed);
   void update_window(const ArrayView& array, uint64_t* row_hashes, BatchScratch& scratch);
