@@ -177,7 +177,7 @@ class Cluster:
     def _start(self, name: str, *args: str) -> subprocess.Popen:
         log = open(self.root / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
-            [sys.executable, "-c", _DIE_WITH_PARENT, str(BIN / "dask"), *args],
+            [sys.executable, "-c", _DIE_WITH_PARENT, sys.executable, "-m", "dask", *args],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
