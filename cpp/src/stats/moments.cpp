@@ -26,7 +26,6 @@ void Moments::update(const double* values, size_t n) {
       n -= BLOCK;
       continue;
     }
-    if (pending_.capacity() < BLOCK) pending_.reserve(BLOCK);
     size_t take = std::min(n, BLOCK - pending_.size());
     pending_.insert(pending_.end(), values, values + take);
     values += take;

@@ -297,9 +297,11 @@ def _file_format(fmt: str, csv_options: dict[str, Any]):
     raise UnsupportedError(f"unknown format {fmt!r}")
 
 
-class _LazyFrameStream:
+class LazyFrameStream:
     """A polars LazyFrame as an Arrow stream that runs the query in batches (polars' streaming
-    engine) each time it is read, so the frame is never collected whole."""
+    engine) each time it is read, so the frame is never collected whole. Splitting it into row
+    ranges collects it once (:meth:`collect`): a query's row order may change from one run to the
+    next, so slices of separate runs could overlap."""
 
     def __init__(self, frame: Any, schema: Any = None):
         import pyarrow as pa
@@ -309,27 +311,27 @@ class _LazyFrameStream:
             schema if schema is not None else frame.limit(0).collect().to_arrow().schema
         )
 
-    def row_count(self) -> int:
-        """Runs the query to count its rows (polars pushes the count down where it can)."""
-        import polars as pl
-
-        return int(self.frame.select(pl.len()).collect().item())
-
-    def slice(self, offset: int, length: int) -> _LazyFrameStream:
-        """Rows ``[offset, offset + length)``, still lazy: each reader runs only its slice."""
-        return _LazyFrameStream(self.frame.slice(offset, length), self.schema)
+    def collect(self) -> Any:
+        """The whole result as a pyarrow Table (the query runs once)."""
+        return self.frame.collect(engine="streaming").to_arrow().cast(self.schema)
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         import pyarrow as pa
 
         schema = self.schema
 
+        def chunks():
+            if hasattr(self.frame, "collect_batches"):  # polars >= 1.34
+                yield from self.frame.collect_batches(chunk_size=BATCH_ROWS)
+            else:
+                yield self.frame.collect(engine="streaming")
+
         def batches():
-            for chunk in self.frame.collect_batches(chunk_size=BATCH_ROWS):
+            for chunk in chunks():
                 table = chunk.to_arrow()
                 if table.schema != schema:
                     table = table.cast(schema)
-                yield from table.to_batches()
+                yield from table.to_batches(max_chunksize=BATCH_ROWS)
 
         reader = pa.RecordBatchReader.from_batches(schema, batches())
         return reader.__arrow_c_stream__(requested_schema)
@@ -368,7 +370,7 @@ def open_source(data: Any, *, format: str | None = None, **csv_options: Any) -> 
     module = type(data).__module__.split(".")[0]
     kind = type(data).__name__
     if module == "polars" and kind == "LazyFrame":
-        return Source(description="polars.LazyFrame", stream_source=_LazyFrameStream(data))
+        return Source(description="polars.LazyFrame", stream_source=LazyFrameStream(data))
     if module == "pandas" and kind == "DataFrame":
         table = pa.Table.from_pandas(data, preserve_index=False)
         return Source(description="pandas.DataFrame", dataset=ds.dataset(table))

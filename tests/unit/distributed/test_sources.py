@@ -197,3 +197,19 @@ def test_a_lazyframe_streams_in_batches_and_rereads_for_each_column_group():
         )
         assert profile.row_count == rows and profile["s"].distinct_count == 5
         assert profile["twice"].distribution.max == frame["twice"].max()
+
+
+def test_a_lazy_query_split_by_rows_runs_once():
+    """A group_by's row order changes between runs; row parts of separate runs would overlap."""
+    import polars as pl
+
+    from truthound.profiler.distributed import DistributedProfiler
+
+    keys = [i % 50_000 for i in range(400_000)]
+    lazy = pl.LazyFrame({"k": keys, "v": range(400_000)}).group_by("k").agg(pl.col("v").sum())
+    for strategy in ("row_based", "hybrid"):
+        profile = DistributedProfiler.create(partition_strategy=strategy, num_partitions=4).profile(
+            lazy
+        )
+        assert profile.row_count == 50_000
+        assert profile["k"].distinct_count == 50_000 and profile["k"].is_unique

@@ -22,7 +22,6 @@ from truthound.profiler.distributed.config import PartitionStrategy, check_worke
 from truthound.profiler.distributed.plan import (
     CsvRangePart,
     FragmentPart,
-    LazySlicePart,
     Part,
     Plan,
     StreamPart,
@@ -31,7 +30,7 @@ from truthound.profiler.distributed.plan import (
 )
 from truthound.profiler.errors import InvalidInputError, SourceError, UnsupportedError
 from truthound.profiler.settings import ProfileSettings
-from truthound.profiler.sources import Source, open_source
+from truthound.profiler.sources import LazyFrameStream, Source, open_source
 
 __all__ = [
     "Partitioner",
@@ -299,8 +298,9 @@ def row_parts(source: Source, count: int | None) -> list[Part]:
         data = source.stream_source
         if type(data).__module__.split(".")[0] == "polars" and type(data).__name__ == "DataFrame":
             return _table_parts(pa.table(data), count, source.description)
-        if callable(getattr(data, "slice", None)) and callable(getattr(data, "row_count", None)):
-            return _lazy_slice_parts(data, count, source.description)
+        if isinstance(data, LazyFrameStream) and count and count > 1:
+            # A lazy query split by rows runs once: slices of separate runs could overlap.
+            return _table_parts(data.collect(), count, source.description)
         return [StreamPart(data, source.description)]
     dataset = source.dataset
     if isinstance(dataset, ds.InMemoryDataset):
@@ -319,23 +319,6 @@ def row_parts(source: Source, count: int | None) -> list[Part]:
 
 def _auto_count(rows: int, nbytes: int) -> int:
     return max(1, math.ceil(rows / TARGET_UNIT_ROWS), math.ceil(nbytes / TARGET_UNIT_BYTES))
-
-
-def _lazy_slice_parts(lazy: Any, count: int | None, description: str) -> list[Part]:
-    """A lazy query in ``count`` slices of equal rows (one unit, not counted, when None or 1)."""
-    if not count or count == 1:
-        return [StreamPart(lazy, description)]
-    n = lazy.row_count()
-    count = min(count, max(n, 1))
-    bounds = [round(i * n / count) for i in range(count + 1)]
-    return [
-        LazySlicePart(
-            lazy.slice(a, b - a),
-            f"{description} rows {a}-{b - 1}" if b > a else f"{description} (no rows)",
-            b - a,
-        )
-        for a, b in pairwise(bounds)
-    ]
 
 
 def _table_parts(table: pa.Table, count: int | None, description: str) -> list[Part]:

@@ -28,7 +28,6 @@ __all__ = [
     "CsvRangePart",
     "TablePart",
     "StreamPart",
-    "LazySlicePart",
     "Unit",
     "Plan",
     "open_unit",
@@ -215,19 +214,6 @@ class StreamPart(Part):
         names = list(columns)
         projected = pa.schema([reader.schema.field(n) for n in names])
         return pa.RecordBatchReader.from_batches(projected, (b.select(names) for b in reader))
-
-
-@dataclass(frozen=True, eq=False)
-class LazySlicePart(Part):
-    """Rows of a lazy query that slices itself (a polars LazyFrame): the part holds the sliced
-    query, which pickles as its plan, and whoever opens it runs only its slice, in batches."""
-
-    stream_source: Any  # re-readable, with __arrow_c_stream__
-    label: str
-    rows: int | None = None
-
-    def open(self, columns, schema):
-        return StreamPart(self.stream_source, self.label).open(columns, schema)
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,8 @@ def engine_frame_plan(
         if is_dask_frame(data):
             return plan_frame(data, partitioner, settings, columns)
     if module.startswith("ray.data"):
-        from truthound.profiler.distributed.backends.ray import plan_dataset
+        from truthound.profiler.distributed.backends.ray import _is_ray_dataset, plan_dataset
 
-        return plan_dataset(data, partitioner, settings, columns)
+        if _is_ray_dataset(data):
+            return plan_dataset(data, partitioner, settings, columns)
     return None

@@ -60,7 +60,7 @@ from typing import Any
 import pyarrow as pa
 
 from truthound.profiler import errors
-from truthound.profiler.distributed.backends import UnitBackend, _settings_fields, require_engine
+from truthound.profiler.distributed.backends import UnitBackend, require_engine
 from truthound.profiler.distributed.config import SparkConfig
 from truthound.profiler.distributed.plan import (
     Part,
@@ -163,6 +163,7 @@ class SparkBackend(UnitBackend):
         self._current: Any = None  # the session of the runs in progress
         self._started = False  # ... which this backend started, so stops after them
         self._users = 0
+        self._held: contextlib.ExitStack | None = None
         #: What the last :meth:`reduce_units` run moved (None before one, or when the driver merged).
         self.merge_stats: MergeStats | None = None
 
@@ -276,12 +277,20 @@ class SparkBackend(UnitBackend):
 
     def __enter__(self) -> SparkBackend:
         """Hold one session (given, active, or started here) for every run inside the block."""
-        self._held = contextlib.ExitStack()
-        self._held.enter_context(self._session_scope())
+        if self._held is None:
+            held = contextlib.ExitStack()
+            held.enter_context(self._session_scope())
+            self._held = held
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._held.close()
+        self.close()
+
+    def close(self) -> None:
+        """Release the session held by ``with backend:`` (stopped if this backend started it)."""
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
 
     @contextlib.contextmanager
     def _session_scope(self) -> Iterator[Any]:
@@ -424,10 +433,6 @@ def _quoted(name: str) -> str:
 
 
 # -- paths through spark.read ----------------------------------------------------------------------
-
-
-def _run_option_names() -> set[str]:
-    return {"partition_strategy", "num_partitions", "monitor", *_settings_fields()}
 
 
 def _is_paths(data: Any) -> bool:
@@ -909,12 +914,19 @@ class _TreeJob(_Job):
         from pyspark.sql import functions as F
 
         parts = []
+        offset = 0
         for unit, frame in whole:
             job = _FrameJob(unit, frame, self.fail)
-            task = replace(job._task, positions={unit.unit_id: self.where[unit.unit_id]})
-            # The task's TaskContext numbers partitions across the union of the units; the
-            # partition id of its own output is the frame's partition.
-            leaf = job.selected().mapInArrow(task, _NODE_DDL)
+            selected = job.selected()
+            # A task's TaskContext numbers partitions across the union of the units: the unit's
+            # own partitions start at the partitions of the units before it.
+            task = replace(
+                job._task,
+                positions={unit.unit_id: self.where[unit.unit_id]},
+                partition_offset=offset,
+            )
+            offset += selected.rdd.getNumPartitions()
+            leaf = selected.mapInArrow(task, _NODE_DDL)
             parts.append(leaf.withColumn("part", F.spark_partition_id().cast("bigint")))
         leaves = reduce(DataFrame.unionByName, parts).cache()
         cached.append(leaves)
@@ -1255,11 +1267,12 @@ class _FrameTask:
     # reduce_units: plan unit -> (group, position) in the merge tree; the task returns a leaf row
     # (_NODE_SCHEMA) instead of a result row
     positions: dict[int, tuple[int, int]] | None = None
+    partition_offset: int = 0  # the unit's first partition in a union of several units' frames
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark import TaskContext
 
-        p = TaskContext.get().partitionId()
+        p = TaskContext.get().partitionId() - self.partition_offset
         plan_unit = p if self.hashed else self.unit_id
         engine_unit = p if self.hashed else (self.unit_id << _PART_BITS) | p
         label = f"{self.label} partition {p}"
