@@ -13,8 +13,11 @@ Both run on one ``LocalCluster`` (``--workers`` processes x 1 thread, 127.0.0.1)
   cast to datetime64 (describe fails on Arrow date32).
 
 Workers are restarted before every run, so each worker's peak RSS (``ru_maxrss``, read on the
-worker after the run) belongs to that run alone. Timings are the best of ``--repeat`` runs; the
-data is bench_local.py's (generated under bench/.data/ if missing). Prints markdown.
+worker after the run) belongs to that run alone; the table gives each worker's largest peak over
+the runs. Timings are the median of ``--repeat`` runs for truthound and of ``--peer-repeat`` runs
+for describe (3 each by default; the output says how many), and the ratio is between the medians
+of the same invocation. The data is bench_local.py's (generated under bench/.data/ if missing).
+Prints markdown.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -43,18 +47,19 @@ def _warm() -> None:
     import truthound.profiler.distributed.plan  # noqa: F401
 
 
-def measure(client, run, repeat: int) -> tuple[float, list[float], object]:
-    """Best wall time over ``repeat`` runs, and the largest peak RSS of each worker (MB)."""
-    best, peaks, result = float("inf"), None, None
+def measure(client, run, repeat: int) -> tuple[float, list[float], object, list[float]]:
+    """Median wall time over ``repeat`` runs, the largest peak RSS of each worker (MB), the last
+    result and every run's wall time."""
+    walls, peaks, result = [], None, None
     for _ in range(repeat):
         client.restart()
         client.run(_warm)
         started = time.perf_counter()
         result = run()
-        best = min(best, time.perf_counter() - started)
+        walls.append(time.perf_counter() - started)
         rss = [v for _, v in sorted(client.run(_peak_rss_mb).items())]
         peaks = rss if peaks is None else [max(a, b) for a, b in zip(peaks, rss)]
-    return best, peaks or [], result
+    return statistics.median(walls), peaks or [], result, walls
 
 
 def main() -> None:
@@ -62,7 +67,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory-limit", default="8GB", help="per worker")
-    parser.add_argument("--repeat", type=int, default=2, help="runs per tool (best time)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of truthound (median time)")
+    parser.add_argument("--peer-repeat", type=int, default=3, help="runs of describe (median time)")
     args = parser.parse_args()
 
     import dask.dataframe as dd
@@ -94,7 +100,7 @@ def main() -> None:
             frame = dd.read_parquet(str(path)).astype({"day": "datetime64[ms]"})
             return client.compute(frame.describe(include="all")).result()
 
-        theirs = measure(client, describe, args.repeat)
+        theirs = measure(client, describe, args.peer_repeat)
         summary = theirs[2]
     finally:
         client.close()
@@ -109,15 +115,21 @@ def main() -> None:
         f"({profile.unit_count} units)\n"
     )
     workers = " / ".join(f"w{i}" for i in range(args.workers))
-    print(f"| tool | wall time (s) | peak RSS per worker, MB ({workers}) |")
-    print("|---|---:|---:|")
-    for name, (wall, peaks, _) in (
+    print(
+        f"| tool | runs | wall time, median (s) | all runs (s) "
+        f"| peak RSS per worker, MB ({workers}) |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for name, (wall, peaks, _, walls) in (
         ("truthound `DaskBackend.profile_file`", ours),
         ('Dask `describe(include="all")`', theirs),
     ):
-        print(f"| {name} | {wall:.2f} | {' / '.join(f'{p:,.0f}' for p in peaks)} |")
+        print(
+            f"| {name} | {len(walls)} | {wall:.2f} | {' / '.join(f'{w:.2f}' for w in walls)} "
+            f"| {' / '.join(f'{p:,.0f}' for p in peaks)} |"
+        )
     print()
-    print(f"- describe / truthound wall time: {theirs[0] / ours[0]:.2f}x")
+    print(f"- describe / truthound wall time (medians): {theirs[0] / ours[0]:.2f}x")
     print(f"- peak RSS per worker, truthound / describe: {max(ours[1]) / max(theirs[1]):.2f}x")
     print(
         f"- describe returned {summary.shape[0]} statistics x {summary.shape[1]} columns; "

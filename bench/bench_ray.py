@@ -13,11 +13,13 @@ time on the machine), on a local Ray of 2 CPUs started by that process:
 - **Ray, Dataset**: ``RayBackend().profile(ray.data.read_parquet(path))``: Ray Data reads the file
   into blocks in the object store, then one task per block;
 - **Ray Data's own statistics**: ``ds.summary()`` (count, mean, min, max, std, approximate median
-  and top-k, missing and zero shares per column; needs the ``datasketches`` package), and
-  ``ds.aggregate`` of Count and Mean/Std/Min/Max of every numeric column, one run each.
+  and top-k, missing and zero shares per column; needs the ``datasketches`` package; one run: it
+  takes minutes), and ``ds.aggregate`` of Count and Mean/Std/Min/Max of every numeric column
+  (timed like ours).
 
 *cold* is a process's first run (for Ray: worker processes start and import truthound), *warm*
-the best of the ``--repeat`` runs after it.
+the median of the ``--repeat`` runs after it (3 by default); the output says how many runs each
+row is. Ratios are between the medians of the same invocation.
 
 Reported: wall time of the profile call (Ray's start-up apart), peak RSS of the driver process,
 peak of the summed RSS of the driver and every process it started (raylet, workers; object-store
@@ -32,6 +34,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import threading
@@ -112,8 +115,8 @@ def _aggregate(ds) -> str:
 
 
 def child(kind: str, path: str, repeat: int) -> dict:
-    """Run ``kind`` ``1 + repeat`` times (once for Ray Data's statistics): the first run is the
-    cold one; the best of the others is the warm time."""
+    """Run ``kind`` ``1 + repeat`` times (once for ``ds.summary()``): the first run is the cold
+    one; the median of the others is the warm time."""
     tree = _TreeRss()
     startup = 0.0
     times: list[float] = []
@@ -163,7 +166,8 @@ def child(kind: str, path: str, repeat: int) -> dict:
         elif kind == "ray-summary":
             method = timed(lambda: _summary(ray.data.read_parquet(path)))
         else:
-            method = timed(lambda: _aggregate(ray.data.read_parquet(path)))
+            for _ in range(1 + repeat):
+                method = timed(lambda: _aggregate(ray.data.read_parquet(path)))
         if kind in ("ray-path", "ray-dataset"):
             digest, rows = _untimed(profile), profile.row_count
         ray.shutdown()
@@ -198,7 +202,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument(
-        "--repeat", type=int, default=2, help="warm runs per measurement after the first (best)"
+        "--repeat", type=int, default=3, help="warm runs per measurement after the first (median)"
     )
     parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
@@ -216,7 +220,11 @@ def main() -> None:
 
     import ray
 
-    local = min(results["local"]["times"][1:])
+    def warm(kind: str) -> float:
+        return statistics.median(results[kind]["times"][1:])
+
+    local = warm("local")
+    n = args.repeat
     print(
         f"Python {platform.python_version()}, Ray {ray.__version__}, {os.cpu_count()} CPUs, "
         f"{platform.machine()}; {args.rows:,} rows x 8 columns, Parquet {size_mb:,.0f} MB; "
@@ -231,31 +239,46 @@ def main() -> None:
             f"{r['driver_peak_mb']:,.0f} | {r['tree_peak_mb']:,.0f} |"
         )
 
-    row("local backend, 2 threads (warm)", local, results["local"])
+    row(f"local backend, 2 threads (warm: median of {n})", local, results["local"])
     row(
         "local backend, 2 threads (cold: first run)", results["local"]["times"][0], results["local"]
     )
     path_times = results["ray-path"]["times"]
-    row("Ray backend, path (warm)", min(path_times[1:]), results["ray-path"])
+    row(f"Ray backend, path (warm: median of {n})", warm("ray-path"), results["ray-path"])
     row("Ray backend, path (cold: first run, workers start)", path_times[0], results["ray-path"])
-    dataset_times = results["ray-dataset"]["times"]
     row(
-        "Ray backend, Ray Dataset: read_parquet + profile (warm)",
-        min(dataset_times[1:]),
+        f"Ray backend, Ray Dataset: read_parquet + profile (warm: median of {n})",
+        warm("ray-dataset"),
         results["ray-dataset"],
     )
     if results["ray-summary"]["method"]:
         row(
-            "Ray Data `ds.summary()` (one run)",
+            "Ray Data `ds.summary()` (one run, the process's first)",
             results["ray-summary"]["times"][0],
             results["ray-summary"],
         )
     row(
-        "Ray Data `ds.aggregate(Count, Mean, Std, Min, Max)` (one run)",
-        results["ray-aggregate"]["times"][0],
+        f"Ray Data `ds.aggregate(Count, Mean, Std, Min, Max)` (warm: median of {n})",
+        warm("ray-aggregate"),
         results["ray-aggregate"],
     )
     print()
+    for kind, label in (("ray-path", "path"), ("ray-dataset", "Ray Dataset")):
+        extra = warm(kind) - local
+        print(
+            f"- overhead of Ray vs local, {label} (warm medians): {extra:+.2f} s "
+            f"({extra / local:+.0%}); driver peak RSS {results[kind]['driver_peak_mb']:,.0f} MB "
+            f"vs local {results['local']['driver_peak_mb']:,.0f} MB"
+        )
+    if results["ray-summary"]["method"]:
+        print(
+            "- Ray Data `ds.summary()` / Ray backend (path): "
+            f"{results['ray-summary']['times'][0] / warm('ray-path'):.1f}x the time"
+        )
+    print(
+        "- Ray Data `ds.aggregate` / Ray backend (path), warm medians: "
+        f"{warm('ray-aggregate') / warm('ray-path'):.2f}x the time"
+    )
     startup = results["ray-path"]["startup"]
     print(f"- Ray start-up (`ray.init`, not in the times above): {startup:.1f} s")
     same = results["ray-path"]["digest"] == results["local"]["digest"]

@@ -15,9 +15,11 @@ The data is bench_local.py's (generated with pyarrow, cached under ``bench/.data
 - **Spark summary()** -- ``spark.read.parquet(path).summary().collect()``: count, mean, stddev,
   min, approximate quartiles, max (numbers and strings; a subset of what a profile holds).
 
-Wall time is the best of ``--repeat`` runs. Memory is the peak RSS of the whole process tree (this
-driver, Spark's JVM, its Python workers), sampled every 50 ms, and that peak above the idle session.
-Prints markdown.
+Wall time is the median of ``--repeat`` runs (3 by default) for truthound and of
+``--peer-repeat`` runs (2 by default: a run takes about a minute) for ``summary()``; the output
+says how many. Ratios are between medians of the same invocation. Memory is the largest, over a
+measurement's runs, peak RSS of the whole process tree (this driver, Spark's JVM, its Python
+workers), sampled every 50 ms, and that peak above the idle session. Prints markdown.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import sys
 import threading
 import time
@@ -90,7 +93,12 @@ def session(master: str, driver_memory: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (best time)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per truthound measurement (median time)"
+    )
+    parser.add_argument(
+        "--peer-repeat", type=int, default=2, help="runs of Spark summary() (median time)"
+    )
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="4g")
     args = parser.parse_args()
@@ -122,21 +130,26 @@ def main() -> None:
         return spark.read.parquet(str(path)).summary().collect()
 
     results = {}
-    for name, run in (
-        ("truthound, file units", file_units),
-        ("truthound, DataFrame", frame),
-        ("Spark summary()", summary),
+    runs = {}
+    for name, run, repeat in (
+        ("truthound, file units", file_units, args.repeat),
+        ("truthound, DataFrame", frame, args.repeat),
+        ("Spark summary()", summary, args.peer_repeat),
     ):
-        best, peak, out = None, 0.0, None
-        for _ in range(args.repeat):
+        walls, peak, out = [], 0.0, None
+        for _ in range(repeat):
             with TreeRss() as rss:
                 started = time.perf_counter()
                 out = run()
-                wall = time.perf_counter() - started
-            best = wall if best is None else min(best, wall)
+                walls.append(time.perf_counter() - started)
             peak = max(peak, rss.peak)
-        results[name] = (best, peak, out)
-        print(f"{name}: {best:.2f} s, peak {peak:,.0f} MB", file=sys.stderr)
+        results[name] = (statistics.median(walls), peak, out)
+        runs[name] = walls
+        print(
+            f"{name}: median {results[name][0]:.2f} s of "
+            f"{', '.join(f'{w:.2f}' for w in walls)}; peak {peak:,.0f} MB",
+            file=sys.stderr,
+        )
 
     partitions = spark.read.parquet(str(path)).rdd.getNumPartitions()
     units = results["truthound, file units"][2].unit_count
@@ -147,19 +160,27 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, "
         f"{platform.machine()}; {args.master}, driver memory {args.driver_memory}; "
         f"{args.rows:,} rows x 8 columns ({size_mb:,.0f} MB Parquet); "
-        f"{units} file units, {partitions} DataFrame partitions\n"
+        f"{units} file units, {partitions} DataFrame partitions; "
+        f"idle session {idle:,.0f} MB\n"
     )
-    print("| run | wall time (s) | peak RSS, process tree (MB) | above the idle session (MB) |")
-    print("|---|---:|---:|---:|")
+    print(
+        "| run | runs | wall time, median (s) | all runs (s) | peak RSS, process tree (MB) "
+        "| above the idle session (MB) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for name, (wall, peak, _) in results.items():
-        print(f"| {name} | {wall:.2f} | {peak:,.0f} | {peak - idle:,.0f} |")
+        every = " / ".join(f"{w:.2f}" for w in runs[name])
+        print(
+            f"| {name} | {len(runs[name])} | {wall:.2f} | {every} | {peak:,.0f} "
+            f"| {peak - idle:,.0f} |"
+        )
     print()
     summary_time = results["Spark summary()"][0]
     for name in ("truthound, file units", "truthound, DataFrame"):
         wall, peak, profile = results[name]
         assert profile.row_count == args.rows, (name, profile.row_count)
         print(
-            f"- {name}: {summary_time / wall:.2f}x the speed of summary(), "
+            f"- {name}: {summary_time / wall:.2f}x the speed of summary() (medians), "
             f"{(peak - idle) / max(results['Spark summary()'][1] - idle, 1):.2f}x its memory "
             "above the idle session"
         )

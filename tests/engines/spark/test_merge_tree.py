@@ -102,3 +102,23 @@ def test_dataframe_column_groups_merge_their_partitions_then_the_units(spark, ta
     assert profile.row_count == expected.row_count == 6_000
     assert profile["s"].distinct_count == expected["s"].distinct_count
     assert profile["small"].min == expected["small"].min
+
+
+def test_dataframe_column_groups_on_the_executors_equal_unit_by_unit_jobs(spark, table):
+    """Each column group's partitions keep their own numbers (0..n-1) when the groups run as one
+    union: the executors' tree gives the bytes of one job per unit merged on the driver."""
+    from truthound import _core
+    from truthound.profiler.distributed.backends.spark import frame_source
+    from truthound.profiler.distributed.merger import PlanMerger
+
+    frame = spark.createDataFrame(table).repartition(4)
+    on_spark = SparkBackend().profile(frame, partition_strategy="column_based", num_partitions=3)
+    plan = DistributedProfiler.create(
+        backend="spark", partition_strategy="column_based", num_partitions=3
+    ).plan(frame_source(frame))
+    merger = PlanMerger(plan)
+    for unit_id, blob in SparkBackend().map_units(plan.units):
+        merger.add(unit_id, blob)
+    unit_by_unit, _ = merger.result()
+    assert _core.finalize(on_spark.partial)["units"] == _core.finalize(unit_by_unit)["units"]
+    assert on_spark.partial == unit_by_unit
