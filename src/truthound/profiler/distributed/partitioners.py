@@ -77,7 +77,7 @@ class Partitioner:
         source = data if isinstance(data, Source) else open_source(data, **source_options)
         settings = settings or ProfileSettings()
         schema = source.schema
-        selected = _selected(schema, columns, source.description)
+        selected = selected_columns(schema, columns, source.description)
         return Plan(
             units=tuple(self._units(source, schema, selected, settings.engine_options())),
             strategy=self.strategy.value,
@@ -144,7 +144,7 @@ class ColumnBasedPartitioner(Partitioner):
         return [list(g) for g in groups]
 
     def _units(self, source, schema, selected, options):
-        return _cross(
+        return cross_units(
             row_parts(source, 1),
             column_groups(source, selected or schema.names, self.num_groups),
             schema,
@@ -175,7 +175,7 @@ class HybridPartitioner(Partitioner):
 
     def _units(self, source, schema, selected, options):
         groups = column_groups(source, selected or schema.names, self.column_partitions)
-        return _cross(row_parts(source, self.row_partitions), groups, schema, options)
+        return cross_units(row_parts(source, self.row_partitions), groups, schema, options)
 
 
 class HashPartitioner(Partitioner):
@@ -200,13 +200,18 @@ class HashPartitioner(Partitioner):
         self.key_columns = tuple(key_columns or ())
 
     def _units(self, source, schema, selected, options):
-        missing = [k for k in self.key_columns if k not in schema.names]
-        if missing:
-            raise InvalidInputError(
-                f"hash key column {missing[0]!r} not found in {source.description}"
-            )
         parts = row_parts(source, None)
         _require_rereadable(parts, "the HASH strategy reads the input once per bucket")
+        return self.units_over(parts, schema, selected, options, source.description)
+
+    def units_over(
+        self, parts: list[Part], schema: pa.Schema, selected, options, description: str
+    ) -> list[Unit]:
+        """Every part once per bucket: units ``[b*len(parts), (b+1)*len(parts))`` are bucket b's
+        (the layout ``merger.bucket_units`` expects)."""
+        missing = [k for k in self.key_columns if k not in schema.names]
+        if missing:
+            raise InvalidInputError(f"hash key column {missing[0]!r} not found in {description}")
         return [
             Unit(
                 b * len(parts) + p,
@@ -238,7 +243,7 @@ def partitioner_for(
     return HashPartitioner(num_partitions or DEFAULT_HASH_BUCKETS)
 
 
-def _selected(
+def selected_columns(
     schema: pa.Schema, columns: Sequence[str] | None, description: str
 ) -> tuple[str, ...] | None:
     """The user's columns in table order; None when every column is profiled."""
@@ -258,7 +263,7 @@ def _selected(
     return None if len(chosen) == len(names) else chosen
 
 
-def _cross(
+def cross_units(
     parts: list[Part], groups: list[tuple[str, ...]], schema: pa.Schema, options
 ) -> list[Unit]:
     if len(groups) > 1:
@@ -448,6 +453,16 @@ def _next_line_start(f, offset: int, size: int) -> int:
 
 
 # -- columns ------------------------------------------------------------------------------------
+
+
+def schema_column_groups(
+    schema: pa.Schema, names: Sequence[str], count: int
+) -> list[tuple[str, ...]]:
+    """:func:`column_groups` for data known only by its schema (an engine's frame): costs from the
+    types alone."""
+    import pyarrow.dataset as ds
+
+    return column_groups(Source("", dataset=ds.dataset(schema.empty_table())), names, count)
 
 
 def column_groups(source: Source, names: Sequence[str], count: int) -> list[tuple[str, ...]]:

@@ -711,19 +711,17 @@ def plan_frame(
     frame: Any, partitioner: Any = None, settings: Any = None, columns: Sequence[str] | None = None
 ) -> Plan:
     """See :meth:`DaskBackend.plan_native`."""
-    import pyarrow.dataset as ds
-
     from truthound.profiler.distributed.partitioners import (
         ColumnBasedPartitioner,
         HashPartitioner,
         HybridPartitioner,
         RowBasedPartitioner,
-        _selected,
-        column_groups,
+        cross_units,
+        schema_column_groups,
+        selected_columns,
     )
     from truthound.profiler.errors import UnsupportedError
     from truthound.profiler.settings import ProfileSettings
-    from truthound.profiler.sources import Source
 
     partitioner = partitioner or RowBasedPartitioner()
     settings = settings or ProfileSettings()
@@ -731,7 +729,7 @@ def plan_frame(
         frame = frame.to_frame()
     description = "dask.DataFrame"
     schema = frame_schema(frame)
-    selected = _selected(schema, columns, description)
+    selected = selected_columns(schema, columns, description)
     options = settings.engine_options()
     rows = None
     if isinstance(partitioner, RowBasedPartitioner):
@@ -744,45 +742,17 @@ def plan_frame(
     parts = [DaskPartitionPart(frame, i, f"{description} partition {i} of {n}") for i in range(n)]
 
     if isinstance(partitioner, RowBasedPartitioner):
-        units = [Unit(i, p, schema, options, columns=selected) for i, p in enumerate(parts)]
+        units = cross_units(parts, [selected or tuple(schema.names)], schema, options)
     elif isinstance(partitioner, (ColumnBasedPartitioner, HybridPartitioner)):
         count = (
             partitioner.num_groups
             if isinstance(partitioner, ColumnBasedPartitioner)
             else partitioner.column_partitions
         )
-        meta = Source(description, dataset=ds.dataset(schema.empty_table()))
-        groups = column_groups(meta, selected or schema.names, count)
-        everything = tuple(schema.names)
-        units = [
-            Unit(
-                p * len(groups) + g,
-                part,
-                schema,
-                options,
-                columns=None if group == everything else group,
-            )
-            for p, part in enumerate(parts)
-            for g, group in enumerate(groups)
-        ]
+        groups = schema_column_groups(schema, selected or schema.names, count)
+        units = cross_units(parts, groups, schema, options)
     elif isinstance(partitioner, HashPartitioner):
-        missing = [k for k in partitioner.key_columns if k not in schema.names]
-        if missing:
-            raise InvalidInputError(f"hash key column {missing[0]!r} not found in {description}")
-        units = [
-            Unit(
-                b * n + p,
-                part,
-                schema,
-                options,
-                columns=selected,
-                bucket=b,
-                buckets=partitioner.num_partitions,
-                key_columns=partitioner.key_columns,
-            )
-            for b in range(partitioner.num_partitions)
-            for p, part in enumerate(parts)
-        ]
+        units = partitioner.units_over(parts, schema, selected, options, description)
     else:
         raise UnsupportedError(
             f"{type(partitioner).__name__} cannot plan a Dask DataFrame; use a row_based, "

@@ -51,7 +51,9 @@ from truthound.profiler.distributed.partitioners import (
     HybridPartitioner,
     Partitioner,
     RowBasedPartitioner,
-    column_groups,
+    cross_units,
+    schema_column_groups,
+    selected_columns,
 )
 from truthound.profiler.distributed.plan import (
     Part,
@@ -69,7 +71,7 @@ from truthound.profiler.errors import (
 )
 from truthound.profiler.merge_tree import MergeStats, merge_with_tree
 from truthound.profiler.settings import ProfileSettings
-from truthound.profiler.sources import BATCH_ROWS, Source
+from truthound.profiler.sources import BATCH_ROWS
 
 __all__ = ["ADDRESS_ENV", "DEFAULT_OBJECT_STORE_MEMORY", "RayBackend", "RayBlocksPart"]
 
@@ -309,56 +311,24 @@ def plan_dataset(
     settings = settings or ProfileSettings()
     refs = _ordered_arrow_refs(data)
     schema = _dataset_schema(ray, data, refs)
-    selected = _selected(schema, columns)
+    selected = selected_columns(schema, columns, DATASET_DESCRIPTION)
     options = settings.engine_options()
-    everything = tuple(schema.names)
-
-    def crossed(parts: list[Part], groups: list[tuple[str, ...]]) -> list[Unit]:
-        return [
-            Unit(
-                p * len(groups) + g,
-                part,
-                schema,
-                options,
-                None if group == everything else group,
-            )
-            for p, part in enumerate(parts)
-            for g, group in enumerate(groups)
-        ]
 
     def groups(count: int) -> list[tuple[str, ...]]:
-        source = Source(DATASET_DESCRIPTION, dataset=_empty_dataset(schema))
-        return column_groups(source, selected or schema.names, count)
+        return schema_column_groups(schema, selected or schema.names, count)
 
     if isinstance(partitioner, RowBasedPartitioner):
         parts = _block_parts(ray, refs, schema, partitioner.num_partitions)
-        units = [Unit(i, p, schema, options, columns=selected) for i, p in enumerate(parts)]
+        units = cross_units(parts, [selected or tuple(schema.names)], schema, options)
     elif isinstance(partitioner, ColumnBasedPartitioner):
-        units = crossed(_block_parts(ray, refs, schema, 1), groups(partitioner.num_groups))
+        parts = _block_parts(ray, refs, schema, 1)
+        units = cross_units(parts, groups(partitioner.num_groups), schema, options)
     elif isinstance(partitioner, HybridPartitioner):
         parts = _block_parts(ray, refs, schema, partitioner.row_partitions)
-        units = crossed(parts, groups(partitioner.column_partitions))
+        units = cross_units(parts, groups(partitioner.column_partitions), schema, options)
     elif isinstance(partitioner, HashPartitioner):
-        missing = [k for k in partitioner.key_columns if k not in schema.names]
-        if missing:
-            raise InvalidInputError(
-                f"hash key column {missing[0]!r} not found in {DATASET_DESCRIPTION}"
-            )
         parts = _block_parts(ray, refs, schema, None)
-        units = [
-            Unit(
-                b * len(parts) + p,
-                part,
-                schema,
-                options,
-                columns=selected,
-                bucket=b,
-                buckets=partitioner.num_partitions,
-                key_columns=partitioner.key_columns,
-            )
-            for b in range(partitioner.num_partitions)
-            for p, part in enumerate(parts)
-        ]
+        units = partitioner.units_over(parts, schema, selected, options, DATASET_DESCRIPTION)
     else:
         raise UnsupportedError(
             f"{type(partitioner).__name__} cannot plan a Ray Dataset: use one of the "
@@ -444,28 +414,6 @@ def _dataset_schema(ray: Any, dataset: Any, refs: Sequence[Any]) -> pa.Schema:
     if refs:  # not an Arrow schema (pandas blocks): the first converted block's
         return ray.get(_schema_task(ray).remote(refs[0]))
     raise SourceError(f"the {DATASET_DESCRIPTION} has no blocks and no schema: nothing to profile")
-
-
-def _selected(schema: pa.Schema, columns: Sequence[str] | None) -> tuple[str, ...] | None:
-    if columns is None:
-        return None
-    if isinstance(columns, str):
-        columns = [columns]
-    for name in columns:
-        if name not in schema.names:
-            shown = ", ".join(schema.names[:20]) + (", ..." if len(schema.names) > 20 else "")
-            raise InvalidInputError(
-                f"column {name!r} not found in {DATASET_DESCRIPTION}; its columns are {shown}"
-            )
-    wanted = set(columns)
-    chosen = tuple(n for n in schema.names if n in wanted)
-    return None if len(chosen) == len(schema.names) else chosen
-
-
-def _empty_dataset(schema: pa.Schema) -> Any:
-    import pyarrow.dataset as ds
-
-    return ds.dataset(schema.empty_table())
 
 
 def _block_parts(ray: Any, refs: Sequence[Any], schema: pa.Schema, count: int | None) -> list[Part]:
