@@ -10,12 +10,13 @@ Prints a markdown table of wall time and peak RSS for:
   to show that peak memory does not grow with the input.
 
 Each run is its own process; its peak RSS comes from ``os.wait4``. The data is generated with
-pyarrow and cached under ``bench/.data/`` (git-ignored). Timings are the best of ``--repeat`` runs.
+pyarrow and cached under ``bench/.data/`` (git-ignored). Timings are the median of ``--repeat`` runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import os
 import subprocess
 import sys
@@ -91,9 +92,10 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
-def best(cmd: list[str], repeat: int) -> tuple[float, float]:
+def median_run(cmd: list[str], repeat: int) -> tuple[float, float]:
+    """Median wall time and largest peak RSS of ``repeat`` runs."""
     runs = [measure(cmd) for _ in range(repeat)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
 def th(source: Path, workers: int) -> list[str]:
@@ -129,7 +131,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument(
-        "--repeat", type=int, default=2, help="runs per measurement (best time, max RSS)"
+        "--repeat", type=int, default=3, help="runs per measurement (median time, max RSS)"
     )
     parser.add_argument("--skip-large", action="store_true", help="skip the 10x input")
     args = parser.parse_args()
@@ -137,15 +139,15 @@ def main() -> None:
     path, folder = dataset(args.rows)
     size_mb = path.stat().st_size / 1e6
     rows = []
-    th2 = best(th(path, 2), args.repeat)
+    th2 = median_run(th(path, 2), args.repeat)
     rows.append(("th profile", f"{args.rows:,} rows ({size_mb:,.0f} MB)", "2 workers", *th2))
-    th1 = best(th(path, 1), args.repeat)
+    th1 = median_run(th(path, 1), args.repeat)
     rows.append(("th profile", f"{args.rows:,} rows", "1 worker", *th1))
-    duck = best(duckdb_summarize(path, 2), args.repeat)
+    duck = median_run(duckdb_summarize(path, 2), args.repeat)
     rows.append(("DuckDB SUMMARIZE", f"{args.rows:,} rows", "2 threads", *duck))
     large = None
     if not args.skip_large:
-        large = best(th(folder, 2), 1)
+        large = median_run(th(folder, 2), 1)
         rows.append(("th profile", f"{10 * args.rows:,} rows (10 x the file)", "2 workers", *large))
 
     import platform
