@@ -51,6 +51,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial, reduce
@@ -86,6 +87,12 @@ from truthound.profiler.sources import (
 __all__ = ["SparkBackend", "SparkFrame", "frame_source", "FAIL_ONCE_ENV"]
 
 FAIL_ONCE_ENV = "TRUTHOUND_FAIL_UNIT_ONCE"
+
+# pyspark 4 warns on every Arrow UDF that it does not fully support pandas 3; the backend hands
+# Spark Arrow batches only, never pandas objects, so the warning says nothing about this run.
+warnings.filterwarnings(
+    "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+)
 MIN_PYSPARK = (4, 0)
 
 # One row per task: the plan unit, the Spark partition, and the partial bytes or the data error.
