@@ -31,7 +31,8 @@ def profile(
     data
         A path, glob, folder or URL (CSV/TSV, Parquet, NDJSON, Arrow IPC), a pyarrow Table,
         RecordBatch, RecordBatchReader or Dataset, a polars DataFrame or LazyFrame, a pandas
-        DataFrame, a DuckDB relation, or anything with ``__arrow_c_stream__``.
+        DataFrame, a DuckDB relation, a Spark or Dask DataFrame or a Ray Dataset (read in this
+        process, partition by partition), or anything with ``__arrow_c_stream__``.
     columns
         Names of the columns to profile (default: all).
     top_n

@@ -371,6 +371,15 @@ def open_source(data: Any, *, format: str | None = None, **csv_options: Any) -> 
     kind = type(data).__name__
     if module == "polars" and kind == "LazyFrame":
         return Source(description="polars.LazyFrame", stream_source=LazyFrameStream(data))
+    if module in ("dask", "ray"):
+        from truthound.profiler import engine_frames
+
+        if engine_frames.is_dask_frame(data):
+            stream = engine_frames.DaskFrameStream(data)
+            return Source(description="dask.DataFrame", stream_source=stream)
+        if engine_frames.is_ray_dataset(data):
+            stream = engine_frames.RayDatasetStream(data)
+            return Source(description=engine_frames.RAY_DATASET, stream_source=stream)
     if module == "pandas" and kind == "DataFrame":
         table = pa.Table.from_pandas(data, preserve_index=False)
         return Source(description="pandas.DataFrame", dataset=ds.dataset(table))

@@ -182,3 +182,18 @@ def test_object_columns_series_and_unnamed_columns(table):
     profile = backend.profile(unnamed)
     assert [c.name for c in profile.columns] == ["0", "1"]
     assert profile["0"].distribution.max == 5_699
+
+
+def test_truthound_profile_takes_a_dask_dataframe(frame, table):
+    """``tp.profile(df)`` reads the partitions in order in this process: one unit over the same
+    rows as the computed frame."""
+    import truthound.profiler as tp
+
+    profile = tp.profile(frame)
+    computed = tp.profile(frame.compute())
+    assert profile.source == "dask.DataFrame" and profile.row_count == table.num_rows
+    assert profile.duplicate_row_count == computed.duplicate_row_count == 300
+    for name in ("id", "i", "f", "s", "b"):
+        mine, theirs = profile[name], computed[name]
+        assert (mine.null_count, mine.distinct_count) == (theirs.null_count, theirs.distinct_count)
+        assert mine.distribution == theirs.distribution

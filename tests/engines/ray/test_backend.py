@@ -181,3 +181,14 @@ def test_dataset_column_errors(local_ray, table):
 def test_empty_dataset(local_ray, table):
     profile = RayBackend().profile(local_ray.data.from_arrow(table.slice(0, 0)))
     assert profile.row_count == 0 and profile.column_count == table.num_columns
+
+
+def test_truthound_profile_takes_a_ray_dataset(local_ray, table):
+    """``tp.profile(ds)`` fetches the blocks in dataset order in this process: the bytes of one
+    unit over the concatenated table."""
+    import truthound.profiler as tp
+
+    ds = local_ray.data.from_arrow(_blocks(table, [5_000] * 4))
+    profile = tp.profile(ds)
+    assert profile.source == "ray.data.Dataset" and profile.row_count == table.num_rows
+    assert profile.partial == tp.profile(table).partial

@@ -41,8 +41,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import pyarrow as pa
-
 from truthound.profiler.distributed.backends import UnitBackend, require_engine
 from truthound.profiler.distributed.config import DaskConfig, default_num_workers
 from truthound.profiler.distributed.plan import (
@@ -51,9 +49,11 @@ from truthound.profiler.distributed.plan import (
     Unit,
     run_unit,
 )
+from truthound.profiler.engine_frames import dask_frame_schema as frame_schema
+from truthound.profiler.engine_frames import is_dask_frame
+from truthound.profiler.engine_frames import pandas_to_reader as _arrow_reader
 from truthound.profiler.errors import BackendError, InvalidInputError, ProfilerError
 from truthound.profiler.merge_tree import MergeStats, merge_with_tree
-from truthound.profiler.sources import BATCH_ROWS
 
 __all__ = ["SCHEDULER_ENV", "DaskBackend", "DaskPartitionPart"]
 
@@ -63,7 +63,6 @@ LOCAL_HOST = "127.0.0.1"
 # reach the scheduler is Dask's ``distributed.comm.timeouts.connect``, 30 s by default.)
 WORKER_WAIT_S = 60
 # Rows read on the driver to type the ``object`` columns of a Dask DataFrame.
-SCHEMA_SAMPLE_ROWS = 1_000
 
 log = logging.getLogger(__name__)
 
@@ -643,16 +642,6 @@ def _failure(where: str, future: Any) -> BaseException:
 # -- Dask DataFrames -------------------------------------------------------------------------------
 
 
-def is_dask_frame(data: Any) -> bool:
-    """True for a Dask DataFrame or Series (checked without importing dask)."""
-    return (
-        type(data).__module__.split(".")[0] == "dask"
-        and hasattr(data, "to_delayed")
-        and hasattr(data, "npartitions")
-        and hasattr(data, "_meta")
-    )
-
-
 @dataclass(frozen=True, eq=False)
 class DaskPartitionPart(Part):
     """Partition ``index`` of a Dask DataFrame. The Dask backend hands the computed partition to
@@ -676,35 +665,6 @@ class _PandasPart(Part):
 
     def open(self, columns, schema):
         return _arrow_reader(self.frame, schema, columns)
-
-
-def _arrow_reader(pdf: Any, schema: pa.Schema, columns: Sequence[str] | None):
-    """A pandas partition as Arrow batches of the plan's schema (its columns only).
-
-    The batches are cut at every ``BATCH_ROWS`` rows from the partition's start whatever the
-    memory layout (a pandas column backed by several Arrow chunks, or one rebuilt by pickling,
-    converts to different chunks), so the same rows give the same bytes on every worker."""
-    names = list(columns) if columns is not None else schema.names
-    target = pa.schema([schema.field(n) for n in names])
-    if not all(isinstance(c, str) for c in pdf.columns):  # the schema names them as strings
-        pdf = pdf.rename(columns=str)
-    table = pa.Table.from_pandas(pdf[names], schema=target, preserve_index=False)
-    return table.replace_schema_metadata(None).combine_chunks().to_reader(max_chunksize=BATCH_ROWS)
-
-
-def frame_schema(frame: Any) -> pa.Schema:
-    """The Arrow schema of a Dask DataFrame: from its ``meta`` (dtypes), except that ``object``
-    columns (Python strings, dates, decimals, ...) take the type of their values in the first
-    rows of the frame (null when those are all missing)."""
-    meta = frame._meta
-    schema = pa.Schema.from_pandas(meta, preserve_index=False).remove_metadata()
-    objects = [c for c, dtype in meta.dtypes.items() if dtype == object]
-    if not objects:
-        return schema
-    sample = frame[objects].head(SCHEMA_SAMPLE_ROWS, npartitions=-1, compute=True)
-    inferred = pa.Schema.from_pandas(sample, preserve_index=False)
-    typed = {str(c) for c in objects}
-    return pa.schema([inferred.field(f.name) if f.name in typed else f for f in schema])
 
 
 def plan_frame(

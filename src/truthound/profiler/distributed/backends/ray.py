@@ -62,6 +62,8 @@ from truthound.profiler.distributed.plan import (
     Unit,
     run_unit,
 )
+from truthound.profiler.engine_frames import is_ray_dataset as _is_ray_dataset
+from truthound.profiler.engine_frames import ordered_arrow_refs as _ordered_arrow_refs
 from truthound.profiler.errors import (
     BackendError,
     InvalidInputError,
@@ -387,23 +389,6 @@ def _mentions_authentication(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
-
-
-def _is_ray_dataset(data: Any) -> bool:
-    module = sys.modules.get("ray.data")
-    return module is not None and isinstance(data, module.Dataset)
-
-
-def _ordered_arrow_refs(dataset: Any) -> list[Any]:
-    """The dataset's blocks as Arrow-table refs, in dataset order. A dataset not yet executed runs
-    now with ``preserve_order`` on (Ray Data's default lets blocks finish in any order)."""
-    options = dataset.context.execution_options
-    before = options.preserve_order
-    options.preserve_order = True
-    try:
-        return list(dataset.to_arrow_refs())
-    finally:
-        options.preserve_order = before
 
 
 def _dataset_schema(ray: Any, dataset: Any, refs: Sequence[Any]) -> pa.Schema:
