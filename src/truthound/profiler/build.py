@@ -20,7 +20,15 @@ from truthound.profiler.model import (
 __all__ = ["build_table_profile", "PERCENTILE_POINTS"]
 
 PERCENTILE_POINTS = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
-_PERCENTILE_NAMES = {0.01: "p1", 0.05: "p5", 0.25: "p25", 0.5: "p50", 0.75: "p75", 0.95: "p95", 0.99: "p99"}
+_PERCENTILE_NAMES = {
+    0.01: "p1",
+    0.05: "p5",
+    0.25: "p25",
+    0.5: "p50",
+    0.75: "p75",
+    0.95: "p95",
+    0.99: "p99",
+}
 
 # Pattern types that say what a string column would parse as.
 _PARSED_TYPES = ("integer", "float", "boolean", "date", "datetime", "time")
@@ -65,7 +73,9 @@ class _Values:
             if kind == "timestamp":
                 micros = round(v * _UNIT_MICROS[self.unit]) if self.unit != "ns" else int(v) // 1000
                 naive = _EPOCH + dt.timedelta(microseconds=micros)
-                return naive.replace(tzinfo=dt.timezone.utc).astimezone(self.tz) if self.tz else naive
+                return (
+                    naive.replace(tzinfo=dt.timezone.utc).astimezone(self.tz) if self.tz else naive
+                )
             if kind == "time":
                 micros = round(v * _UNIT_MICROS[self.unit]) if self.unit != "ns" else int(v) // 1000
                 return (dt.datetime.min + dt.timedelta(microseconds=micros)).time()
@@ -129,7 +139,11 @@ def _column(c: dict[str, Any]) -> ColumnProfile:
         )
         if kind == "decimal":
             distribution = DistributionStats(
-                **{**distribution.to_dict(), "min": float(value(c["min"])), "max": float(value(c["max"]))}
+                **{
+                    **distribution.to_dict(),
+                    "min": float(value(c["min"])),
+                    "max": float(value(c["max"])),
+                }
             )
 
     histogram = None
@@ -137,7 +151,9 @@ def _column(c: dict[str, Any]) -> ColumnProfile:
     if h is not None:
         bins = len(h["counts"])
         lo, hi = h["lo"], h["hi"]
-        edges = tuple(value(lo + (hi - lo) * i / bins) if bins else value(lo) for i in range(bins + 1))
+        edges = tuple(
+            value(lo + (hi - lo) * i / bins) if bins else value(lo) for i in range(bins + 1)
+        )
         histogram = Histogram(
             edges=edges,
             counts=tuple(h["counts"]),
@@ -146,7 +162,9 @@ def _column(c: dict[str, Any]) -> ColumnProfile:
         )
 
     def frequencies(items: list) -> tuple[ValueFrequency, ...]:
-        return tuple(ValueFrequency(value(v), n, n / non_null if non_null else 0.0) for v, n, _ in items)
+        return tuple(
+            ValueFrequency(value(v), n, n / non_null if non_null else 0.0) for v, n, _ in items
+        )
 
     lengths = c.get("lengths")
     temporal = kind in ("date", "timestamp")
@@ -242,11 +260,17 @@ def build_table_profile(
         estimated_memory_bytes=stats["estimated_memory_bytes"],
         columns=columns,
         duplicate_row_count=duplicates,
-        duplicate_row_ratio=(duplicates / rows if rows else 0.0) if duplicates is not None else None,
+        duplicate_row_ratio=(duplicates / rows if rows else 0.0)
+        if duplicates is not None
+        else None,
         source=source,
         duplicate_row_count_is_exact=duplicates is not None and stats["duplicates_exact"],
         duplicate_row_method=(
-            "unknown" if duplicates is None else "exact" if stats["duplicates_exact"] else "hyperloglog"
+            "unknown"
+            if duplicates is None
+            else "exact"
+            if stats["duplicates_exact"]
+            else "hyperloglog"
         ),
         backend=backend,
         partition_strategy=partition_strategy,

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from truthound.profiler.model import ColumnProfile, DataType
 
-__all__ = ["infer_type", "suggest_validators", "CATEGORICAL_RATIO", "IDENTIFIER_RATIO", "IDENTIFIER_MIN_VALUES"]
+__all__ = [
+    "infer_type",
+    "suggest_validators",
+    "CATEGORICAL_RATIO",
+    "IDENTIFIER_RATIO",
+    "IDENTIFIER_MIN_VALUES",
+]
 
 # Below this many values "every value differs" says nothing about being a key.
 IDENTIFIER_MIN_VALUES = 10
 CATEGORICAL_RATIO = 0.05
 IDENTIFIER_RATIO = 0.95
 
-def infer_type(column: ColumnProfile, physical: DataType, pattern_type: str | None = None) -> DataType:
+
+def infer_type(
+    column: ColumnProfile, physical: DataType, pattern_type: str | None = None
+) -> DataType:
     """Pattern first (the engine's pick: the highest-priority pattern matching ≥ 90 % of the
     values), then cardinality, then the physical type."""
     if pattern_type:
@@ -62,10 +71,18 @@ def suggest_validators(column: ColumnProfile) -> tuple[str, ...]:
         if d.min == d.min and d.max == d.max:  # not NaN
             out.append(f"RangeValidator(min_value={d.min!r}, max_value={d.max!r})")
     elif column.min_date is not None:
-        out.append(f"DateRangeValidator(min_date={_fmt(column.min_date)}, max_date={_fmt(column.max_date)})")
+        out.append(
+            f"DateRangeValidator(min_date={_fmt(column.min_date)}, max_date={_fmt(column.max_date)})"
+        )
     if column.min_length is not None:
-        out.append(f"LengthValidator(min_length={column.min_length}, max_length={column.max_length})")
-    if column.inferred_type == DataType.CATEGORICAL and column.top_values and column.top_values_method == "exact":
+        out.append(
+            f"LengthValidator(min_length={column.min_length}, max_length={column.max_length})"
+        )
+    if (
+        column.inferred_type == DataType.CATEGORICAL
+        and column.top_values
+        and column.top_values_method == "exact"
+    ):
         if len(column.top_values) == column.distinct_count:
             values = [v.value for v in column.top_values]
             out.append(f"InSetValidator(values={values!r})")

@@ -40,7 +40,9 @@ def merge_profiles(profiles: Iterable[TableProfile | bytes]) -> TableProfile:
             blobs.append(bytes(item))
             continue
         if not isinstance(item, TableProfile):
-            raise InvalidInputError(f"item {i} is a {type(item).__name__}, expected a TableProfile or partial bytes")
+            raise InvalidInputError(
+                f"item {i} is a {type(item).__name__}, expected a TableProfile or partial bytes"
+            )
         if item.partial is None:
             raise InvalidInputError(
                 f"profile {i} ({item.name!r}) has no mergeable state: it was saved without it "

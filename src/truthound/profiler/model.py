@@ -76,7 +76,9 @@ class DistributionStats:
     variance: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
+        }
 
 
 @dataclass(frozen=True)
@@ -292,7 +294,10 @@ class ColumnProfile:
         if d.get("histogram"):
             h = d["histogram"]
             kwargs["histogram"] = Histogram(
-                tuple(h["edges"]), tuple(h["counts"]), h.get("method", "exact"), h.get("count_error", 0.0)
+                tuple(h["edges"]),
+                tuple(h["counts"]),
+                h.get("method", "exact"),
+                h.get("count_error", 0.0),
             )
         if d.get("profiled_at"):
             kwargs["profiled_at"] = datetime.fromisoformat(d["profiled_at"])
@@ -389,7 +394,9 @@ class TableProfile:
         return d
 
     def to_json(self, indent: int | None = 2, include_state: bool = False) -> str:
-        return json.dumps(self.to_dict(include_state=include_state), indent=indent, ensure_ascii=False)
+        return json.dumps(
+            self.to_dict(include_state=include_state), indent=indent, ensure_ascii=False
+        )
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TableProfile:
@@ -397,9 +404,15 @@ class TableProfile:
         if version.split(".")[0] not in ("1", "2"):
             from truthound.profiler.errors import InvalidInputError
 
-            raise InvalidInputError(f"profile schema_version {version} is newer than this truthound reads (2.x)")
+            raise InvalidInputError(
+                f"profile schema_version {version} is newer than this truthound reads (2.x)"
+            )
         known = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in d.items() if k in known and k not in ("columns", "correlations", "partial")}
+        kwargs = {
+            k: v
+            for k, v in d.items()
+            if k in known and k not in ("columns", "correlations", "partial")
+        }
         kwargs["columns"] = tuple(ColumnProfile.from_dict(c) for c in d.get("columns", ()))
         kwargs["correlations"] = tuple(
             (c["column1"], c["column2"], c["correlation"]) for c in d.get("correlations", ())
@@ -441,8 +454,13 @@ class TableProfile:
         return merge_profiles([self, *others])
 
     def with_timing(self, profiled_at: datetime, duration_ms: float) -> TableProfile:
-        columns = tuple(replace(c, profiled_at=profiled_at, profile_duration_ms=duration_ms) for c in self.columns)
-        return replace(self, profiled_at=profiled_at, profile_duration_ms=duration_ms, columns=columns)
+        columns = tuple(
+            replace(c, profiled_at=profiled_at, profile_duration_ms=duration_ms)
+            for c in self.columns
+        )
+        return replace(
+            self, profiled_at=profiled_at, profile_duration_ms=duration_ms, columns=columns
+        )
 
 
 def _jsonable(v: Any) -> Any:

@@ -38,7 +38,9 @@ def _pct(x: float) -> str:
 def _column_block(c: ColumnProfile) -> list[str]:
     head = f"── {_short(c.name, 40)} · {c.physical_type} · {c.inferred_type.value} "
     lines = [head + "─" * max(0, WIDTH - len(head))]
-    distinct = _count(c.distinct_count) + ("" if c.distinct_count_is_exact else f" (±{c.distinct_count_error:.1%})")
+    distinct = _count(c.distinct_count) + (
+        "" if c.distinct_count_is_exact else f" (±{c.distinct_count_error:.1%})"
+    )
     lines.append(
         f"  rows {_count(c.row_count)}   nulls {_count(c.null_count)} ({_pct(c.null_ratio)})   distinct {distinct}"
         + ("   unique" if c.is_unique else "")
@@ -56,7 +58,11 @@ def _column_block(c: ColumnProfile) -> list[str]:
         )
     if c.percentiles:
         approx = "" if c.quantiles_method == "exact" else f"  ≈ rank ±{c.quantiles_rank_error:.1%}"
-        keys = ("p5", "p25", "p50", "p75", "p95") if c.kind not in ("timestamp", "time") else ("p25", "p50", "p75")
+        keys = (
+            ("p5", "p25", "p50", "p75", "p95")
+            if c.kind not in ("timestamp", "time")
+            else ("p25", "p50", "p75")
+        )
         parts = "  ".join(f"{k} {_short(c.percentiles[k], 19)}" for k in keys if k in c.percentiles)
         lines.append(f"  {parts}{approx}")
     specials = [
@@ -75,7 +81,11 @@ def _column_block(c: ColumnProfile) -> list[str]:
     if c.min_length is not None:
         lines.append(f"  length {c.min_length}–{c.max_length} chars, mean {c.avg_length:.1f}")
     if c.top_values:
-        approx = "" if c.top_values_method == "exact" else f" (counts −{c.top_values_max_error:,} at most)"
+        approx = (
+            ""
+            if c.top_values_method == "exact"
+            else f" (counts −{c.top_values_max_error:,} at most)"
+        )
         items = ", ".join(f"{_short(v.value, 20)} ({_count(v.count)})" for v in c.top_values[:5])
         lines.append(_fit(f"  top{approx}: {items}"))
     if c.detected_patterns:
@@ -90,7 +100,11 @@ def _fit(line: str) -> str:
 
 def render_console(profile: TableProfile) -> str:
     dup = profile.duplicate_row_count
-    dup_text = "-" if dup is None else _count(dup) + ("" if profile.duplicate_row_count_is_exact else " (estimate)")
+    dup_text = (
+        "-"
+        if dup is None
+        else _count(dup) + ("" if profile.duplicate_row_count_is_exact else " (estimate)")
+    )
     lines = [
         f"Profile of {_short(profile.source or profile.name, 70)}",
         f"  {_count(profile.row_count)} rows × {profile.column_count} columns   duplicates {dup_text}"

@@ -60,7 +60,11 @@ class ProfileSettings:
         }
 
     def finalize_options(self) -> dict[str, Any]:
-        return {"top_n": self.top_n, "histogram_bins": self.histogram_bins, "quantiles": list(self.quantiles)}
+        return {
+            "top_n": self.top_n,
+            "histogram_bins": self.histogram_bins,
+            "quantiles": list(self.quantiles),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
