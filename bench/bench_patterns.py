@@ -7,12 +7,11 @@ profiled with and without patterns (median of several runs, one thread).
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 import uuid
 
 import numpy as np
 import pyarrow as pa
+from bench_core import median_time  # this folder is on sys.path when run as a script
 
 from truthound import _core
 
@@ -27,15 +26,6 @@ def make_column(rows: int) -> pa.Table:
     pool = pa.array(emails + uuids + texts)
     idx = rng.integers(0, len(pool), rows)
     return pa.table({"s": pool.take(pa.array(idx))})
-
-
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

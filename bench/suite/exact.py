@@ -16,20 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-NUMERIC_PREFIXES = (
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-    "FLOAT",
-    "DOUBLE",
-    "DECIMAL",
-)
+from bench.suite.worker import DUCK_NUMERIC_TYPES
 
 
 def _q(name: str) -> str:
@@ -58,7 +45,7 @@ def truth(parquet: Path) -> dict:
         group = schema[start : start + 50]
         exprs = []
         for name, ctype, *_ in group:
-            numeric = str(ctype).upper().startswith(NUMERIC_PREFIXES)
+            numeric = str(ctype).upper().startswith(DUCK_NUMERIC_TYPES)
             col = _q(name)
             exprs.append(f"count(DISTINCT {col})")
             if numeric:
@@ -76,7 +63,7 @@ def truth(parquet: Path) -> dict:
             distinct, median, n = row[3 * k : 3 * k + 3]
             out[name] = {
                 "type": str(ctype),
-                "numeric": str(ctype).upper().startswith(NUMERIC_PREFIXES),
+                "numeric": str(ctype).upper().startswith(DUCK_NUMERIC_TYPES),
                 "distinct": distinct,
                 "median": median,
                 "n": n,

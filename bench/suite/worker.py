@@ -168,7 +168,7 @@ _DUCK_STATS = (
     "count",
     "null_percentage",
 )
-_DUCK_NUMERIC = (
+DUCK_NUMERIC_TYPES = (
     "TINYINT",
     "SMALLINT",
     "INTEGER",
@@ -198,7 +198,7 @@ def run_duckdb(path: str, fmt: str, threads: int, sample: int | None) -> dict[st
     columns, counts, nrows = {}, [], 0
     for row in rows:
         rec = dict(zip(names, row))
-        numeric = str(rec["column_type"]).upper().startswith(_DUCK_NUMERIC)
+        numeric = str(rec["column_type"]).upper().startswith(DUCK_NUMERIC_TYPES)
         columns[rec["column_name"]] = {
             "distinct": rec["approx_unique"],
             "median": _number(rec["q50"]) if numeric else None,
