@@ -119,30 +119,33 @@ def lineitem(sf: float, fmt: str) -> Dataset:
     )
 
 
+def _tpchgen_lineitem(binary: str, fmt: str, sf: float, target: Path) -> None:
+    """TPC-H lineitem at scale factor ``sf`` in ``fmt`` (parquet, csv) written to ``target``."""
+    _log(f"generating {target.name} with tpchgen-cli (SF {sf:g}) ...")
+    out = target.with_name(target.stem + ".tmpdir")
+    shutil.rmtree(out, ignore_errors=True)
+    command = [
+        binary,
+        fmt,
+        "-s",
+        f"{sf:g}",
+        "-T",
+        "lineitem",
+        "-o",
+        str(out),
+        "--no-progress",
+        "-q",
+    ]
+    subprocess.run(command, check=True)
+    os.replace(out / f"lineitem.{fmt}", target)
+    shutil.rmtree(out, ignore_errors=True)
+
+
 def _make_lineitem(sf: float, parquet: Path) -> dict:
     binary = tpchgen_binary()
     started = time.perf_counter()
     if binary:
-        _log(f"generating {parquet.name} with tpchgen-cli (SF {sf:g}) ...")
-        out = parquet.with_name(parquet.stem + ".tmpdir")
-        shutil.rmtree(out, ignore_errors=True)
-        subprocess.run(
-            [
-                binary,
-                "parquet",
-                "-s",
-                f"{sf:g}",
-                "-T",
-                "lineitem",
-                "-o",
-                str(out),
-                "--no-progress",
-                "-q",
-            ],
-            check=True,
-        )
-        os.replace(out / "lineitem.parquet", parquet)
-        shutil.rmtree(out, ignore_errors=True)
+        _tpchgen_lineitem(binary, "parquet", sf, parquet)
         version = subprocess.run(
             [binary, "--version"], capture_output=True, text=True, check=False
         ).stdout.strip()
@@ -167,26 +170,7 @@ def _make_lineitem_csv(sf: float, parquet: Path, csv: Path, generator: str) -> N
     binary = tpchgen_binary()
     started = time.perf_counter()
     if binary and generator.startswith("tpchgen"):
-        _log(f"generating {csv.name} with tpchgen-cli (SF {sf:g}) ...")
-        out = csv.with_name(csv.stem + ".tmpdir")
-        shutil.rmtree(out, ignore_errors=True)
-        subprocess.run(
-            [
-                binary,
-                "csv",
-                "-s",
-                f"{sf:g}",
-                "-T",
-                "lineitem",
-                "-o",
-                str(out),
-                "--no-progress",
-                "-q",
-            ],
-            check=True,
-        )
-        os.replace(out / "lineitem.csv", csv)
-        shutil.rmtree(out, ignore_errors=True)
+        _tpchgen_lineitem(binary, "csv", sf, csv)
     else:
         _log(f"writing {csv.name} from {parquet.name} ...")
         _parquet_to_csv(parquet, csv)
