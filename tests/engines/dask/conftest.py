@@ -13,7 +13,6 @@ a time on a small machine: see scripts/test.sh).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import signal
@@ -23,11 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+
+from ..tables import mixed_table
 
 try:
     import dask  # noqa: F401
@@ -58,34 +58,9 @@ def pytest_collection_modifyitems(items):
 # -- data ---------------------------------------------------------------------------------------
 
 
-def make_table(rows: int = ROWS, seed: int = 11) -> pa.Table:
-    """Integers with nulls, floats with NaN, strings (some empty, non-ASCII), dates, booleans;
-    the last 300 rows repeat the first 300 (duplicate rows)."""
-    rng = np.random.default_rng(seed)
-    floats = rng.normal(10, 3, rows)
-    floats[::97] = np.nan
-    words = np.array(["alpha", "beta", "gamma", "δέλτα", "", "  ", "epsilon-long-value"])
-    table = pa.table(
-        {
-            "id": pa.array(np.arange(rows) % (rows - 300)),
-            "i": pa.array(rng.integers(-50, 500, rows), mask=rng.random(rows) < 0.1),
-            "f": pa.array(floats),
-            "s": pa.array(words[rng.integers(0, len(words), rows)], mask=rng.random(rows) < 0.05),
-            "d": pa.array(
-                [
-                    dt.date(2020, 1, 1) + dt.timedelta(days=int(x))
-                    for x in rng.integers(0, 900, rows)
-                ]
-            ),
-            "b": pa.array(rng.random(rows) < 0.3),
-        }
-    )
-    return pa.concat_tables([table.slice(0, rows - 300), table.slice(0, 300)])
-
-
 @pytest.fixture(scope="session")
 def table() -> pa.Table:
-    return make_table()
+    return mixed_table(ROWS)
 
 
 @pytest.fixture(scope="session")
