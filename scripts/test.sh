@@ -26,9 +26,13 @@ python3 -m pytest tests/unit "$@"
 
 # Each engine's tests run in their own pytest process, one engine at a time (2 cores, 24 GiB):
 # the session fixture starts the engine once and stops it before the next engine starts.
+# TRUTHOUND_ENGINE_LOCK names a lock file shared by everyone on this machine, so that two runs of
+# the suite never start engines at the same time; only the engine suites hold it.
+lock=()
+[ -z "${TRUTHOUND_ENGINE_LOCK:-}" ] || lock=(flock "$TRUTHOUND_ENGINE_LOCK")
 for engine in spark dask ray; do
   if [ -d "tests/engines/$engine" ]; then
     echo "== $engine tests"
-    python3 -m pytest "tests/engines/$engine" "$@"
+    "${lock[@]}" python3 -m pytest "tests/engines/$engine" "$@"
   fi
 done
