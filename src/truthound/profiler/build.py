@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from truthound.profiler.alerts import column_alerts, correlation_alerts, duplicate_alerts
+from truthound.profiler.display import order_key
 from truthound.profiler.inference import infer_type, suggest_validators
 from truthound.profiler.model import (
+    Alert,
     ColumnProfile,
     DataType,
     DistributionStats,
@@ -16,6 +20,7 @@ from truthound.profiler.model import (
     TableProfile,
     ValueFrequency,
 )
+from truthound.profiler.settings import AlertSettings
 
 __all__ = ["build_table_profile", "PERCENTILE_POINTS"]
 
@@ -105,7 +110,53 @@ def _physical_type_to_data_type(kind: str) -> DataType:
     }.get(kind, DataType.UNKNOWN)
 
 
-def _column(c: dict[str, Any]) -> ColumnProfile:
+def _frequencies(
+    c: dict[str, Any], value: _Values, non_null: int, top_n: int
+) -> tuple[tuple[ValueFrequency, ...], tuple[ValueFrequency, ...], list[tuple[Any, int]] | None]:
+    """Top and bottom ``top_n`` values, ties by value (then type), and every distinct value with
+    its count when the engine returned them all (exact frequencies, few enough values)."""
+    top = [(value(v), n) for v, n, _ in c.get("top_values", ())]
+    bottom = [(value(v), n) for v, n, _ in c.get("bottom_values", ())]
+    complete = (
+        c.get("frequencies_exact", True)
+        and c.get("distinct_exact", True)
+        and len(top) == c.get("distinct_count", 0)
+    )
+    if complete:
+        every = sorted(top, key=lambda item: (-item[1], order_key(item[0])))
+        top, bottom = every[:top_n], sorted(top, key=lambda item: (item[1], order_key(item[0])))
+        bottom = bottom[:top_n]
+    else:
+        # the engine picked which tied values to keep; we order them
+        every = None
+        top = sorted(top[:top_n], key=lambda item: (-item[1], order_key(item[0])))
+        bottom = sorted(bottom[:top_n], key=lambda item: (item[1], order_key(item[0])))
+
+    def freq(items: list[tuple[Any, int]]) -> tuple[ValueFrequency, ...]:
+        return tuple(ValueFrequency(v, n, n / non_null if non_null else 0.0) for v, n in items)
+
+    return freq(top), freq(bottom), every
+
+
+def _implying_pattern(c: dict[str, Any], pattern_type: str | None) -> PatternMatch | None:
+    """The reported pattern that implies ``pattern_type`` (the best-matching one)."""
+    best = None
+    for p in c.get("patterns", ()):
+        implies = pattern_type and p.get("data_type") == pattern_type
+        if implies and (best is None or p["match_ratio"] > best["match_ratio"]):
+            best = p
+    if best is None:
+        return None
+    return PatternMatch(
+        best["pattern"],
+        best["regex"],
+        best["match_ratio"],
+        method="exact" if best["exact"] else "sample",
+        standard_error=best["standard_error"],
+    )
+
+
+def _column(c: dict[str, Any], top_n: int) -> tuple[ColumnProfile, list[tuple[Any, int]] | None]:
     counts = c["counts"]
     rows, nulls = counts["rows"], counts["nulls"]
     non_null = rows - nulls
@@ -161,11 +212,7 @@ def _column(c: dict[str, Any]) -> ColumnProfile:
             count_error=h["count_error"],
         )
 
-    def frequencies(items: list) -> tuple[ValueFrequency, ...]:
-        return tuple(
-            ValueFrequency(value(v), n, n / non_null if non_null else 0.0) for v, n, _ in items
-        )
-
+    top_values, bottom_values, values = _frequencies(c, value, non_null, top_n)
     lengths = c.get("lengths")
     temporal = kind in ("date", "timestamp")
     patterns = tuple(
@@ -192,8 +239,8 @@ def _column(c: dict[str, Any]) -> ColumnProfile:
         is_unique=is_unique,
         is_constant=distinct <= 1,
         distribution=distribution,
-        top_values=frequencies(c.get("top_values", ())),
-        bottom_values=frequencies(c.get("bottom_values", ())),
+        top_values=top_values,
+        bottom_values=bottom_values,
         detected_patterns=patterns,
         parsed_type=pattern_type if pattern_type in _PARSED_TYPES else None,
         min_length=lengths["min_chars"] if lengths else None,
@@ -228,11 +275,20 @@ def _column(c: dict[str, Any]) -> ColumnProfile:
         avg_length_bytes=lengths["mean_bytes"] if lengths else None,
         note=c["note"],
     )
-    inferred = infer_type(column, _physical_type_to_data_type(kind), pattern_type)
-    from dataclasses import replace
-
-    column = replace(column, inferred_type=inferred)
-    return replace(column, suggested_validators=suggest_validators(column))
+    inference = infer_type(
+        column,
+        _physical_type_to_data_type(kind),
+        _implying_pattern(c, pattern_type),
+        pattern_type,
+        values,
+    )
+    column = replace(
+        column,
+        inferred_type=inference.data_type,
+        type_evidence=inference.evidence,
+        integer_code=inference.integer_code,
+    )
+    return replace(column, suggested_validators=suggest_validators(column, values)), values
 
 
 def _number(v: Any) -> Any:
@@ -249,10 +305,32 @@ def build_table_profile(
     partition_strategy: str = "row_based",
     settings: dict[str, Any] | None = None,
 ) -> TableProfile:
-    """Assemble a :class:`TableProfile` from ``_core.finalize`` output."""
-    columns = tuple(_column(c) for c in stats["columns"])
+    """Assemble a :class:`TableProfile` from ``_core.finalize`` output, with its alerts.
+
+    ``settings`` (``ProfileSettings.to_dict()``) give ``top_n`` (finalize returns more values:
+    type inference and the alerts see them all) and the alert thresholds."""
+    settings = dict(settings or {})
+    top_n = int(settings.get("top_n", 10))
+    alert_settings = AlertSettings.from_value(settings.get("alerts"))
+    built = [_column(c, top_n) for c in stats["columns"]]
+    columns = tuple(column for column, _ in built)
     rows = stats["rows"]
     duplicates = stats["duplicate_rows"]
+    duplicate_ratio = (duplicates / rows if rows else 0.0) if duplicates is not None else None
+    duplicate_method = (
+        "unknown" if duplicates is None else "exact" if stats["duplicates_exact"] else "hyperloglog"
+    )
+    alerts: list[Alert] = duplicate_alerts(
+        duplicates,
+        duplicate_ratio,
+        duplicate_method,
+        alert_settings,
+        stats.get("duplicates_error", 0.0),
+    )
+    # correlations are not computed yet: this hook fires once they are (TableProfile.correlations)
+    alerts += correlation_alerts((), alert_settings)
+    for column, values in built:
+        alerts += column_alerts(column, alert_settings, values)
     return TableProfile(
         name=name,
         row_count=rows,
@@ -260,21 +338,14 @@ def build_table_profile(
         estimated_memory_bytes=stats["estimated_memory_bytes"],
         columns=columns,
         duplicate_row_count=duplicates,
-        duplicate_row_ratio=(duplicates / rows if rows else 0.0)
-        if duplicates is not None
-        else None,
+        duplicate_row_ratio=duplicate_ratio,
         source=source,
         duplicate_row_count_is_exact=duplicates is not None and stats["duplicates_exact"],
-        duplicate_row_method=(
-            "unknown"
-            if duplicates is None
-            else "exact"
-            if stats["duplicates_exact"]
-            else "hyperloglog"
-        ),
+        duplicate_row_method=duplicate_method,
         backend=backend,
         partition_strategy=partition_strategy,
         unit_count=stats["units"],
+        alerts=tuple(alerts),
         partial=partial,
-        settings=dict(settings or {}),
+        settings=settings,
     )

@@ -18,6 +18,8 @@ from typing import Any, Iterator
 
 __all__ = [
     "SCHEMA_VERSION",
+    "SEVERITIES",
+    "Alert",
     "DataType",
     "DistributionStats",
     "ValueFrequency",
@@ -27,7 +29,10 @@ __all__ = [
     "TableProfile",
 ]
 
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "2.1.0"
+
+# Alert severities, least serious first: ``--fail-on warning`` matches warnings and errors.
+SEVERITIES = ("info", "warning", "error")
 
 
 class DataType(str, Enum):
@@ -138,6 +143,33 @@ class Histogram:
 
 
 @dataclass(frozen=True)
+class Alert:
+    """A finding about a column (or, with ``column=None``, the whole table): its ``kind``
+    (``constant``, ``high_null_ratio``, ``skewed`` …), a ``severity`` from :data:`SEVERITIES`,
+    a sentence for people and the measured ``value`` that crossed the kind's threshold (a number,
+    or for ``outliers`` a dict of fences and counts). Built by :mod:`truthound.profiler.alerts`."""
+
+    column: str | None
+    kind: str
+    severity: str
+    message: str
+    value: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "kind": self.kind,
+            "severity": self.severity,
+            "message": self.message,
+            "value": _jsonable_tree(self.value),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Alert:
+        return cls(d.get("column"), d["kind"], d["severity"], d["message"], d.get("value"))
+
+
+@dataclass(frozen=True)
 class ColumnProfile:
     """Profile of one column."""
 
@@ -194,6 +226,8 @@ class ColumnProfile:
     max_length_bytes: int | None = None
     avg_length_bytes: float | None = None
     note: str = ""
+    type_evidence: str = ""
+    integer_code: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with truthound's keys first; optional groups only when present."""
@@ -265,6 +299,10 @@ class ColumnProfile:
             d["avg_length_bytes"] = self.avg_length_bytes
         if self.note:
             d["note"] = self.note
+        if self.type_evidence:
+            d["type_evidence"] = self.type_evidence
+        if self.integer_code is not None:
+            d["integer_code"] = self.integer_code
         d["profiled_at"] = self.profiled_at.isoformat() if self.profiled_at else None
         d["profile_duration_ms"] = self.profile_duration_ms
         return d
@@ -337,6 +375,7 @@ class TableProfile:
     backend: str = "local"
     partition_strategy: str = "row_based"
     unit_count: int = 1
+    alerts: tuple[Alert, ...] = ()
     partial: bytes | None = field(default=None, repr=False, compare=False)
     settings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -384,6 +423,7 @@ class TableProfile:
             "backend": self.backend,
             "partition_strategy": self.partition_strategy,
             "unit_count": self.unit_count,
+            "alerts": [a.to_dict() for a in self.alerts],
         }
         if include_state and self.partial is not None:
             d["state"] = {
@@ -411,8 +451,9 @@ class TableProfile:
         kwargs = {
             k: v
             for k, v in d.items()
-            if k in known and k not in ("columns", "correlations", "partial")
+            if k in known and k not in ("columns", "correlations", "partial", "alerts")
         }
+        kwargs["alerts"] = tuple(Alert.from_dict(a) for a in d.get("alerts", ()))
         kwargs["columns"] = tuple(ColumnProfile.from_dict(c) for c in d.get("columns", ()))
         kwargs["correlations"] = tuple(
             (c["column1"], c["column2"], c["correlation"]) for c in d.get("correlations", ())
@@ -461,6 +502,15 @@ class TableProfile:
         return replace(
             self, profiled_at=profiled_at, profile_duration_ms=duration_ms, columns=columns
         )
+
+
+def _jsonable_tree(v: Any) -> Any:
+    """:func:`_jsonable` through lists and dicts."""
+    if isinstance(v, dict):
+        return {str(k): _jsonable_tree(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable_tree(x) for x in v]
+    return _jsonable(v)
 
 
 def _jsonable(v: Any) -> Any:

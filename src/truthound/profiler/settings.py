@@ -3,12 +3,87 @@ shapes only the finalized output."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from truthound.profiler.errors import InvalidInputError
 
-__all__ = ["ProfileSettings"]
+__all__ = ["VALUES_FOR_INFERENCE", "AlertSettings", "ProfileSettings"]
+
+# Finalize asks the engine for this many top and bottom values (at least ``top_n``): while a
+# column's frequency table is exact and it has at most this many distinct values, type inference
+# and the alerts see every value and its count. The profile keeps ``top_n`` of them. 2,048 holds
+# every HHMM clock time (1,441) and every categorical value set.
+VALUES_FOR_INFERENCE = 2048
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Thresholds of the alerts (``TableProfile.alerts``), one per kind; ``None`` turns a kind
+    off. See ``docs/profile-schema.md`` for each rule.
+
+    Examples
+    --------
+    >>> AlertSettings(skewed=5.0, zeros=None).skewed
+    5.0
+    """
+
+    constant: float | None = 2  # at least this many non-null values, all equal
+    all_null: float | None = 1  # at least this many rows, every one null
+    high_null_ratio: float | None = 0.2  # null share at or above this
+    high_cardinality: float | None = 200  # distinct strings above this, not a key nor a category
+    unique: float | None = 20  # at least this many values, all distinct (integer/string keys)
+    duplicates: float | None = 0.0  # duplicate-row share above this
+    skewed: float | None = 2.0  # |skewness| above this (numeric measurements)
+    zeros: float | None = 0.1  # zero share at or above this (numeric measurements)
+    infinite: float | None = 1  # at least this many ±inf
+    nan: float | None = 1  # at least this many NaN
+    mixed_types: float | None = 0.5  # dominant pattern share at or above this, but below 1
+    invalid_utf8: float | None = 1  # at least this many values that are not UTF-8
+    imbalance: float | None = 0.5  # 1 - entropy / log(k) above this (categories, booleans)
+    outliers: float | None = 3.0  # Tukey fences at k x IQR beyond the quartiles
+    high_correlation: float | None = 0.9  # |correlation| at or above this
+    blank_strings: float | None = 1  # at least this many empty or whitespace-only strings
+    not_profiled: float | None = 1  # a column the engine could not profile (nested types)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+                raise InvalidInputError(
+                    f"alert threshold {f.name} must be a number or None (off), got {value!r}"
+                )
+            if value < 0:
+                raise InvalidInputError(f"alert threshold {f.name} must be >= 0, got {value!r}")
+
+    @classmethod
+    def kinds(cls) -> tuple[str, ...]:
+        """Every alert kind, in the order of the fields."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_value(cls, value: AlertSettings | Mapping[str, Any] | None) -> AlertSettings:
+        """An :class:`AlertSettings` from itself, a ``{kind: threshold}`` mapping or ``None``."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        if not isinstance(value, Mapping):
+            raise InvalidInputError(
+                f"alerts must be AlertSettings or a mapping of kind to threshold, got "
+                f"{type(value).__name__}"
+            )
+        unknown = sorted(set(value) - set(cls.kinds()))
+        if unknown:
+            raise InvalidInputError(
+                f"unknown alert kind(s) {', '.join(map(repr, unknown))}; "
+                f"kinds are {', '.join(cls.kinds())}"
+            )
+        return cls(**dict(value))
 
 
 @dataclass(frozen=True)
@@ -33,8 +108,10 @@ class ProfileSettings:
     pattern_sample_size: int = 1_024
     quantiles: tuple[float, ...] = field(default=(0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99))
     merge_fan_in: int = 64  # partials per node of the merge tree (the shape the bytes depend on)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "alerts", AlertSettings.from_value(self.alerts))
         for name in ("top_n", "histogram_bins", "distinct_exact_limit", "row_exact_limit"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -60,8 +137,10 @@ class ProfileSettings:
         }
 
     def finalize_options(self) -> dict[str, Any]:
+        """Keyword arguments of ``_core.finalize``. It returns up to ``VALUES_FOR_INFERENCE``
+        top and bottom values; the model keeps ``top_n``."""
         return {
-            "top_n": self.top_n,
+            "top_n": max(self.top_n, VALUES_FOR_INFERENCE),
             "histogram_bins": self.histogram_bins,
             "quantiles": list(self.quantiles),
         }
@@ -76,4 +155,8 @@ class ProfileSettings:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         if "quantiles" in known:
             known["quantiles"] = tuple(known["quantiles"])
+        if isinstance(known.get("alerts"), Mapping):
+            # a profile saved by a newer version may name kinds this one does not know
+            kinds = set(AlertSettings.kinds())
+            known["alerts"] = {k: v for k, v in known["alerts"].items() if k in kinds}
         return cls(**known)

@@ -1,4 +1,5 @@
-"""Text for the HTML report: escaping, numbers, data values and approximate figures.
+"""Text for the HTML report: escaping, data values and approximate figures. Numbers, counts and
+percentages read as in every output (:mod:`truthound.profiler.display`).
 
 Every function returning HTML escapes what it is given; everything from the data reaches the page
 through :func:`esc` (text and attribute values alike, quotes included).
@@ -7,12 +8,14 @@ through :func:`esc` (text and attribute values alike, quotes included).
 from __future__ import annotations
 
 import html
-import math
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from truthound.profiler.display import DASH, clip, count, number, percent, show
+
 __all__ = [
+    "DASH",
     "approx_html",
     "clip",
     "count",
@@ -27,7 +30,6 @@ __all__ = [
     "value_html",
 ]
 
-DASH = "—"
 # C0 controls, DEL and C1 controls: shown as escapes (HTML forbids most of them as text).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _VISIBLE = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -51,71 +53,6 @@ def esc(text: Any) -> str:
     except UnicodeEncodeError:
         s = s.encode("utf-8", "replace").decode("utf-8")
     return html.escape(s, quote=True)
-
-
-def clip(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters with an ellipsis."""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _float(x: float) -> str:
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if x == 0:
-        return "0"
-    mag = abs(x)
-    if mag >= 1e15 or mag < 1e-4:
-        return f"{x:.4g}".replace("e+", "e")
-    if x == int(x) and mag < 1e15:
-        return f"{int(x):,}"
-    # six significant digits, trailing zeros dropped
-    decimals = max(0, 5 - math.floor(math.log10(mag)))
-    return f"{x:,.{decimals}f}".rstrip("0").rstrip(".")
-
-
-def number(v: Any) -> str:
-    """A number for people: thousands separators, six significant digits; NaN and ±∞ by name.
-    Strings (a profile loaded from JSON writes NaN as ``"nan"``) pass through."""
-    if v is None:
-        return DASH
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        return _float(v)
-    if isinstance(v, str):
-        return {"nan": "NaN", "inf": "∞", "-inf": "−∞"}.get(v, v)
-    return show(v)
-
-
-def count(n: Any) -> str:
-    """A count with thousands separators (rounded when estimated); ``—`` when unknown."""
-    if n is None:
-        return DASH
-    if isinstance(n, float) and math.isfinite(n):
-        return f"{round(n):,}"
-    return number(n)
-
-
-def percent(ratio: Any) -> str:
-    """A ratio in [0, 1] as a percentage: ``0%``, ``<0.1%``, ``12.3%``, ``>99.9%``, ``100%``."""
-    if ratio is None or isinstance(ratio, str):
-        return DASH if ratio is None else ratio
-    r = float(ratio)
-    if math.isnan(r):
-        return DASH
-    if r <= 0:
-        return "0%"
-    if r >= 1:
-        return "100%"
-    if r < 0.001:
-        return "<0.1%"
-    if r > 0.999:
-        return ">99.9%"
-    return f"{r * 100:.1f}%"
 
 
 def size_bytes(n: Any) -> str:
@@ -154,23 +91,10 @@ def timestamp(t: Any) -> str:
     return str(t)
 
 
-def show(v: Any) -> str:
-    """Any value from the data as plain text (not escaped): numbers formatted, dates as ISO
-    8601, bytes as hex, strings as they are."""
-    if v is None:
-        return DASH
-    if isinstance(v, (bool, int, float)):
-        return number(v)
-    if isinstance(v, (datetime, date, time)):
-        return v.isoformat()
-    if isinstance(v, (bytes, bytearray, memoryview)):
-        return bytes(v).hex()
-    return str(v)
-
-
-def value_html(v: Any, width: int = 48) -> str:
+def value_html(v: Any, width: int = 48, code: bool = False) -> str:
     """A data value as HTML: escaped, cut to ``width`` characters (the whole value, up to 1,000
-    characters, in the tooltip); empty and blank strings shown by name."""
+    characters, in the tooltip); empty and blank strings shown by name; ``code``: a number
+    without thousands separators."""
     if v is None:
         return '<span class="mu">null</span>'
     if isinstance(v, str):
@@ -179,7 +103,7 @@ def value_html(v: Any, width: int = 48) -> str:
         if v.isspace():
             what = "space" if v == " " * len(v) else "whitespace character"
             return f'<span class="mu">({len(v)} {what}{"s" if len(v) > 1 else ""})</span>'
-    text = show(v)
+    text = show(v, code)
     short = clip(text, width)
     if not isinstance(v, str) and short == text:
         return esc(text)  # numbers, dates: nothing to preserve
