@@ -3,8 +3,9 @@
     th profile SOURCE... [--distributed] [--backend local|spark|dask|ray|auto] [--workers N] ...
 
 Exit codes: 0 success, 1 the data could not be profiled (missing or unreadable input, a backend
-that failed), 2 a usage error. Errors are one line, ``th: error: ...``; ``--debug`` shows the
-traceback.
+that failed), 2 a usage error, 3 ``--fail-on`` matched an alert (the output is written first; the
+matching alerts are listed on standard error). Errors are one line, ``th: error: ...``;
+``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_ALERTS = 0, 1, 2, 3
 FORMATS = ("console", "json", "yaml", "html")
 BACKENDS = ("local", "spark", "dask", "ray", "auto")
 STRATEGIES = ("row_based", "column_based", "hybrid", "hash")
@@ -138,10 +139,34 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, type=str.lower, default="console", help="output format"
     )
     out.add_argument("-o", "--output", help="write to this file instead of standard output")
+    out.add_argument(
+        "--suggest",
+        metavar="FORMAT",
+        type=str.lower,
+        help="write the suggested validators instead of the profile: truthound (a validation "
+        "suite), gx (a Great Expectations suite) or pandera (a schema), as JSON",
+    )
     out.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    gate = p.add_argument_group("alerts")
+    gate.add_argument(
+        "--fail-on",
+        metavar="SEVERITY|KIND,...",
+        help="exit 3 when an alert matches: a severity (info, warning, error: that and worse) "
+        "or an alert kind (constant, high_null_ratio, ...)",
+    )
+    gate.add_argument(
+        "--alert",
+        metavar="KIND=THRESHOLD",
+        action="append",
+        default=[],
+        help="set an alert's threshold, or 'off' (repeatable): --alert skewed=5 --alert zeros=off",
+    )
     out.add_argument("--debug", action="store_true", help="show tracebacks")
     r = sub.add_parser("report", help="render a saved JSON profile as a self-contained HTML report")
-    r.add_argument("profile", metavar="PROFILE", help="a profile saved by --format json or TableProfile.save")
+    r.add_argument(
+        "profile", metavar="PROFILE", help="a profile saved by --format json or TableProfile.save"
+    )
     r.add_argument("-o", "--output", help="write to this file instead of standard output")
     r.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
@@ -195,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _profile(args: argparse.Namespace) -> int:
+    from truthound.profiler.alerts import parse_fail_on, select_alerts
     from truthound.profiler.distributed import DistributedMonitor, DistributedProfiler
     from truthound.profiler.errors import InvalidInputError
 
@@ -202,7 +228,20 @@ def _profile(args: argparse.Namespace) -> int:
         "top_n": args.top_n,
         "seed": args.seed,
         "include_patterns": not args.no_patterns,
+        "alerts": _alert_thresholds(args.alert),
     }
+    try:
+        fail_on = parse_fail_on(args.fail_on) if args.fail_on is not None else ()
+    except InvalidInputError as exc:
+        raise _UsageError(str(exc)) from None
+    if args.suggest is not None:
+        from truthound.profiler.suites import SUITE_FORMATS, export_suite
+
+        if args.suggest not in (*SUITE_FORMATS, "great_expectations", "great-expectations"):
+            raise _UsageError(
+                f"argument --suggest: unknown format {args.suggest!r}; "
+                f"choose one of {', '.join(SUITE_FORMATS)}"
+            )
     if args.seed >= 2**64:
         raise _UsageError(f"argument --seed: expected an integer below 2**64, got {args.seed}")
     distributed = (
@@ -246,8 +285,45 @@ def _profile(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    _write(_render(profile, args.format), args.output)
+    if args.suggest is not None:
+        _write(export_suite(profile, args.suggest), args.output)
+    else:
+        _write(_render(profile, args.format), args.output)
+    matched = select_alerts(profile.alerts, fail_on) if fail_on else []
+    if matched:
+        _error(
+            f"{len(matched)} alert{'s' if len(matched) != 1 else ''} match --fail-on {args.fail_on}:"
+        )
+        for a in matched:
+            where = a.column if a.column is not None else "(table)"
+            sys.stderr.write(f"  {a.severity} {a.kind} {where!r}: {a.message}\n")
+        return EXIT_ALERTS
     return EXIT_OK
+
+
+def _alert_thresholds(items: list[str]) -> dict[str, float | None]:
+    """``["skewed=5", "zeros=off"]`` → ``{"skewed": 5.0, "zeros": None}``."""
+    from truthound.profiler.settings import AlertSettings
+
+    out: dict[str, float | None] = {}
+    for item in items:
+        kind, sep, value = item.partition("=")
+        kind = kind.strip().lower()
+        if not sep or kind not in AlertSettings.kinds():
+            raise _UsageError(
+                f"argument --alert: expected KIND=THRESHOLD with a kind among "
+                f"{', '.join(AlertSettings.kinds())}, got {item!r}"
+            )
+        if value.strip().lower() == "off":
+            out[kind] = None
+            continue
+        try:
+            out[kind] = float(value)
+        except ValueError:
+            raise _UsageError(
+                f"argument --alert: threshold of {kind} must be a number or 'off', got {value!r}"
+            ) from None
+    return out
 
 
 def _backend_and_config(args: argparse.Namespace, distributed: bool) -> tuple[str, Any]:

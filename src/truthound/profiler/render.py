@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from truthound.profiler.model import ColumnProfile, TableProfile
+from truthound.profiler.model import SEVERITIES, ColumnProfile, TableProfile
 
 __all__ = ["render_console"]
 
@@ -94,6 +94,24 @@ def _column_block(c: ColumnProfile) -> list[str]:
     return lines
 
 
+def _alert_lines(profile: TableProfile) -> list[str]:
+    """The profile's alerts, most serious first, one line each."""
+    if not profile.alerts:
+        return []
+    rank = {name: i for i, name in enumerate(reversed(SEVERITIES))}
+    alerts = sorted(profile.alerts, key=lambda a: rank.get(a.severity, len(rank)))
+    tally = ", ".join(
+        f"{n} {name}"
+        for name in reversed(SEVERITIES)
+        if (n := sum(a.severity == name for a in alerts))
+    )
+    lines = [f"Alerts ({len(alerts)}: {tally})"]
+    for a in alerts:
+        where = _short(a.column, 18) if a.column is not None else "(table)"
+        lines.append(_fit(f"  {a.severity:<8} {where:<18} {a.kind:<17} {_short(a.message, 200)}"))
+    return [*lines, ""]
+
+
 def _fit(line: str) -> str:
     return line if len(line) <= WIDTH else line[: WIDTH - 1] + "…"
 
@@ -112,6 +130,7 @@ def render_console(profile: TableProfile) -> str:
         f"   backend {profile.backend}",
         "",
     ]
+    lines.extend(_alert_lines(profile))
     for c in profile.columns:
         lines.extend(_column_block(c))
     return "\n".join(_fit(line) for line in lines) + "\n"

@@ -1,110 +1,75 @@
-"""Warnings about a column, from its profile alone: high null ratio, constant, all unique,
-skewed, mixed types, invalid UTF-8, NaN and infinities, blank strings, not profiled."""
+"""The profile's alerts (``TableProfile.alerts``) as the page shows them: a short chip label per
+alert, its sentence in the tooltip, and a level for the colour. The page computes no alert of its
+own: a profile loaded from JSON shows the alerts it was saved with."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from truthound.profiler.model import ColumnProfile
-from truthound.profiler.report.format import clip, count, number, percent, show
+from truthound.profiler.display import number, percent
+from truthound.profiler.model import Alert, TableProfile
 
-__all__ = ["HIGH_NULL_RATIO", "MIXED_MIN_RATIO", "SKEW_LIMIT", "Alert", "column_alerts"]
+__all__ = ["Chip", "chips", "column_chips", "table_chips"]
 
-# A column with at least this share of nulls is flagged.
-HIGH_NULL_RATIO = 0.2
-# |skewness| above this is flagged (a normal sample's skewness is near 0).
-SKEW_LIMIT = 2.0
-# A string column whose commonest pattern matches at least this share of values, but not all,
-# holds mixed types (e.g. 95% integers and a few words).
-MIXED_MIN_RATIO = 0.5
-# Kinds whose all-distinct columns may be keys.
-_KEY_KINDS = {"integer", "unsigned", "string", "binary"}
+_LABELS = {
+    "all_null": "all null",
+    "constant": "constant",
+    "invalid_utf8": "invalid UTF-8",
+    "mixed_types": "mixed types",
+    "skewed": "skewed",
+    "zeros": "zeros",
+    "infinite": "±∞",
+    "nan": "NaN",
+    "outliers": "outliers",
+    "imbalance": "imbalanced",
+    "high_cardinality": "high cardinality",
+    "unique": "unique",
+    "duplicates": "duplicate rows",
+    "high_correlation": "correlated",
+    "blank_strings": "blank strings",
+    "not_profiled": "not profiled",
+}
 
 
 @dataclass(frozen=True)
-class Alert:
-    """One finding: a stable ``key``, a short ``label`` for a chip, a sentence of ``detail``
-    and a ``level``: ``"warn"`` (look at it) or ``"info"`` (worth knowing)."""
+class Chip:
+    """One alert on the page: ``label`` for the chip, ``detail`` (the alert's message),
+    ``level`` ``"warn"`` (errors and warnings: look at it) or ``"info"``, and its ``kind``."""
 
-    key: str
+    kind: str
     label: str
     detail: str
-    level: str = "warn"
+    level: str
 
 
-def _finite(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    x = float(v)
-    return x if math.isfinite(x) else None
+def _label(a: Alert) -> str:
+    if a.kind == "high_null_ratio" and isinstance(a.value, (int, float)):
+        return f"{percent(a.value)} null"
+    if a.kind == "zeros" and isinstance(a.value, (int, float)):
+        return f"{percent(a.value)} zeros"
+    if a.kind == "high_correlation" and isinstance(a.value, (int, float)):
+        return f"correlated {number(a.value)}"
+    return _LABELS.get(a.kind, a.kind.replace("_", " "))
 
 
-def _plural(n: int, noun: str) -> str:
-    """``"1 NaN value"``, ``"3 NaN values"``."""
-    return f"{count(n)} {noun}{'' if n == 1 else 's'}"
+def chips(alerts: Any) -> list[Chip]:
+    """Chips of ``alerts`` in their order."""
+    return [
+        Chip(a.kind, _label(a), a.message, "info" if a.severity == "info" else "warn")
+        for a in alerts
+    ]
 
 
-def column_alerts(c: ColumnProfile) -> list[Alert]:
-    """The alerts for one column, most serious first."""
-    out: list[Alert] = []
-    if c.note:
-        out.append(Alert("not_profiled", "not profiled", c.note, "info"))
-    if c.row_count <= 0:
-        return out
-    if c.null_count >= c.row_count:
-        out.append(
-            Alert("all_null", "all null", f"every value is null ({_plural(c.row_count, 'row')})")
-        )
-        return out
-    if c.null_ratio >= HIGH_NULL_RATIO:
-        out.append(
-            Alert(
-                "nulls",
-                f"{percent(c.null_ratio)} null",
-                f"{count(c.null_count)} of {count(c.row_count)} values are null",
-            )
-        )
-    if c.is_constant and c.non_null_count > 1:
-        only = f": {clip(show(c.top_values[0].value), 60)}" if c.top_values else ""
-        out.append(Alert("constant", "constant", f"every non-null value is the same{only}"))
-    if c.invalid_utf8_count:
-        n = c.invalid_utf8_count
-        verb = "is" if n == 1 else "are"
-        detail = f"{_plural(n, 'value')} {verb} not valid UTF-8"
-        out.append(Alert("invalid_utf8", "invalid UTF-8", detail))
-    if c.kind == "string" and c.detected_patterns:
-        best = max(c.detected_patterns, key=lambda p: p.match_ratio)
-        if MIXED_MIN_RATIO <= best.match_ratio < 1:
-            out.append(
-                Alert(
-                    "mixed",
-                    "mixed types",
-                    f"{percent(best.match_ratio)} of values match {best.pattern}, the rest do not",
-                )
-            )
-    skew = _finite(c.distribution.skewness) if c.distribution is not None else None
-    if skew is not None and abs(skew) > SKEW_LIMIT:
-        side = "right" if skew > 0 else "left"
-        out.append(Alert("skewed", "skewed", f"skewness {number(skew)} (long {side} tail)"))
-    if c.nan_count:
-        out.append(Alert("nan", "NaN", _plural(c.nan_count, "NaN value")))
-    infinities = c.positive_infinity_count + c.negative_infinity_count
-    if infinities:
-        out.append(Alert("inf", "±∞", _plural(infinities, "infinite value")))
-    # floats and timestamps that never repeat are measurements: their uniqueness says nothing
-    if c.is_unique and c.non_null_count > 1 and c.kind in _KEY_KINDS:
-        out.append(Alert("unique", "unique", "every non-null value is distinct", "info"))
-    blank = c.empty_string_count + c.whitespace_string_count
-    if blank:
-        out.append(
-            Alert(
-                "blank",
-                "blank strings",
-                f"{count(c.empty_string_count)} empty, "
-                f"{count(c.whitespace_string_count)} whitespace only",
-                "info",
-            )
-        )
-    return out
+def column_chips(profile: TableProfile) -> list[list[Chip]]:
+    """The chips of each column of ``profile``, in column order."""
+    by_name: dict[str, list[Alert]] = {}
+    for a in profile.alerts:
+        if a.column is not None:
+            by_name.setdefault(a.column, []).append(a)
+    return [chips(by_name.get(c.name, ())) for c in profile.columns]
+
+
+def table_chips(profile: TableProfile) -> list[Chip]:
+    """The chips of the alerts about the whole table (duplicate rows)."""
+    return chips(a for a in profile.alerts if a.column is None)

@@ -18,9 +18,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from truthound.profiler.display import is_code
 from truthound.profiler.model import SCHEMA_VERSION, ColumnProfile, TableProfile
 from truthound.profiler.report import charts
-from truthound.profiler.report.alerts import HIGH_NULL_RATIO, Alert, column_alerts
+from truthound.profiler.report.alerts import Chip, column_chips, table_chips
 from truthound.profiler.report.format import (
     DASH,
     approx_html,
@@ -110,9 +111,10 @@ def _top_note(c: ColumnProfile) -> str:
 # small pieces
 
 
-def _chips(alerts: Iterable[Alert]) -> str:
+def _chips(alerts: Iterable[Chip]) -> str:
     return "".join(
-        f'<span class="chip {a.level}" title="{esc(a.detail)}">{esc(a.label)}</span>'
+        f'<span class="chip {a.level}" data-kind="{esc(a.kind)}" title="{esc(a.detail)}">'
+        f"{esc(a.label)}</span>"
         for a in alerts
     )
 
@@ -133,7 +135,7 @@ def _value(c: ColumnProfile, v: Any, width: int = 48) -> str:
     of a numeric column read as the numbers they stand for."""
     if isinstance(v, str) and c.kind in _NUMERIC_KINDS and v in ("nan", "inf", "-inf"):
         v = float(v)
-    return value_html(v, width)
+    return value_html(v, width, code=is_code(c))
 
 
 def _num_html(v: Any) -> str:
@@ -147,16 +149,17 @@ def _with_ratio(n: int, ratio: float) -> str:
 _FRACTION = re.compile(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)\.\d+")
 
 
-def _edge(v: Any) -> str:
-    """A bin edge as text; timestamps to the second (edges fall between values anyway)."""
-    return _FRACTION.sub(r"\1", show(v))
+def _edge(v: Any, code: bool = False) -> str:
+    """A bin edge as text; timestamps to the second (edges fall between values anyway); codes
+    without thousands separators."""
+    return _FRACTION.sub(r"\1", show(v, code))
 
 
-def _bin_labels(edges: tuple[Any, ...], n: int) -> list[str]:
+def _bin_labels(edges: tuple[Any, ...], n: int, code: bool = False) -> list[str]:
     labels = []
     for i in range(n):
-        a = _edge(edges[i]) if i < len(edges) else "?"
-        b = _edge(edges[i + 1]) if i + 1 < len(edges) else "?"
+        a = _edge(edges[i], code) if i < len(edges) else "?"
+        b = _edge(edges[i + 1], code) if i + 1 < len(edges) else "?"
         labels.append(f"{a} – {b}")
     return labels
 
@@ -178,7 +181,8 @@ def _box(c: ColumnProfile) -> str:
         return ""
     approx = "≈ " if _is_approx(c.quantiles_method) else ""
     names = (("p5", "p5"), ("p25", "p25"), ("median", "p50"), ("p75", "p75"), ("p95", "p95"))
-    label = approx + " · ".join(f"{name} {number(nums.get(key))}" for name, key in names)
+    code = is_code(c)
+    label = approx + " · ".join(f"{name} {number(nums.get(key), code)}" for name, key in names)
     return charts.box(float(lo), float(hi), nums, label)
 
 
@@ -188,7 +192,8 @@ def _histogram_figure(c: ColumnProfile) -> str:
         return ""
     approx = _is_approx(h.method) or bool(h.count_error)
     bound = f"± {count(h.count_error)}" if approx else ""
-    svg = charts.histogram(_bin_labels(h.edges, len(h.counts)), h.counts, bound)
+    code = is_code(c)
+    svg = charts.histogram(_bin_labels(h.edges, len(h.counts), code), h.counts, bound)
     top = max((float(x) for x in h.counts if isinstance(x, (int, float))), default=0)
     caption = f"Histogram · {len(h.counts)} equal-width bins"
     note = ""
@@ -200,8 +205,8 @@ def _histogram_figure(c: ColumnProfile) -> str:
             f"Bin counts estimated from the {source}: each within ± {within} of the truth",
         )
     svg += _box(c)
-    lo = f"<span>{esc(_edge(h.edges[0]))}</span>" if h.edges else ""
-    hi = f"<span>{esc(_edge(h.edges[-1]))}</span>" if h.edges else ""
+    lo = f"<span>{esc(_edge(h.edges[0], code))}</span>" if h.edges else ""
+    hi = f"<span>{esc(_edge(h.edges[-1], code))}</span>" if h.edges else ""
     return (
         f'<figure class="chart"><figcaption>{caption}<span>{note}</span></figcaption>'
         f'<div class="plot"><span class="ymax">{esc(count(top))}</span>{svg}</div>'
@@ -421,7 +426,7 @@ def _validators(c: ColumnProfile) -> str:
     return f'<div class="block"><h4>Suggested validators</h4><ul class="code">{items}</ul></div>'
 
 
-def _column_section(i: int, c: ColumnProfile, alerts: list[Alert], open_: bool) -> str:
+def _column_section(i: int, c: ColumnProfile, alerts: list[Chip], open_: bool) -> str:
     summary = (
         f'<summary><span class="nm" title="{esc(clip(c.name, 1000))}">'
         f"{esc(clip(c.name, 80))}</span>"
@@ -433,7 +438,8 @@ def _column_section(i: int, c: ColumnProfile, alerts: list[Alert], open_: bool) 
     alert_list = ""
     if alerts:
         items = "".join(
-            f'<li class="{a.level}"><strong>{esc(a.label)}</strong> {esc(a.detail)}</li>'
+            f'<li class="{a.level}" data-kind="{esc(a.kind)}"><strong>{esc(a.label)}</strong> '
+            f"{esc(a.detail)}</li>"
             for a in alerts
         )
         alert_list = f'<ul class="alerts">{items}</ul>'
@@ -465,12 +471,13 @@ def _sort_key(v: Any) -> str:
     return repr(float(v)) if isinstance(v, (int, float)) else "NaN"
 
 
-def _overview_row(i: int, c: ColumnProfile, alerts: list[Alert]) -> str:
+def _overview_row(i: int, c: ColumnProfile, alerts: list[Chip]) -> str:
     search = " ".join(
         [c.name, c.physical_type, c.inferred_type.value, c.kind, *(a.label for a in alerts)]
     ).lower()
     warns = sum(a.level == "warn" for a in alerts)
-    null_cls = ' class="num hi"' if c.null_ratio >= HIGH_NULL_RATIO else ' class="num"'
+    many_nulls = any(a.kind in ("high_null_ratio", "all_null") for a in alerts)
+    null_cls = ' class="num hi"' if many_nulls else ' class="num"'
     name = f'<a href="#c-{i}" title="{esc(clip(c.name, 1000))}">{esc(clip(c.name, 48))}</a>'
     return (
         f'<tr data-i="{i}" data-s="{esc(search)}" data-w="{warns}">'
@@ -486,7 +493,7 @@ def _overview_row(i: int, c: ColumnProfile, alerts: list[Alert]) -> str:
     )
 
 
-def _overview(profile: TableProfile, all_alerts: list[list[Alert]]) -> str:
+def _overview(profile: TableProfile, all_alerts: list[list[Chip]]) -> str:
     head = (
         '<tr><th class="num" data-sort="num" aria-sort="ascending">#</th>'
         '<th data-sort="text">Column</th><th data-sort="text">Type</th>'
@@ -530,7 +537,7 @@ def _duplicates_html(profile: TableProfile) -> str:
     return f"{text}<small>{esc(percent(ratio)) if ratio is not None else ''}</small>"
 
 
-def _header(profile: TableProfile, all_alerts: list[list[Alert]]) -> str:
+def _header(profile: TableProfile, all_alerts: list[list[Chip]]) -> str:
     title = profile.source or profile.name or "table"
     units = f"{count(profile.unit_count)} unit{'' if profile.unit_count == 1 else 's'}"
     plan = f"<small>{esc(profile.partition_strategy)} · {esc(units)}</small>"
@@ -561,7 +568,15 @@ def _header(profile: TableProfile, all_alerts: list[list[Alert]]) -> str:
         for i, (c, al) in enumerate(zip(profile.columns, all_alerts))
     ]
     flagged = [(i, c, al) for i, c, al in flagged if al]
+    table = table_chips(profile)
     alert_html = ""
+    if table:
+        items = "".join(
+            f'<li class="{a.level}" data-kind="{esc(a.kind)}"><strong>{esc(a.label)}</strong> '
+            f"{esc(a.detail)}</li>"
+            for a in table
+        )
+        alert_html += f'<ul class="alerts table">{items}</ul>'
     if flagged:
         links = "".join(
             f'<a class="fl" href="#c-{i}"><strong>{esc(clip(c.name, 32))}</strong>{_chips(al)}</a>'
@@ -571,7 +586,7 @@ def _header(profile: TableProfile, all_alerts: list[list[Alert]]) -> str:
         if more > 0:
             links += f'<a id="more" class="mu" href="#overview">and {more:,} more</a>'
         columns = f"{len(flagged):,} column{'s' if len(flagged) != 1 else ''}"
-        alert_html = f'<div class="flags"><h3>{columns} to look at</h3>{links}</div>'
+        alert_html += f'<div class="flags"><h3>{columns} to look at</h3>{links}</div>'
     return (
         '<header class="top"><div class="wrap"><p class="brand">truthound profile</p>'
         f'<h1 title="{esc(clip(title, 1000))}">{esc(clip(title, 120))}</h1>'
@@ -624,7 +639,7 @@ def _csp(script: str) -> str:
 
 def render_page(profile: TableProfile, version: str) -> str:
     """The whole report for ``profile`` as one HTML document."""
-    all_alerts = [column_alerts(c) for c in profile.columns]
+    all_alerts = column_chips(profile)
     open_ = len(profile.columns) <= OPEN_SECTIONS_UP_TO
     sections = "".join(
         _column_section(i, c, a, open_)
