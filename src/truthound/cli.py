@@ -291,9 +291,8 @@ def _profile(args: argparse.Namespace) -> int:
         _write(_render(profile, args.format), args.output)
     matched = select_alerts(profile.alerts, fail_on) if fail_on else []
     if matched:
-        _error(
-            f"{len(matched)} alert{'s' if len(matched) != 1 else ''} match --fail-on {args.fail_on}:"
-        )
+        n = len(matched)
+        sys.stderr.write(f"th: {n} alert{'s' if n != 1 else ''} match --fail-on {args.fail_on}:\n")
         for a in matched:
             where = a.column if a.column is not None else "(table)"
             sys.stderr.write(f"  {a.severity} {a.kind} {where!r}: {a.message}\n")
