@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ from typing import Any
 __all__ = ["main"]
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_ALERTS = 0, 1, 2, 3
+# control characters in an alert's message (it may quote a value) are shown as \xNN
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 FORMATS = ("console", "json", "yaml", "html")
 BACKENDS = ("local", "spark", "dask", "ray", "auto")
 STRATEGIES = ("row_based", "column_based", "hybrid", "hash")
@@ -295,7 +298,8 @@ def _profile(args: argparse.Namespace) -> int:
         sys.stderr.write(f"th: {n} alert{'s' if n != 1 else ''} match --fail-on {args.fail_on}:\n")
         for a in matched:
             where = a.column if a.column is not None else "(table)"
-            sys.stderr.write(f"  {a.severity} {a.kind} {where!r}: {a.message}\n")
+            message = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", a.message)
+            sys.stderr.write(f"  {a.severity} {a.kind} {where!r}: {message}\n")
         return EXIT_ALERTS
     return EXIT_OK
 

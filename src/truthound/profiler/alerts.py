@@ -106,8 +106,8 @@ def _outliers(c: ColumnProfile, k: float, values: Sequence[tuple[Any, int]] | No
     if values is not None:
         n = 0
         for v, m in values:
-            x = v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-            if x is not None and not math.isnan(x) and (x < lo or x > hi):
+            x = _finite(v)  # ±inf are the infinite alert's
+            if x is not None and (x < lo or x > hi):
                 n += m
         if n == 0:
             return None
@@ -117,28 +117,36 @@ def _outliers(c: ColumnProfile, k: float, values: Sequence[tuple[Any, int]] | No
     h = c.histogram
     if h is None or len(h.edges) != len(h.counts) + 1 or not h.counts:
         return None
-    certain = maybe = 0.0
-    certain_bins = maybe_bins = 0
+    # per side: bins wholly beyond the fence (certain) and the bin the fence cuts (maybe)
+    certain = {"low": 0.0, "high": 0.0}
+    maybe = {"low": 0.0, "high": 0.0}
     last = len(h.counts) - 1
     for i, n_bin in enumerate(h.counts):
         a, b = h.edges[i], h.edges[i + 1]
         if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
             return None
-        below_all = b <= lo if i < last else b < lo
-        if below_all or a > hi:
-            certain += n_bin
-            certain_bins += 1
-        elif a < lo or b > hi:
-            maybe += n_bin
-            maybe_bins += 1
-    # each bin's count is within count_error of the truth (0 when the histogram is exact)
-    low = max(0.0, certain - h.count_error * certain_bins)
+        if b <= lo if i < last else b < lo:
+            certain["low"] += n_bin
+        elif a < lo:
+            maybe["low"] += n_bin
+        if a > hi:
+            certain["high"] += n_bin
+        elif b > hi:
+            maybe["high"] += n_bin
+    # The bins of one side form one range of the quantile sketch, whose count is within the
+    # histogram's count_error (the sketch's PMF error times n; 0 when exact), however many
+    # bins it spans.
+    e = h.count_error
+    low = sum(max(0.0, certain[side] - e) for side in certain)
     if low <= 0:
         return None
-    high = certain + maybe + h.count_error * (certain_bins + maybe_bins)
+    # a side can hold values only where its fence falls inside [min, max] (exact)
+    reachable = {"low": lo > h.edges[0], "high": hi < h.edges[-1]}
+    high = sum(certain[s] + maybe[s] + (e if reachable[s] else 0.0) for s in certain)
+    high = min(high, float(c.non_null_count))
     value.update(count_min=round(low), count_max=round(high), method="histogram")
     how = "from the histogram" + (
-        f", each bin ±{count(h.count_error)}" if h.count_error else ", exact bins"
+        f", each side ±{count(h.count_error)}" if h.count_error else ", exact bins"
     )
     message = f"between {count(low)} and {count(high)} values {rule} ({how})"
     return _alert(c.name, "outliers", message, value)
