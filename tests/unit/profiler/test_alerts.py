@@ -91,9 +91,9 @@ def test_every_threshold_is_a_setting():
     assert _kinds(skewed, skewed=3.0) == []
     assert _kinds(skewed, skewed=None) == []
     assert _kinds(_number(zero_count=10), zeros=0.5) == []
-    assert _kinds(_column(null_count=5, null_ratio=0.05, non_null_count=95), high_null_ratio=0.05) == [
-        "high_null_ratio"
-    ]
+    assert _kinds(
+        _column(null_count=5, null_ratio=0.05, non_null_count=95), high_null_ratio=0.05
+    ) == ["high_null_ratio"]
     assert _kinds(_column(distinct_count=201), high_cardinality=300) == []
     assert set(SEVERITY) == set(AlertSettings.kinds())
     with pytest.raises(InvalidInputError, match="unknown alert kind"):
@@ -115,8 +115,12 @@ def test_messages_read_well():
     (alert,) = column_alerts(_number(distribution=DistributionStats(skewness=2.9395)))
     assert alert.message == "skewness 2.9395 (long right tail)"
     year = _column(
-        kind="integer", inferred_type=DataType.CATEGORICAL, is_constant=True, distinct_count=1,
-        integer_code="year", top_values=(tp.ValueFrequency(2013, 100, 1.0),),
+        kind="integer",
+        inferred_type=DataType.CATEGORICAL,
+        is_constant=True,
+        distinct_count=1,
+        integer_code="year",
+        top_values=(tp.ValueFrequency(2013, 100, 1.0),),
     )
     (alert,) = column_alerts(year)
     assert alert.message == "every non-null value is the same: 2013"  # a code: no separator
