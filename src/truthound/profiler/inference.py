@@ -17,7 +17,9 @@ The rules (``docs/profile-schema.md``, "Inferred type", gives them with their th
    integers (and floats whose every value is whole), ``CATEGORICAL_MAX_FLOATS`` for fractional
    numbers, ``CATEGORICAL_MAX_STRINGS`` for strings. A category's distinct count stops growing
    with the rows, so the answer does not change with the row count.
-6. Otherwise the pattern's number type, or the physical type.
+6. Otherwise the pattern's number type; integer for floats whose every value is whole (known
+   while the profile holds every distinct value: exact frequencies, at most
+   ``VALUES_FOR_INFERENCE`` of them); else the physical type.
 
 Integer codes are recognised alongside (``integer_code``) where the evidence is clear: ``year``
 (a name saying year, every value in 1700–2100), ``zip_code`` (a name saying zip or postal code,
@@ -269,6 +271,10 @@ def infer_type(
         base = DataType.STRING
     elif pattern_type in _NUMBER_PATTERNS:
         base = DataType(pattern_type)
+    elif value_class == "integer" and c.kind in ("float", "decimal"):
+        # the same whole numbers in an integer column are integers: so are these
+        base = DataType.INTEGER
+        why += "; every value a whole number"
     else:
         base = physical
     return Inference(base, f"{distinct}: {why}" + tail, code_name)
