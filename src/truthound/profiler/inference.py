@@ -70,6 +70,7 @@ _INTEGER_KINDS = ("integer", "unsigned")
 _NUMBER_KINDS = ("integer", "unsigned", "float", "decimal")
 _TEMPORAL_KINDS = ("date", "timestamp", "time", "duration")
 _NUMBER_PATTERNS = ("integer", "float")
+_KEY_KINDS = ("integer", "unsigned", "string", "binary")
 _PREFIXED = re.compile(r"^([^0-9]+)[0-9]+$")
 
 
@@ -303,8 +304,11 @@ def suggest_validators(
     if column.null_count == 0:
         out.append("NotNullValidator()")
     elif column.null_ratio < 0.05:
-        out.append(f"CompletenessRatioValidator(min_ratio={round(1 - column.null_ratio, 2)})")
-    if column.is_unique and column.non_null_count > 1:
+        # rounded down: a suggestion must hold on the data it was made from
+        floor = math.floor((1 - column.null_ratio) * 100) / 100
+        out.append(f"CompletenessRatioValidator(min_ratio={floor})")
+    if column.is_unique and column.non_null_count > 1 and column.kind in _KEY_KINDS:
+        # floats and timestamps that never repeat are measurements: no uniqueness to keep
         out.append("UniqueValidator()")
     elif column.inferred_type == DataType.IDENTIFIER:
         ratio = column.unique_ratio

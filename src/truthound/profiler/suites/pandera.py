@@ -20,8 +20,8 @@ def pandera_schema(profile: TableProfile) -> dict[str, Any]:
         spec: dict[str, Any] = {"dtype": None, "nullable": column.null_count > 0}
         for rule in column_rules(column):
             p = rule.params
-            if rule.validator == "UniqueValidator":
-                spec["unique"] = True
+            if rule.validator == "UniqueValidator" and column.null_count <= 1:
+                spec["unique"] = True  # pandera counts repeated nulls as duplicates
             elif rule.validator == "RangeValidator":
                 spec["in_range"] = {
                     "min_value": p["min_value"],
