@@ -124,10 +124,7 @@ def test_filter_sort_and_expand(browser, wide_profile, tmp_path, artifacts):
     assert browser.find_element(By.ID, "none").is_displayed()
 
     _type(browser, "skewed")  # alert labels are searchable
-    skewed = sum(
-        c.distribution is not None and abs(c.distribution.skewness or 0) > 2
-        for c in wide_profile.columns
-    )
+    skewed = len({a.column for a in wide_profile.alerts if a.kind == "skewed"})
     assert _visible_rows(browser) == skewed > 0
     _type(browser, "")
     browser.find_element(By.ID, "wo").click()
@@ -237,3 +234,24 @@ def test_hostile_names_and_values_are_text(browser, hostile_profile, tmp_path, a
         assert HOSTILE_NAME in titles
         _assert_offline(browser, page_url)
     _screenshot(browser, artifacts / "report-hostile.png")
+
+
+def test_alerts_on_the_page_are_the_profiles(browser, trips_profile, tmp_path):
+    """Every chip and alert line in the DOM, per column, is one of TableProfile.alerts."""
+    path = write_html(trips_profile, tmp_path / "alerts.html")
+    _open(browser, path)
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll('details.col')].map(d => ["
+        "  d.querySelector('.nm').textContent,"
+        "  [...d.querySelectorAll('ul.alerts li')].map(li => li.dataset.kind),"
+        "  [...d.querySelectorAll('summary .chip')].map(c => c.title)])"
+    )
+    by_column = {c.name: [] for c in trips_profile.columns}
+    for a in trips_profile.alerts:
+        if a.column is not None:
+            by_column[a.column].append(a)
+    assert trips_profile.alerts
+    for name, kinds, titles in shown:
+        assert kinds == [a.kind for a in by_column[name]], name
+        assert titles == [a.message for a in by_column[name]], name
+    assert browser.get_log("browser") == []

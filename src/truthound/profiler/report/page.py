@@ -138,8 +138,8 @@ def _value(c: ColumnProfile, v: Any, width: int = 48) -> str:
     return value_html(v, width, code=is_code(c))
 
 
-def _num_html(v: Any) -> str:
-    return esc(number(v)) if v is not None else f'<span class="mu">{DASH}</span>'
+def _num_html(v: Any, code: bool = False) -> str:
+    return esc(number(v, code)) if v is not None else f'<span class="mu">{DASH}</span>'
 
 
 def _with_ratio(n: int, ratio: float) -> str:
@@ -354,7 +354,10 @@ def _moment_facts(c: ColumnProfile) -> str:
         ("kurtosis", d.kurtosis),
         ("sum", d.sum),
     ]
-    return _facts("Moments", [(k, _num_html(v)) for k, v in pairs if v is not None])
+    # the mean of codes is in the codes' units (a year): shown as they are
+    code = is_code(c)
+    rows = [(k, _num_html(v, code and k == "mean")) for k, v in pairs if v is not None]
+    return _facts("Moments", rows)
 
 
 def _percentile_facts(c: ColumnProfile) -> str:
