@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from truthound.profiler.model import SEVERITIES, ColumnProfile, TableProfile
@@ -36,8 +37,11 @@ def _pct(x: float) -> str:
 
 
 def _column_block(c: ColumnProfile) -> list[str]:
-    head = f"── {_short(c.name, 40)} · {c.physical_type} · {c.inferred_type.value} "
+    code = f" ({c.integer_code})" if c.integer_code else ""
+    head = f"── {_short(c.name, 40)} · {c.physical_type} · {c.inferred_type.value}{code} "
     lines = [head + "─" * max(0, WIDTH - len(head))]
+    if c.type_evidence:
+        lines.append(_fit(f"  type: {_short(c.type_evidence, 200)}"))
     distinct = _count(c.distinct_count) + (
         "" if c.distinct_count_is_exact else f" (±{c.distinct_count_error:.1%})"
     )
@@ -107,8 +111,17 @@ def _alert_lines(profile: TableProfile) -> list[str]:
     )
     lines = [f"Alerts ({len(alerts)}: {tally})"]
     for a in alerts:
-        where = _short(a.column, 18) if a.column is not None else "(table)"
-        lines.append(_fit(f"  {a.severity:<8} {where:<18} {a.kind:<17} {_short(a.message, 200)}"))
+        where = _short(a.column, 24) if a.column is not None else "(table)"
+        head = f"  {a.severity:<8} {where} · {a.kind}: "
+        lines.extend(
+            textwrap.wrap(
+                _short(a.message, 400),
+                WIDTH,
+                initial_indent=head,
+                subsequent_indent=" " * 13,
+                break_on_hyphens=False,
+            )
+        )
     return [*lines, ""]
 
 

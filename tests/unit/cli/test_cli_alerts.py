@@ -55,8 +55,12 @@ def test_alerts_in_json_yaml_and_console(data, capsys):
     assert code == 0
     section = out.split("\n\n")[1].splitlines()
     assert section[0].startswith(f"Alerts ({len(expected)}: ")
-    for line, alert in zip(section[1:], sorted(expected, key=lambda a: a["severity"] != "warning")):
-        assert line.split()[:3] == [alert["severity"], alert["column"], alert["kind"]]
+    heads = [line for line in section[1:] if not line.startswith("   " * 4)]
+    order = {"error": 0, "warning": 1, "info": 2}
+    for line, alert in zip(
+        heads, sorted(expected, key=lambda a: order[a["severity"]]), strict=True
+    ):
+        assert line.startswith(f"  {alert['severity']:<8} {alert['column']} · {alert['kind']}: ")
 
 
 def test_fail_on_exits_3_on_a_match_and_lists_it(data, capsys):
