@@ -35,7 +35,9 @@ def frame():
             "email": [f"user{i % 700}@example.com" for i in range(n)],
             "sparse": np.where(rng.random(n) < 0.03, np.nan, rng.normal(size=n)),
             "when": pd.Timestamp("2013-01-01") + pd.to_timedelta(rng.integers(0, 10**7, n), "s"),
-            "day": (pd.Timestamp("2013-01-01") + pd.to_timedelta(rng.integers(0, 365, n), "D")).date,
+            "day": (
+                pd.Timestamp("2013-01-01") + pd.to_timedelta(rng.integers(0, 365, n), "D")
+            ).date,
         }
     )
 
