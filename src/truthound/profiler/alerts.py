@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from truthound.profiler.display import count, number, percent, show
+from truthound.profiler.display import count, is_code, number, percent, show
 from truthound.profiler.errors import InvalidInputError
 from truthound.profiler.model import SEVERITIES, Alert, ColumnProfile, DataType
 from truthound.profiler.settings import AlertSettings
@@ -79,13 +79,6 @@ def _is_measurement(c: ColumnProfile) -> bool:
         c.kind in _NUMERIC_KINDS
         and c.integer_code is None
         and c.inferred_type in (DataType.INTEGER, DataType.FLOAT)
-    )
-
-
-def _code(c: ColumnProfile) -> bool:
-    return c.integer_code is not None or c.inferred_type in (
-        DataType.IDENTIFIER,
-        DataType.CATEGORICAL,
     )
 
 
@@ -174,7 +167,7 @@ def _imbalance(
     if score <= threshold:
         return None
     top_value, top_n = max(counts, key=lambda item: item[1])
-    shown = show(top_value, code=_code(c))
+    shown = show(top_value, code=is_code(c))
     message = (
         f"imbalance {score:.2f}: {shown!s} holds {percent(top_n / total)} of "
         f"{count(total)} values across {k} classes"
