@@ -257,10 +257,12 @@ nb::dict column_dict(const truthound::ColumnResult& c) {
   return d;
 }
 
-nb::dict finalize(const nb::bytes& blob, uint32_t top_n, uint32_t histogram_bins, std::vector<double> quantiles) {
+nb::dict finalize(const nb::bytes& blob, uint32_t top_n, uint32_t histogram_bins, std::vector<double> quantiles,
+                  uint32_t all_values_up_to) {
   std::string copy(blob.c_str(), blob.size());
   truthound::FinalizeOptions options;
   options.top_n = top_n;
+  options.all_values_up_to = all_values_up_to;
   options.histogram_bins = histogram_bins;
   options.quantiles = std::move(quantiles);
   truthound::TableResult t;
@@ -309,7 +311,9 @@ void bind_profile(nb::module_& m) {
   m.def("merge", &merge, "partials"_a, "by_unit"_a = true,
         "Merge partial-profile bytes into one: in unit order (by_unit) or in the order given.");
   m.def("finalize", &finalize, "partial"_a, "top_n"_a = 10, "histogram_bins"_a = 20,
-        "quantiles"_a = truthound::FinalizeOptions{}.quantiles, "Turn partial bytes into statistics.");
+        "quantiles"_a = truthound::FinalizeOptions{}.quantiles, "all_values_up_to"_a = 0,
+        "Turn partial bytes into statistics; columns with an exact frequency table of at most "
+        "all_values_up_to values return them all as top values.");
   m.def("describe", &describe, "partial"_a, "Header facts of a partial: units, rows, columns, seed.");
   m.attr("PARTIAL_FORMAT_VERSION") = truthound::partial::FORMAT_VERSION;
 }

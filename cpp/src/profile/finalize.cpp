@@ -65,9 +65,11 @@ ColumnResult finalize_column(const ColumnState& state, const FinalizeOptions& op
   if (const auto& f = state.frequent()) {
     r.frequencies_exact = f->is_exact();
     r.frequency_error = f->maximum_error();
-    for (const FrequentItem& item : f->top(options.top_n))
+    size_t n = options.top_n;
+    if (f->is_exact() && f->size() <= options.all_values_up_to) n = std::max(n, f->size());
+    for (const FrequentItem& item : f->top(n))
       r.top_values.push_back({item.value, item.truncated, item.count});
-    for (const FrequentItem& item : f->bottom(options.top_n))
+    for (const FrequentItem& item : f->bottom(n))
       r.bottom_values.push_back({item.value, item.truncated, item.count});
   }
 
@@ -90,6 +92,8 @@ ColumnResult finalize_column(const ColumnState& state, const FinalizeOptions& op
 
 void FinalizeOptions::validate() const {
   if (top_n > 100'000) throw InvalidInput("top_n " + std::to_string(top_n) + ", at most 100000");
+  if (all_values_up_to > 100'000)
+    throw InvalidInput("all_values_up_to " + std::to_string(all_values_up_to) + ", at most 100000");
   if (histogram_bins > 10'000)
     throw InvalidInput("histogram_bins " + std::to_string(histogram_bins) + ", at most 10000");
   if (!(pattern_report_ratio >= 0 && pattern_report_ratio <= 1) || !(pattern_type_ratio >= 0 && pattern_type_ratio <= 1))

@@ -12,9 +12,9 @@ from truthound.profiler.errors import InvalidInputError
 
 __all__ = ["VALUES_FOR_INFERENCE", "AlertSettings", "ProfileSettings"]
 
-# Finalize asks the engine for this many top and bottom values (at least ``top_n``): while a
-# column's frequency table is exact and it has at most this many distinct values, type inference
-# and the alerts see every value and its count. The profile keeps ``top_n`` of them. 2,048 holds
+# Finalize asks the engine for every value of a column whose frequency table is exact and holds
+# at most this many distinct values (other columns return ``top_n``): type inference and the
+# alerts then see every value and its count, and the profile keeps ``top_n`` of them. 2,048 holds
 # every HHMM clock time (1,441) and every categorical value set.
 VALUES_FOR_INFERENCE = 2048
 
@@ -137,10 +137,11 @@ class ProfileSettings:
         }
 
     def finalize_options(self) -> dict[str, Any]:
-        """Keyword arguments of ``_core.finalize``. It returns up to ``VALUES_FOR_INFERENCE``
-        top and bottom values; the model keeps ``top_n``."""
+        """Keyword arguments of ``_core.finalize``. Columns of at most ``VALUES_FOR_INFERENCE``
+        exactly counted values return them all; the model keeps ``top_n``."""
         return {
-            "top_n": max(self.top_n, VALUES_FOR_INFERENCE),
+            "top_n": self.top_n,
+            "all_values_up_to": VALUES_FOR_INFERENCE,
             "histogram_bins": self.histogram_bins,
             "quantiles": list(self.quantiles),
         }

@@ -13,6 +13,9 @@ namespace truthound {
 
 struct FinalizeOptions {
   uint32_t top_n = 10;
+  // An exact frequency table with at most this many values returns them all as top values (and
+  // bottom values): type inference and alerts read every value and count. 0: top_n only.
+  uint32_t all_values_up_to = 0;
   uint32_t histogram_bins = 20;
   std::vector<double> quantiles = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
   double pattern_report_ratio = 0.8;  // truthound's min_pattern_match_ratio
