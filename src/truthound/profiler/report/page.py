@@ -429,12 +429,19 @@ def _validators(c: ColumnProfile) -> str:
     return f'<div class="block"><h4>Suggested validators</h4><ul class="code">{items}</ul></div>'
 
 
+def _type_name(c: ColumnProfile) -> str:
+    """``integer``, or with its code: ``integer · hhmm``."""
+    code = f" · {c.integer_code}" if c.integer_code else ""
+    return f"{c.inferred_type.value}{code}"
+
+
 def _column_section(i: int, c: ColumnProfile, alerts: list[Chip], open_: bool) -> str:
     summary = (
         f'<summary><span class="nm" title="{esc(clip(c.name, 1000))}">'
         f"{esc(clip(c.name, 80))}</span>"
         f'<code class="ty">{esc(clip(c.physical_type, 40))}</code>'
-        f'<span class="it">{esc(c.inferred_type.value)}</span>{_chips(alerts)}'
+        f'<span class="it" title="{esc(c.type_evidence)}">{esc(_type_name(c))}</span>'
+        f"{_chips(alerts)}"
         f'<span class="sm">{esc(percent(c.null_ratio))} null · {_distinct_html(c)} distinct</span>'
         "</summary>"
     )
@@ -486,7 +493,7 @@ def _overview_row(i: int, c: ColumnProfile, alerts: list[Chip]) -> str:
         f'<tr data-i="{i}" data-s="{esc(search)}" data-w="{warns}">'
         f'<td class="num mu" data-v="{i}">{i + 1}</td><td class="cn">{name}</td>'
         f"<td><code>{esc(clip(c.physical_type, 28))}</code></td>"
-        f"<td>{esc(c.inferred_type.value)}</td>"
+        f'<td title="{esc(_type_name(c))}: {esc(c.type_evidence)}">{esc(c.inferred_type.value)}</td>'
         f'<td{null_cls} data-v="{_sort_key(c.null_ratio)}">{esc(percent(c.null_ratio))}</td>'
         f'<td class="num" data-v="{_sort_key(c.distinct_count)}">{_distinct_html(c)}</td>'
         f'<td class="mm">{_value(c, c.min, 22) if c.min is not None else ""}</td>'
