@@ -64,6 +64,13 @@ def _one_char(text: str) -> str:
     return value
 
 
+def _storage_option(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError("expected KEY=VALUE, e.g. endpoint_url=http://host:9000")
+    return key.strip(), value
+
+
 def _parser() -> argparse.ArgumentParser:
     from truthound import __version__
 
@@ -126,6 +133,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     what.add_argument(
         "--seed", type=_non_negative_int, default=42, help="seed of the sketches (default: 42)"
+    )
+
+    remote = p.add_argument_group("remote data")
+    remote.add_argument(
+        "--storage-option",
+        action="append",
+        type=_storage_option,
+        default=[],
+        metavar="KEY=VALUE",
+        help="an option of the store a URL names, e.g. endpoint_url=http://127.0.0.1:9000, "
+        "region=eu-west-1, anon=true, profile=NAME, connect_timeout=5, max_retries=2 "
+        "(repeatable)",
     )
 
     read = p.add_argument_group("CSV input")
@@ -211,7 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from truthound.profiler.errors import ProfilerError
 
         if debug:
-            traceback.print_exc()
+            from truthound.profiler.redact import redact
+
+            sys.stderr.write(redact("".join(traceback.format_exception(exc))))
         if isinstance(exc, (ProfilerError, OSError, ValueError)):
             _error(_one_line(exc))
         else:
@@ -270,6 +291,7 @@ def _profile(args: argparse.Namespace) -> int:
             partition_strategy=args.partition_strategy,
             monitor=monitor,
             num_partitions=args.partitions,
+            storage_options=dict(args.storage_option) or None,
             **settings,
         )
     except InvalidInputError as exc:
@@ -414,7 +436,9 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"th: error: {message}\n")
+    from truthound.profiler.redact import redact  # secrets never reach the terminal
+
+    sys.stderr.write(f"th: error: {redact(message)}\n")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ def profile(
     seed: int = 42,
     include_patterns: bool = True,
     name: str | None = None,
+    storage_options: dict[str, Any] | None = None,
     **options: Any,
 ) -> TableProfile:
     """Profile a table in this process, in one pass.
@@ -41,6 +42,13 @@ def profile(
         Seed of the sketches: the same input and seed give byte-identical output.
     include_patterns
         Detect value patterns in string columns.
+    name
+        The profile's name (default: the source's description, credentials masked).
+    storage_options
+        Options of the store a URL names, as polars and pandas take them: ``endpoint_url``,
+        ``region``, ``anon``, ``profile``, ``key`` / ``secret``, ``project``,
+        ``connect_timeout``, ``request_timeout``, ``max_retries``, ... (docs/user-guide.md,
+        "Remote data").
     **options
         Further :class:`~truthound.profiler.settings.ProfileSettings` fields
         (``histogram_bins``, ``distinct_exact_limit``, ``kll_k``, ...).
@@ -59,7 +67,7 @@ def profile(
     settings = ProfileSettings(seed=seed, top_n=top_n, include_patterns=include_patterns, **options)
     started = time.perf_counter()
     profiled_at = datetime.now(timezone.utc)
-    source = open_source(data)
+    source = open_source(data, storage_options=storage_options)
     blob = _core.profile(
         source.to_stream(columns),
         unit_id=0,

@@ -14,8 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from truthound.profiler.errors import InvalidInputError, SourceError, UnsupportedError
+from truthound.profiler.redact import redact
 
-__all__ = ["Source", "open_source", "FORMATS", "format_of", "stream_fragments", "BATCH_ROWS"]
+__all__ = [
+    "Source",
+    "open_source",
+    "FORMATS",
+    "format_of",
+    "stream_fragments",
+    "with_storage_options",
+    "BATCH_ROWS",
+]
 
 FORMATS = {
     ".csv": "csv",
@@ -36,6 +45,8 @@ BATCH_ROWS = 64 * 1024
 
 
 def format_of(path: str) -> str | None:
+    if "://" in path:  # a URL's query and fragment are not part of its name
+        path = path.split("#", 1)[0].split("?", 1)[0]
     name = path.rstrip("/").lower()
     for suffix in (".gz", ".bz2", ".zst", ".lz4"):
         name = name.removesuffix(suffix)
@@ -88,6 +99,8 @@ def stream_fragments(fragments: Iterable[Any], schema: Any, columns: Sequence[st
     A scanner over a whole Parquet file decodes row groups ahead of a slower consumer without
     bound (memory grows with the file), so Parquet fragments are scanned one row group at a time:
     memory stays at about one row group whatever the file size. Other formats stream in blocks.
+    Batches come from ``Scanner.to_batches``: ``to_reader`` holds the GIL while a JSON scan
+    starts, which deadlocks on a filesystem written in Python (fsspec's, e.g. HTTP).
     """
     import pyarrow as pa
     import pyarrow.dataset as ds
@@ -107,7 +120,7 @@ def stream_fragments(fragments: Iterable[Any], schema: Any, columns: Sequence[st
             batch_readahead=2,
             use_threads=True,
             **options,
-        ).to_reader()
+        ).to_batches()
 
     def batches():
         for fragment in fragments:
@@ -125,38 +138,11 @@ def _is_url(s: str) -> bool:
     return "://" in s and not s.startswith("file://")
 
 
-def _filesystem_and_paths(path: str):
-    import pyarrow.fs as pafs
-
+def _filesystem_and_paths(path: str, storage_options: dict[str, Any] | None = None):
     if _is_url(path):
-        try:
-            fs, root = pafs.FileSystem.from_uri(path.split("*")[0] if "*" in path else path)
-        except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for bad URLs
-            fs, root = _fsspec_filesystem(path, exc)
-        if any(ch in path for ch in "*?["):
-            import fnmatch
+        from truthound.profiler.filesystems import resolve
 
-            scheme_less = path.split("://", 1)[1]
-            base = root
-            selector = pafs.FileSelector(base, recursive=True)
-            try:
-                infos = fs.get_file_info(selector)
-            except Exception as exc:
-                raise SourceError(f"cannot list {path!r}: {exc}") from exc
-            pattern = (
-                scheme_less
-                if scheme_less.startswith(base)
-                else base.rstrip("/") + "/" + scheme_less.split("/", 1)[-1]
-            )
-            matched = sorted(
-                i.path
-                for i in infos
-                if i.type == pafs.FileType.File and fnmatch.fnmatch(i.path, pattern)
-            )
-            if not matched:
-                raise SourceError(f"no files match {path!r}")
-            return fs, matched
-        return fs, [root]
+        return resolve(path, storage_options)
     local = path.removeprefix("file://")
     local = os.path.expanduser(local)
     if any(ch in local for ch in "*?["):
@@ -167,25 +153,6 @@ def _filesystem_and_paths(path: str):
     if not os.path.exists(local):
         raise SourceError(f"no such file or folder: {path!r}")
     return None, [local]
-
-
-def _fsspec_filesystem(path: str, pyarrow_error: Exception):
-    """A URL scheme pyarrow.fs does not know (memory://, http://, abfs://, ...), through fsspec."""
-    import pyarrow.fs as pafs
-
-    try:
-        import fsspec
-    except ImportError:
-        raise SourceError(
-            f"cannot open {path!r}: {pyarrow_error} "
-            "(pyarrow.fs does not know this scheme; installing "
-            "fsspec and its filesystem package adds it)"
-        ) from None
-    try:
-        fs, root = fsspec.core.url_to_fs(path.split("*")[0] if "*" in path else path)
-    except Exception as exc:  # ValueError / ImportError: unknown protocol or missing driver
-        raise SourceError(f"cannot open {path!r}: {exc}") from exc
-    return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), root
 
 
 def _data_files(folder: str) -> list[str]:
@@ -212,13 +179,18 @@ def _clean(message: str) -> str:
     return re.sub(r"Could not open \w+ input source '[^']*': ", "", message)
 
 
-def _dataset_from_paths(paths: list[str], fmt: str | None, csv_options: dict[str, Any]):
+def _dataset_from_paths(
+    paths: list[str],
+    fmt: str | None,
+    csv_options: dict[str, Any],
+    storage_options: dict[str, Any] | None = None,
+):
     import pyarrow.dataset as ds
 
     filesystem = None
     resolved: list[str] = []
     for p in paths:
-        fs, found = _filesystem_and_paths(p)
+        fs, found = _filesystem_and_paths(p, storage_options)
         filesystem = filesystem or fs
         resolved.extend(found)
     formats = {fmt} if fmt else set()
@@ -263,10 +235,14 @@ def _dataset_from_paths(paths: list[str], fmt: str | None, csv_options: dict[str
             exclude_invalid_files=False,
         )
     except FileNotFoundError as exc:
-        raise SourceError(str(exc)) from exc
+        raise SourceError(redact(str(exc))) from exc
     except Exception as exc:  # pyarrow.ArrowInvalid for corrupt footers and schema clashes
         where = paths[0] if len(paths) == 1 else ", ".join(paths)
-        raise SourceError(f"cannot read {where!r} as {fmt}: {_clean(str(exc))}") from exc
+        if filesystem is not None and isinstance(exc, OSError):  # a remote read failed
+            from truthound.profiler.filesystems import describe_failure
+
+            raise SourceError(describe_failure(where, exc)) from None
+        raise SourceError(redact(f"cannot read {where!r} as {fmt}: {_clean(str(exc))}")) from exc
     return dataset, tuple(dataset.files), fmt
 
 
@@ -295,6 +271,26 @@ def _file_format(fmt: str, csv_options: dict[str, Any]):
     if fmt == "ipc":
         return ds.IpcFileFormat()
     raise UnsupportedError(f"unknown format {fmt!r}")
+
+
+def with_storage_options(
+    data: Any, source_options: dict[str, Any], storage_options: dict[str, Any] | None
+) -> dict[str, Any]:
+    """``source_options`` plus a profiler's default ``storage_options`` when ``data`` names files
+    and the call gave none of its own (in-memory data takes no storage options)."""
+    if not storage_options or "storage_options" in source_options or not _names_files(data):
+        return source_options
+    return {**source_options, "storage_options": storage_options}
+
+
+def _names_files(data: Any) -> bool:
+    if isinstance(data, (str, os.PathLike)):
+        return True
+    return (
+        isinstance(data, (list, tuple))
+        and bool(data)
+        and all(isinstance(p, (str, os.PathLike)) for p in data)
+    )
 
 
 class LazyFrameStream:
@@ -337,24 +333,28 @@ class LazyFrameStream:
         return reader.__arrow_c_stream__(requested_schema)
 
 
-def open_source(data: Any, *, format: str | None = None, **csv_options: Any) -> Source:
+def open_source(
+    data: Any,
+    *,
+    format: str | None = None,
+    storage_options: dict[str, Any] | None = None,
+    **csv_options: Any,
+) -> Source:
     """Normalise ``data`` into a :class:`Source`.
 
-    Accepts a path, glob, folder, URL (any ``pyarrow.fs`` scheme) or a list of them; a pyarrow
-    Table / RecordBatch / RecordBatchReader / Dataset; a polars DataFrame or LazyFrame; a pandas
-    DataFrame; a DuckDB relation; or anything with ``__arrow_c_stream__``.
+    Accepts a path, glob, folder, URL (``s3://``, ``gs://``, ``hdfs://``, ``abfs://``,
+    ``http(s)://``, any fsspec scheme) or a list of them; a pyarrow Table / RecordBatch /
+    RecordBatchReader / Dataset; a polars DataFrame or LazyFrame; a pandas DataFrame; a DuckDB
+    relation; or anything with ``__arrow_c_stream__``. ``storage_options`` configure the URL's
+    store (see :mod:`truthound.profiler.filesystems`); local paths ignore them.
     """
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    if isinstance(data, (str, os.PathLike)) or (
-        isinstance(data, (list, tuple))
-        and data
-        and all(isinstance(p, (str, os.PathLike)) for p in data)
-    ):
+    if _names_files(data):
         paths = [os.fspath(p) for p in (data if isinstance(data, (list, tuple)) else [data])]
-        dataset, files, fmt = _dataset_from_paths(paths, format, csv_options)
-        return Source(description=", ".join(paths), dataset=dataset, files=files)
+        dataset, files, fmt = _dataset_from_paths(paths, format, csv_options, storage_options)
+        return Source(description=redact(", ".join(paths)), dataset=dataset, files=files)
     if isinstance(data, ds.Dataset):
         return Source(
             description="pyarrow.Dataset",

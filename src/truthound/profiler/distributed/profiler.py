@@ -38,6 +38,7 @@ from truthound.profiler.errors import BackendError, InvalidInputError
 from truthound.profiler.model import TableProfile
 from truthound.profiler.settings import ProfileSettings
 from truthound.profiler.single import finish_profile
+from truthound.profiler.sources import with_storage_options
 
 __all__ = ["DistributedProfiler"]
 
@@ -75,8 +76,10 @@ class DistributedProfiler:
         settings: ProfileSettings | None = None,
         num_partitions: int | None = None,
         backend_name: str | None = None,
+        storage_options: dict[str, Any] | None = None,
     ):
         self.backend = backend
+        self.storage_options = dict(storage_options or {})
         if isinstance(partition_strategy, Partitioner):
             self.partitioner = partition_strategy
         else:
@@ -97,6 +100,7 @@ class DistributedProfiler:
         partition_strategy: PartitionStrategy | str | Partitioner = PartitionStrategy.ROW_BASED,
         monitor: DistributedMonitor | None = None,
         num_partitions: int | None = None,
+        storage_options: dict[str, Any] | None = None,
         **settings: Any,
     ) -> DistributedProfiler:
         """A profiler on ``backend``.
@@ -117,6 +121,10 @@ class DistributedProfiler:
         num_partitions
             Size of the strategy's main dimension: row parts (ROW_BASED, HYBRID), column groups
             (COLUMN_BASED) or hash buckets (HASH). None: automatic.
+        storage_options
+            Options of the store a URL names, as polars and pandas take them
+            (``{"endpoint_url": ..., "region": ..., "anon": True, "connect_timeout": 5}``; see
+            docs/user-guide.md, "Remote data"). They travel with the units to the workers.
         **settings
             :class:`~truthound.profiler.settings.ProfileSettings` fields (``top_n``, ``seed``,
             ``include_patterns``, ...).
@@ -142,11 +150,20 @@ class DistributedProfiler:
             profile_settings = ProfileSettings(**settings)
         except TypeError as exc:
             raise InvalidInputError(f"DistributedProfiler.create: {exc}") from None
-        return cls(backend, partition_strategy, monitor, profile_settings, num_partitions, name)
+        return cls(
+            backend,
+            partition_strategy,
+            monitor,
+            profile_settings,
+            num_partitions,
+            name,
+            storage_options=storage_options,
+        )
 
     def plan(self, data: Any, columns: Sequence[str] | None = None, **source_options: Any) -> Plan:
         """The units this profiler would run for ``data``: the backend's own plan for its engine's
         frames (a Dask DataFrame's partitions, a Ray Dataset's blocks), else the partitioner's."""
+        source_options = with_storage_options(data, source_options, self.storage_options)
         plan_native = getattr(self.backend, "plan_native", None)
         plan = None
         if callable(plan_native):
@@ -178,6 +195,7 @@ class DistributedProfiler:
         """
         started = time.perf_counter()
         profiled_at = datetime.now(UTC)
+        source_options = with_storage_options(data, source_options, self.storage_options)
         monitor = self.monitor or DistributedMonitor()
         if not callable(getattr(self.backend, "map_units", None)):
             return self._delegate(data, monitor)
