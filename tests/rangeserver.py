@@ -1,6 +1,7 @@
 """A real HTTP file server on 127.0.0.1 for the tests: Python's threaded ``http.server`` serving
-one folder, with single-range ``Range`` requests (RFC 9110 section 14) and a count of the bytes
-and requests it served, so a test can tell how much of a file a reader fetched."""
+one folder, with single-range ``Range`` requests (RFC 9110 section 14), optional HTTP Basic
+authentication, and a count of the bytes and requests it served, so a test can tell how much of
+a file a reader fetched."""
 
 from __future__ import annotations
 
@@ -18,8 +19,13 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 class RangeServer:
     """``with RangeServer(folder) as server:`` serves ``folder`` at ``server.url``."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, auth: tuple[str, str] | None = None):
         self.folder = Path(folder)
+        expected = None
+        if auth is not None:
+            import base64
+
+            expected = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
         self.bytes_served: dict[str, int] = {}
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Range header)
         self._lock = threading.Lock()
@@ -27,6 +33,7 @@ class RangeServer:
 
         class Handler(http.server.SimpleHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms waits between header and body writes
 
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, directory=str(server.folder), **kwargs)
@@ -44,6 +51,12 @@ class RangeServer:
                 path = self.translate_path(self.path)
                 with server._lock:
                     server.requests.append((self.command, self.path, self.headers.get("Range")))
+                if expected is not None and self.headers.get("Authorization") != expected:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="data"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if not os.path.isfile(path):
                     self.send_error(404)
                     return
@@ -89,7 +102,9 @@ class RangeServer:
                             return
                         left -= len(chunk)
                         with server._lock:
-                            server.bytes_served[name] = server.bytes_served.get(name, 0) + len(chunk)
+                            server.bytes_served[name] = server.bytes_served.get(name, 0) + len(
+                                chunk
+                            )
 
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True

@@ -20,6 +20,7 @@ fsspec and aiohttp are imported only when a URL needs them.
 
 from __future__ import annotations
 
+import base64
 import configparser
 import datetime
 import fnmatch
@@ -492,7 +493,6 @@ def _http(url: str, options: dict[str, Any], settings: RemoteSettings):
     # pandas forwards the other storage options of an HTTP URL as request headers.
     headers.update({str(k): str(v) for k, v in named.items()})
     remember_secrets([user or "", password or ""])
-    remember_secrets(headers)
     client_kwargs: dict[str, Any] = {
         "timeout": aiohttp.ClientTimeout(
             total=None,
@@ -501,12 +501,14 @@ def _http(url: str, options: dict[str, Any], settings: RemoteSettings):
             sock_read=settings.request_timeout,
         )
     }
-    if user is not None:
-        client_kwargs["auth"] = aiohttp.BasicAuth(user, password or "")
+    if user is not None:  # HTTP Basic (RFC 7617), as aiohttp.encode_basic_auth does
+        token = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
+        headers["Authorization"] = f"Basic {token}"
+    remember_secrets(headers)
     clean = urllib.parse.urlunsplit(
         (
             parts.scheme,
-            parts.hostname + (f":{parts.port}" if parts.port else ""),
+            parts.netloc.rpartition("@")[2],  # host[:port], without the credentials
             parts.path,
             parts.query,
             "",
