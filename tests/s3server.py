@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,13 @@ class MotoS3:
     secret_key: str = "testing"
 
     def __enter__(self) -> MotoS3:
+        try:
+            return self._start()
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def _start(self) -> MotoS3:
         port = _free_port()
         self.endpoint = f"http://127.0.0.1:{port}"
         env = clean_aws_env(dict(os.environ))
@@ -67,9 +75,10 @@ class MotoS3:
             try:
                 urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=1).close()
                 break
+            except urllib.error.HTTPError:  # it answers
+                break
             except OSError:
                 if time.monotonic() > deadline or self._process.poll() is not None:
-                    self.__exit__()
                     raise RuntimeError("moto's S3 server did not start") from None
                 time.sleep(0.1)
         if self.auth:
@@ -87,8 +96,11 @@ class MotoS3:
                 ),
             )
             self.access_key, self.secret_key = key["AccessKeyId"], key["SecretAccessKey"]
-            request = urllib.request.Request(
-                self.endpoint + "/moto-api/reset-auth", data=b"0", method="POST"
+            request = urllib.request.Request(  # a form content type would hide the body
+                self.endpoint + "/moto-api/reset-auth",
+                data=b"0",
+                method="POST",
+                headers={"Content-Type": "text/plain"},
             )
             urllib.request.urlopen(request, timeout=5).close()
         self.s3 = self._client("s3", self.access_key, self.secret_key)
@@ -106,8 +118,12 @@ class MotoS3:
             region_name="us-east-1",
         )
 
-    def upload(self, path: Path, key: str) -> str:
-        self.s3.upload_file(str(path), self.bucket, key)
+    def upload(self, path: Path, key: str, public: bool = False) -> str:
+        """Put ``path`` at ``key``; ``public``: anyone may read it (anonymous requests too)."""
+        extra = {"ACL": "public-read"} if public else None
+        self.s3.upload_file(str(path), self.bucket, key, ExtraArgs=extra)
+        if public:
+            self.s3.put_bucket_acl(Bucket=self.bucket, ACL="public-read")
         return f"s3://{self.bucket}/{key}"
 
     @property
