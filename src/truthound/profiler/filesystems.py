@@ -306,8 +306,12 @@ def _s3(parts, named: dict[str, Any], settings: RemoteSettings, url: str):
         scheme = value
     if scheme:
         kwargs["scheme"] = scheme
-    if "region" not in kwargs and "endpoint_override" not in kwargs:
+    if "region" not in kwargs:
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        if not region and "endpoint_override" in kwargs:
+            # A store of one's own (MinIO, Ceph, moto) takes any region; naming one spares the
+            # AWS SDK a look-up on the EC2 metadata service, here and on every worker.
+            region = "us-east-1"
         kwargs["region"] = region or _bucket_region(bucket, url, settings)
     try:
         return pafs.S3FileSystem(**kwargs), path
