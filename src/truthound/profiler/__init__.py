@@ -9,6 +9,7 @@ from truthound.profiler.errors import (
     CorruptPartialError,
     InvalidInputError,
     ProfilerError,
+    RemoteStoreError,
     SourceError,
     UnsupportedError,
 )
@@ -44,5 +45,6 @@ __all__ = [
     "CorruptPartialError",
     "UnsupportedError",
     "SourceError",
+    "RemoteStoreError",
     "BackendError",
 ]

@@ -6,6 +6,7 @@ __all__ = [
     "CorruptPartialError",
     "UnsupportedError",
     "SourceError",
+    "RemoteStoreError",
     "BackendError",
 ]
 
@@ -28,6 +29,12 @@ class UnsupportedError(ProfilerError, TypeError):
 
 class SourceError(ProfilerError, OSError):
     """A file, folder, glob or URL could not be read: the message names it."""
+
+
+class RemoteStoreError(SourceError):
+    """A remote store was reached for and failed: unreachable, no answer in time, access denied,
+    not found. An engine reading the same URL would meet the same store, so it is not a reason to
+    let one try."""
 
 
 class BackendError(ProfilerError, RuntimeError):

@@ -35,7 +35,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.fs as pafs
 
-from truthound.profiler.errors import InvalidInputError, SourceError, UnsupportedError
+from truthound.profiler.errors import (
+    InvalidInputError,
+    RemoteStoreError,
+    SourceError,
+    UnsupportedError,
+)
 from truthound.profiler.redact import redact, remember_secrets
 
 __all__ = [
@@ -323,7 +328,7 @@ def _bucket_region(bucket: str, url: str, settings: RemoteSettings) -> str:
     try:
         return pafs.resolve_s3_region(bucket)
     except OSError as exc:
-        raise SourceError(_unreachable(url, exc, settings, "find the region of")) from None
+        raise RemoteStoreError(_unreachable(url, exc, settings, "find the region of")) from None
 
 
 def _aws_profile(name: str) -> dict[str, str]:
@@ -421,7 +426,10 @@ def _hdfs(parts, named: dict[str, Any], settings: RemoteSettings, url: str):
             extra_conf=extra,
         )
     except OSError as exc:
-        raise SourceError(_hdfs_error(url, exc)) from None
+        message = _hdfs_error(url, exc)
+        # No Hadoop client here is not the store's failure: Spark may still read it.
+        failed = RemoteStoreError if message.startswith("cannot connect") else SourceError
+        raise failed(message) from None
     return filesystem, parts.path or "/"
 
 
@@ -588,7 +596,7 @@ def _glob(filesystem: Any, path: str, url: str, settings: RemoteSettings) -> lis
     except SourceError:
         raise
     except OSError as exc:
-        raise SourceError(_unreachable(url, exc, settings, "list")) from None
+        raise RemoteStoreError(_unreachable(url, exc, settings, "list")) from None
 
 
 def _glob_matches(filesystem: Any, base: str, url: str, pattern: str) -> list[str]:
@@ -607,9 +615,9 @@ def _check_reachable(filesystem: Any, path: str, url: str, settings: RemoteSetti
     try:
         info = filesystem.get_file_info(path)
     except (OSError, ValueError) as exc:
-        raise SourceError(_unreachable(url, exc, settings)) from None
+        raise RemoteStoreError(_unreachable(url, exc, settings)) from None
     if info.type == pafs.FileType.NotFound:
-        raise SourceError(f"no such file or folder: {redact(url)!r}")
+        raise RemoteStoreError(f"no such file or folder: {redact(url)!r}")
 
 
 def _check_http(fs: Any, clean: str, url: str, settings: RemoteSettings) -> None:
@@ -624,11 +632,11 @@ def _check_http(fs: Any, clean: str, url: str, settings: RemoteSettings) -> None
             if isinstance(exc, FileNotFoundError) and (
                 not causes or any(getattr(c, "status", None) == 404 for c in causes)
             ):
-                raise SourceError(f"no such file: {redact(url)!r} (HTTP 404)") from None
+                raise RemoteStoreError(f"no such file: {redact(url)!r} (HTTP 404)") from None
             if attempt + 1 < settings.attempts and _transient(exc):
                 time.sleep(min(2.0, 0.2 * 2**attempt))
                 continue
-            raise SourceError(_unreachable(url, exc, settings)) from None
+            raise RemoteStoreError(_unreachable(url, exc, settings)) from None
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

@@ -13,7 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from truthound.profiler.errors import InvalidInputError, SourceError, UnsupportedError
+from truthound.profiler.errors import (
+    InvalidInputError,
+    RemoteStoreError,
+    SourceError,
+    UnsupportedError,
+)
 from truthound.profiler.redact import redact
 
 __all__ = [
@@ -241,7 +246,7 @@ def _dataset_from_paths(
         if filesystem is not None and isinstance(exc, OSError):  # a remote read failed
             from truthound.profiler.filesystems import describe_failure
 
-            raise SourceError(describe_failure(where, exc)) from None
+            raise RemoteStoreError(describe_failure(where, exc)) from None
         raise SourceError(redact(f"cannot read {where!r} as {fmt}: {_clean(str(exc))}")) from exc
     return dataset, tuple(dataset.files), fmt
 

@@ -73,6 +73,7 @@ from truthound.profiler.errors import (
     BackendError,
     InvalidInputError,
     ProfilerError,
+    RemoteStoreError,
     SourceError,
     UnsupportedError,
 )
@@ -191,7 +192,10 @@ class SparkBackend(UnitBackend):
         try:
             source = open_source(data, **source_options)
         except (SourceError, UnsupportedError) as exc:
-            if not _spark_can_read(data, source_options.get("format")):
+            # A store that failed (unreachable, access denied) fails Spark too: keep its error.
+            if isinstance(exc, RemoteStoreError) or not _spark_can_read(
+                data, source_options.get("format")
+            ):
                 raise
             with self._session_scope() as session:
                 yield _spark_read(session, data, source_options, exc)
