@@ -50,7 +50,6 @@ __all__ = [
     "REQUEST_TIMEOUT_ENV",
     "RemoteSettings",
     "describe_failure",
-    "is_url",
     "reason",
     "resolve",
     "scheme_of",
@@ -190,12 +189,6 @@ def _number(name: str, value: Any, where: str) -> float | int:
     return number
 
 
-def is_url(path: str) -> bool:
-    """True for ``scheme://...`` other than ``file://`` (a one-letter scheme is a Windows drive)."""
-    scheme = scheme_of(path)
-    return scheme is not None and scheme != "file"
-
-
 def scheme_of(path: str) -> str | None:
     m = re.match(r"^([a-zA-Z][a-zA-Z0-9+.\-]+)://", path)
     return m.group(1).lower() if m else None
@@ -211,14 +204,15 @@ def resolve(url: str, storage_options: Mapping[str, Any] | None = None) -> tuple
     remember_secrets(options)
     scheme = scheme_of(url) or ""
     kind = _KINDS.get(scheme)
-    settings = RemoteSettings.from_options(options)
     if kind == "http":
-        return _http(url, options, settings)
+        return _http(url, options, RemoteSettings.from_options(options))
     if kind is None:
         return _fsspec(url, scheme, options)
     parts = urllib.parse.urlsplit(url)
     remember_secrets([urllib.parse.unquote(parts.username or ""), _password(parts)])
     merged = {**_query_options(parts.query), **options}
+    remember_secrets(merged)
+    settings = RemoteSettings.from_options(merged)
     named = _named(merged, kind, url)
     make = {"s3": _s3, "gcs": _gcs, "hdfs": _hdfs, "azure": _azure}[kind]
     filesystem, path = make(parts, named, settings, url)

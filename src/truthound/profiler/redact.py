@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["MASK", "is_secret_option", "redact", "redact_url", "remember_secrets"]
+__all__ = ["MASK", "is_secret_option", "redact", "remember_secrets"]
 
 MASK = "***"
 
@@ -57,11 +57,6 @@ def remember_secrets(options: Mapping[str, Any] | Iterable[str]) -> None:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
-
-
-def redact_url(url: str) -> str:
-    """``url`` without the credentials in its userinfo or query: ``s3://***@bucket/x.parquet``."""
-    return redact(url)
 
 
 def redact(text: str) -> str:

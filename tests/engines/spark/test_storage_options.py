@@ -4,9 +4,13 @@ travelled with it."""
 
 from __future__ import annotations
 
+import socket
+
+import pytest
 from s3server import MotoS3
 
 from truthound.profiler.distributed import DistributedProfiler, LocalBackend, SparkBackend
+from truthound.profiler.errors import RemoteStoreError
 
 from .helpers import untimed
 
@@ -29,3 +33,17 @@ def test_the_executors_get_the_storage_options(spark, data_dir):
         str(data_dir / "data.parquet"), "?"
     )
     assert profile.source == url and secret not in profile.to_json()
+
+
+def test_an_unreachable_store_keeps_its_own_error(spark):
+    """Spark reads what pyarrow cannot open here (HDFS without a Hadoop client, ORC), but a
+    store that failed would fail Spark too: the one-line error stays."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    options = {"endpoint_url": f"http://127.0.0.1:{port}", "anon": True, "max_retries": 0}
+    profiler = DistributedProfiler.create(
+        backend=SparkBackend(session=spark), storage_options=options
+    )
+    with pytest.raises(RemoteStoreError, match="did not accept a connection"):
+        profiler.profile("s3://bucket/data.parquet")

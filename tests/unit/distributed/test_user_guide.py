@@ -79,6 +79,8 @@ def test_user_guide_examples_run(guide_files, capsys):
     engines_missing = not all(importlib.util.find_spec(e) for e in ENGINES)
     try:
         for code in blocks:
+            if code.startswith("# Needs "):  # a remote store or cluster this machine lacks
+                continue
             if "SparkConfig(" in code and "master=" in code:
                 if engines_missing:
                     with pytest.raises(BackendError, match="pip install 'truthound"):

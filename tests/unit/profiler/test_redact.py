@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from truthound.profiler.redact import is_secret_option, redact, redact_url, remember_secrets
+from truthound.profiler.redact import is_secret_option, redact, remember_secrets
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ from truthound.profiler.redact import is_secret_option, redact, redact_url, reme
     ],
 )
 def test_urls(url, shown):
-    assert redact_url(url) == shown
+    assert redact(url) == shown
 
 
 def test_urls_inside_messages():
