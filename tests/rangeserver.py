@@ -10,6 +10,7 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import Self
 
 __all__ = ["RangeServer"]
 
@@ -116,7 +117,7 @@ class RangeServer:
             self.bytes_served.clear()
             self.requests.clear()
 
-    def __enter__(self) -> RangeServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -19,8 +19,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
-__all__ = ["MotoS3", "AWS_CLEAN_ENV", "clean_aws_env"]
+__all__ = ["AWS_CLEAN_ENV", "MotoS3", "clean_aws_env"]
 
 # No credentials, endpoint or region from the environment or ~/.aws, and never the EC2 metadata
 # service (169.254.169.254 is not on this machine): every test says what it uses.
@@ -53,7 +54,7 @@ class MotoS3:
     access_key: str = "testing"
     secret_key: str = "testing"
 
-    def __enter__(self) -> MotoS3:
+    def __enter__(self) -> Self:
         try:
             return self._start()
         except BaseException:

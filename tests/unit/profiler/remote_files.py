@@ -1,18 +1,23 @@
 """Files for the remote-source tests (a Parquet file of several row groups, a CSV and an NDJSON
-file, an Arrow IPC file), and the comparison of a profile read remotely with the one read from
-disk."""
+file, an Arrow IPC file), the comparison of a profile read remotely with the one read from disk,
+and ``th`` run as a user runs it (a process of its own, timed, with no AWS settings)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.feather as feather
 import pyarrow.parquet as pq
+from pyarrow import feather
 
 ROWS = 40_000
 ROW_GROUP = 5_000  # 8 row groups
@@ -92,3 +97,39 @@ def untimed(profile_dict: dict) -> dict:
         for c in d["columns"]
     ]
     return d
+
+
+def th(*args: str, env: dict[str, str] | None = None, netns: bool = False):
+    """``th ARGS`` in a process of its own, without AWS settings from this environment (plus
+    ``env``); ``netns``: in a user and network namespace with no interface up (no network at all).
+    Returns (the completed process, seconds it took)."""
+    from s3server import clean_aws_env
+
+    command = [sys.executable, "-m", "truthound.cli", *args]
+    if netns:
+        command = ["unshare", "--user", "--map-root-user", "--net", *command]
+    started = time.monotonic()
+    done = subprocess.run(
+        command,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_aws_env({**os.environ, **(env or {})}),
+    )
+    return done, time.monotonic() - started
+
+
+def one_line_error(done: subprocess.CompletedProcess, elapsed: float) -> str:
+    """The one ``th: error:`` line of a run that exited 1 within 20 s."""
+    assert done.returncode == 1 and elapsed < 20, (elapsed, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("th: error: "), done.stderr
+    return lines[0]
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 nobody listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

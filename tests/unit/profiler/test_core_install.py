@@ -51,7 +51,9 @@ print(json.dumps(out, default=str))
 
 
 def _run(*args: str | os.PathLike, **kwargs) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kwargs)
+    done = subprocess.run(
+        [str(a) for a in args], check=False, capture_output=True, text=True, **kwargs
+    )
     if done.returncode != 0:
         raise AssertionError(f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
     return done
