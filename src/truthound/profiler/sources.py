@@ -28,6 +28,7 @@ __all__ = [
     "format_of",
     "stream_fragments",
     "with_storage_options",
+    "names_files",
     "BATCH_ROWS",
 ]
 
@@ -283,12 +284,13 @@ def with_storage_options(
 ) -> dict[str, Any]:
     """``source_options`` plus a profiler's default ``storage_options`` when ``data`` names files
     and the call gave none of its own (in-memory data takes no storage options)."""
-    if not storage_options or "storage_options" in source_options or not _names_files(data):
+    if not storage_options or "storage_options" in source_options or not names_files(data):
         return source_options
     return {**source_options, "storage_options": storage_options}
 
 
-def _names_files(data: Any) -> bool:
+def names_files(data: Any) -> bool:
+    """True for a path or a non-empty list of paths (str or os.PathLike)."""
     if isinstance(data, (str, os.PathLike)):
         return True
     return (
@@ -356,7 +358,7 @@ def open_source(
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    if _names_files(data):
+    if names_files(data):
         paths = [os.fspath(p) for p in (data if isinstance(data, (list, tuple)) else [data])]
         dataset, files, fmt = _dataset_from_paths(paths, format, csv_options, storage_options)
         return Source(description=redact(", ".join(paths)), dataset=dataset, files=files)

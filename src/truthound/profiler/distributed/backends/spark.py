@@ -82,6 +82,7 @@ from truthound.profiler.sources import (
     BATCH_ROWS,
     Source,
     format_of,
+    names_files,
     open_source,
 )
 
@@ -186,7 +187,7 @@ class SparkBackend(UnitBackend):
         if is_spark_frame(data):
             yield frame_source(data)
             return
-        if not _is_paths(data):
+        if not names_files(data):
             yield data
             return
         try:
@@ -444,16 +445,6 @@ def _quoted(name: str) -> str:
 
 
 # -- paths through spark.read ----------------------------------------------------------------------
-
-
-def _is_paths(data: Any) -> bool:
-    if isinstance(data, (str, os.PathLike)):
-        return True
-    return (
-        isinstance(data, (list, tuple))
-        and bool(data)
-        and all(isinstance(p, (str, os.PathLike)) for p in data)
-    )
 
 
 def _path_list(data: Any) -> list[str]:
