@@ -53,6 +53,18 @@ def test_distributed_units_over_http_equal_the_disk_profile(server, files, name)
     assert untimed(remote) == untimed(local)
 
 
+def test_local_processes_open_their_own_http_ranges(server, files):
+    """Worker processes receive the HTTP filesystem (timeouts, headers) inside each unit."""
+    from truthound.profiler.distributed import LocalConfig
+
+    config = LocalConfig(num_workers=2, use_processes=True)
+    remote = DistributedProfiler.create(config=config, num_partitions=4).profile(
+        f"{server.url}/data.parquet"
+    )
+    local = DistributedProfiler.create(num_partitions=4).profile(str(files["data.parquet"]))
+    assert untimed(remote) == untimed(local)
+
+
 def test_a_parquet_unit_fetches_the_footer_and_its_own_row_groups_only(server, files):
     size = files["data.parquet"].stat().st_size
     plan = DistributedProfiler.create(num_partitions=8).plan(f"{server.url}/data.parquet")
