@@ -35,3 +35,4 @@ def untimed_json(profile) -> str:
         c.pop("profiled_at")
         c.pop("profile_duration_ms")
     return json.dumps(d, sort_keys=True)
+

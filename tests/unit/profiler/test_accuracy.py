@@ -17,9 +17,7 @@ def table():
     normal[rng.random(N) < 0.01] = np.nan
     ints = rng.integers(-1_000_000, 1_000_000, N)
     mask = rng.random(N) < 0.05
-    codes = rng.choice(
-        np.array(["red", "green", "blue", "cyan", ""]), N, p=[0.4, 0.3, 0.2, 0.09, 0.01]
-    )
+    codes = rng.choice(np.array(["red", "green", "blue", "cyan", ""]), N, p=[0.4, 0.3, 0.2, 0.09, 0.01])
     return pa.table(
         {
             "normal": pa.array(normal),
@@ -36,10 +34,8 @@ def profile(table):
 
 
 def _rank_interval(sorted_values, v):
-    return (
-        np.searchsorted(sorted_values, v, "left") / len(sorted_values),
-        np.searchsorted(sorted_values, v, "right") / len(sorted_values),
-    )
+    return (np.searchsorted(sorted_values, v, "left") / len(sorted_values),
+            np.searchsorted(sorted_values, v, "right") / len(sorted_values))
 
 
 def test_exact_statistics_match_numpy(table, profile):
@@ -98,15 +94,7 @@ def test_every_percentile_within_its_stated_rank_error(table, profile, name):
     assert c.quantiles_method == "kll"
     eps = c.quantiles_rank_error
     assert 0 < eps < 0.02
-    for key, q in {
-        "p1": 0.01,
-        "p5": 0.05,
-        "p25": 0.25,
-        "p50": 0.5,
-        "p75": 0.75,
-        "p95": 0.95,
-        "p99": 0.99,
-    }.items():
+    for key, q in {"p1": 0.01, "p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}.items():
         lo, hi = _rank_interval(values, c.percentiles[key])
         assert lo - eps <= q <= hi + eps, (key, lo, hi, q)
 

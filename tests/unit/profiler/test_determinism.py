@@ -12,23 +12,9 @@ from truthound import _core
 from .helpers import profile_in_chunks, untimed_json
 
 EXACT_FIELDS = (
-    "row_count",
-    "null_count",
-    "nan_count",
-    "zero_count",
-    "negative_count",
-    "empty_string_count",
-    "distinct_count",
-    "distinct_count_is_exact",
-    "min",
-    "max",
-    "min_length",
-    "max_length",
-    "avg_length",
-    "true_count",
-    "false_count",
-    "positive_infinity_count",
-    "negative_infinity_count",
+    "row_count", "null_count", "nan_count", "zero_count", "negative_count", "empty_string_count",
+    "distinct_count", "distinct_count_is_exact", "min", "max", "min_length", "max_length", "avg_length",
+    "true_count", "false_count", "positive_infinity_count", "negative_infinity_count",
 )
 
 
@@ -65,9 +51,7 @@ def test_exact_statistics_identical_for_1_7_and_64_chunks(table):
     for other in profiles[1:]:
         assert other.row_count == profiles[0].row_count
         assert other.duplicate_row_count == profiles[0].duplicate_row_count
-        assert other["f"].distribution.mean == pytest.approx(
-            profiles[0]["f"].distribution.mean, rel=1e-12
-        )
+        assert other["f"].distribution.mean == pytest.approx(profiles[0]["f"].distribution.mean, rel=1e-12)
         assert other["i"].distribution.sum == profiles[0]["i"].distribution.sum
 
 

@@ -10,41 +10,20 @@ import truthound.profiler as tp
 from truthound.profiler.errors import InvalidInputError
 
 TRUTHOUND_COLUMN_KEYS = {
-    "name",
-    "physical_type",
-    "inferred_type",
-    "row_count",
-    "null_count",
-    "null_ratio",
-    "empty_string_count",
-    "distinct_count",
-    "unique_ratio",
-    "is_unique",
-    "is_constant",
-    "profiled_at",
-    "profile_duration_ms",
+    "name", "physical_type", "inferred_type", "row_count", "null_count", "null_ratio",
+    "empty_string_count", "distinct_count", "unique_ratio", "is_unique", "is_constant",
+    "profiled_at", "profile_duration_ms",
 }
 TRUTHOUND_TABLE_KEYS = {
-    "name",
-    "row_count",
-    "column_count",
-    "estimated_memory_bytes",
-    "duplicate_row_count",
-    "duplicate_row_ratio",
-    "columns",
-    "correlations",
-    "source",
-    "profiled_at",
-    "profile_duration_ms",
+    "name", "row_count", "column_count", "estimated_memory_bytes", "duplicate_row_count",
+    "duplicate_row_ratio", "columns", "correlations", "source", "profiled_at", "profile_duration_ms",
 }
 
 
 @pytest.fixture
 def table():
     rng = np.random.default_rng(5)
-    return pa.table(
-        {"x": rng.normal(size=1000), "s": rng.choice(["a", "b", "c"], 1000), "i": np.arange(1000)}
-    )
+    return pa.table({"x": rng.normal(size=1000), "s": rng.choice(["a", "b", "c"], 1000), "i": np.arange(1000)})
 
 
 def test_truthound_keys_are_present(table):
@@ -54,9 +33,7 @@ def test_truthound_keys_are_present(table):
     for c in d["columns"]:
         assert TRUTHOUND_COLUMN_KEYS <= set(c)
     x = next(c for c in d["columns"] if c["name"] == "x")
-    assert {"mean", "std", "min", "max", "median", "q1", "q3", "skewness", "kurtosis"} <= set(
-        x["distribution"]
-    )
+    assert {"mean", "std", "min", "max", "median", "q1", "q3", "skewness", "kurtosis"} <= set(x["distribution"])
     s = next(c for c in d["columns"] if c["name"] == "s")
     assert {"min_length", "max_length", "avg_length", "top_values"} <= set(s)
 

@@ -103,9 +103,7 @@ def test_chunking_gives_the_same_types_and_the_same_plan_the_same_bytes(rng):
 def test_bad_strings_do_not_crash():
     big = "a" * (16 << 20)
     arr = pa.Array.from_buffers(
-        pa.string(),
-        3,
-        [None, pa.py_buffer(np.array([0, 2, 5, 8], np.int32)), pa.py_buffer(b"\xff\xfe\x00ab   ")],
+        pa.string(), 3, [None, pa.py_buffer(np.array([0, 2, 5, 8], np.int32)), pa.py_buffer(b"\xff\xfe\x00ab   ")]
     )
     c = tp.profile(pa.table({"c": pa.concat_arrays([arr, pa.array([big, "  \t"])])}))["c"]
     assert c.invalid_utf8_count == 1 and c.row_count == 5

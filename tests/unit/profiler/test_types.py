@@ -11,16 +11,7 @@ import pytest
 import truthound.profiler as tp
 from truthound.profiler.errors import InvalidInputError, UnsupportedError
 
-INTS = [
-    pa.int8(),
-    pa.int16(),
-    pa.int32(),
-    pa.int64(),
-    pa.uint8(),
-    pa.uint16(),
-    pa.uint32(),
-    pa.uint64(),
-]
+INTS = [pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64()]
 
 
 @pytest.mark.parametrize("typ", INTS, ids=str)
@@ -45,9 +36,7 @@ def test_uint64_extremes():
 
 @pytest.mark.parametrize("typ", [pa.float16(), pa.float32(), pa.float64()], ids=str)
 def test_floats_with_nan_inf_and_negative_zero(typ):
-    values = np.array(
-        [1.5, -0.0, 0.0, np.nan, np.inf, -np.inf, 0.0, -2.25], dtype=typ.to_pandas_dtype()
-    )
+    values = np.array([1.5, -0.0, 0.0, np.nan, np.inf, -np.inf, 0.0, -2.25], dtype=typ.to_pandas_dtype())
     mask = np.array([False] * 6 + [True, False])
     c = tp.profile(pa.table({"x": pa.array(values, typ, mask=mask)}))["x"]
     assert c.nan_count == 1 and c.null_count == 1
@@ -60,9 +49,7 @@ def test_floats_with_nan_inf_and_negative_zero(typ):
 
 
 def test_decimal128():
-    arr = pa.array(
-        [Decimal("1.25"), Decimal("-3.50"), None, Decimal("10.00")], pa.decimal128(10, 2)
-    )
+    arr = pa.array([Decimal("1.25"), Decimal("-3.50"), None, Decimal("10.00")], pa.decimal128(10, 2))
     c = tp.profile(pa.table({"x": arr}))["x"]
     assert c.min == Decimal("-3.50") and c.max == Decimal("10.00")
     assert c.distribution.mean == pytest.approx((1.25 - 3.5 + 10) / 3)
@@ -77,17 +64,13 @@ def test_string_layouts_agree(typ):
     assert c.empty_string_count == 1 and c.whitespace_string_count == 1
     assert c.min_length == 0 and c.max_length == 5
     assert c.avg_length == pytest.approx(sum(len(v) for v in values if v is not None) / 6)
-    assert c.max_length_bytes == len("wörld".encode()) or c.max_length_bytes == len(
-        "日本語".encode()
-    )
+    assert c.max_length_bytes == len("wörld".encode()) or c.max_length_bytes == len("日本語".encode())
     assert c.min == "" and c.max == "日本語"
     assert c.distinct_count == 5
     assert c.top_values[0].value == "héllo" and c.top_values[0].count == 2
 
 
-@pytest.mark.parametrize(
-    "typ", [pa.binary(), pa.large_binary(), pa.binary_view(), pa.binary(3)], ids=str
-)
+@pytest.mark.parametrize("typ", [pa.binary(), pa.large_binary(), pa.binary_view(), pa.binary(3)], ids=str)
 def test_binary_layouts(typ):
     values = [b"abc", b"\x00\xff\x01", None, b"abc"]
     c = tp.profile(pa.table({"b": pa.array(values, typ)}))["b"]
@@ -114,9 +97,7 @@ def test_temporal_types():
             "ts_ns": pa.array(ts, pa.timestamp("ns")),
             "t32": pa.array([dt.time(1, 2, 3), dt.time(23, 0), None], pa.time32("s")),
             "t64": pa.array([dt.time(1, 2, 3, 4), dt.time(23, 0), None], pa.time64("us")),
-            "dur": pa.array(
-                [dt.timedelta(seconds=5), dt.timedelta(days=-1), None], pa.duration("ms")
-            ),
+            "dur": pa.array([dt.timedelta(seconds=5), dt.timedelta(days=-1), None], pa.duration("ms")),
         }
     )
     p = tp.profile(table)
@@ -151,15 +132,7 @@ def test_sliced_arrays():
 
 
 def test_null_type_and_all_null_columns():
-    p = tp.profile(
-        pa.table(
-            {
-                "n": pa.nulls(4),
-                "f": pa.array([None] * 4, pa.float64()),
-                "s": pa.array([None] * 4, pa.string()),
-            }
-        )
-    )
+    p = tp.profile(pa.table({"n": pa.nulls(4), "f": pa.array([None] * 4, pa.float64()), "s": pa.array([None] * 4, pa.string())}))
     for name in ("n", "f", "s"):
         c = p[name]
         assert c.row_count == 4 and c.null_count == 4 and c.null_ratio == 1.0
@@ -195,11 +168,7 @@ def test_one_16_mb_string():
 
 
 def test_invalid_utf8_in_string_column_is_counted():
-    arr = pa.Array.from_buffers(
-        pa.string(),
-        2,
-        [None, pa.py_buffer(np.array([0, 2, 4], np.int32)), pa.py_buffer(b"\xff\xfeok")],
-    )
+    arr = pa.Array.from_buffers(pa.string(), 2, [None, pa.py_buffer(np.array([0, 2, 4], np.int32)), pa.py_buffer(b"\xff\xfeok")])
     c = tp.profile(pa.table({"s": arr}))["s"]
     assert c.invalid_utf8_count == 1
 
@@ -226,11 +195,7 @@ def test_producers_agree():
     profiles = {
         "polars": tp.profile(pl.DataFrame(data, strict=False)),
         "pandas": tp.profile(pd.DataFrame(data)),
-        "duckdb": tp.profile(
-            duckdb.sql(
-                "select * from (values (3,'a',1.0),(1,null,2.5),(null,'b',null),(3,'a','nan'::double)) t(i,s,f)"
-            )
-        ),
+        "duckdb": tp.profile(duckdb.sql("select * from (values (3,'a',1.0),(1,null,2.5),(null,'b',null),(3,'a','nan'::double)) t(i,s,f)")),
         "lazy": tp.profile(pl.DataFrame(data, strict=False).lazy()),
     }
     for who, p in profiles.items():
