@@ -461,8 +461,8 @@ def _azure(parts, named: dict[str, Any], settings: RemoteSettings, url: str):
     # abfs://container@account.dfs.core.windows.net/path
     container, _, host = parts.netloc.rpartition("@")
     account = named.pop("account_name", None) or host.split(".")[0]
-    if not container:
-        container, host = host, ""
+    if not container:  # az://container/path: the account comes from account_name
+        container = host
     try:
         filesystem = pafs.AzureFileSystem(account, **{k: str(v) for k, v in named.items()})
     except (TypeError, ValueError, OSError) as exc:
@@ -557,7 +557,7 @@ def _fsspec(url: str, scheme: str, options: dict[str, Any]):
             "pip install fsspec (and its package for this scheme) adds it"
         ) from None
     try:
-        cls = fsspec.get_filesystem_class(scheme)
+        fsspec.get_filesystem_class(scheme)
     except ImportError as exc:
         raise SourceError(
             f"cannot open {redact(url)!r}: pyarrow.fs has no {scheme}:// filesystem and "
@@ -569,7 +569,6 @@ def _fsspec(url: str, scheme: str, options: dict[str, Any]):
             "knows it; use a local path, s3://, gs://, hdfs://, abfs://, http(s):// or an fsspec "
             "scheme"
         ) from None
-    del cls
     try:
         fs, root = fsspec.core.url_to_fs(url, **options)
         paths = sorted(fs.glob(root)) if any(ch in root for ch in "*?[") else [root]
