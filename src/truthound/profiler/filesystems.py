@@ -144,11 +144,11 @@ class RemoteSettings:
     the attempts after the first. GCS takes a time limit rather than a count: its client retries
     for at most ``connect_timeout * (max_retries + 1)`` seconds. Defaults come from
     ``TRUTHOUND_CONNECT_TIMEOUT``, ``TRUTHOUND_REQUEST_TIMEOUT`` and ``TRUTHOUND_MAX_RETRIES``, else
-    3 s, 30 s and 3; the storage options of the same names win over them.
+    3 s, 10 s and 3; the storage options of the same names win over them.
     """
 
     connect_timeout: float = 3.0
-    request_timeout: float = 30.0
+    request_timeout: float = 10.0
     max_retries: int = 3
 
     @property
@@ -641,15 +641,20 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def _transient(exc: BaseException) -> bool:
+    """A failure worth another attempt: no connection (refused, reset, timed out connecting) or
+    a server error. A server that took the connection and then said nothing within
+    ``request_timeout`` is not tried again: it would most likely stay silent as long again."""
     for cause in _causes(exc):
         status = getattr(cause, "status", None)
         if isinstance(status, int) and (status >= 500 or status == 429):
             return True
-        if isinstance(cause, (TimeoutError, ConnectionError)):
-            return True
-        if type(cause).__module__.startswith("aiohttp") and (
-            "Connect" in type(cause).__name__ or "Timeout" in type(cause).__name__
-        ):
+        name = type(cause).__name__
+        if type(cause).__module__.startswith("aiohttp"):
+            if name == "SocketTimeoutError":  # a read that timed out
+                return False
+            if "Connect" in name or "Disconnected" in name or name == "ClientOSError":
+                return True
+        elif isinstance(cause, ConnectionError):
             return True
     return False
 
@@ -661,23 +666,25 @@ def _unreachable(
     kind = _KINDS.get(scheme_of(url) or "", "")
     why, hint, waited = reason(exc, kind)
     limits = ""
-    if waited:  # a failure to connect: say how long and how often it was tried
-        if kind == "gcs":
-            limits = f" (retried for {settings.retry_time_limit:g} s)"
-        else:
-            limits = (
-                f" ({settings.attempts} attempts, connect timeout {settings.connect_timeout:g} s)"
-            )
+    if kind == "gcs" and waited:
+        limits = f" (retried for {settings.retry_time_limit:g} s)"
+    elif waited == "connect":
+        limits = f" ({settings.attempts} attempts, connect timeout {settings.connect_timeout:g} s)"
+    elif waited == "answer" and kind == "http":  # the open is not retried on silence
+        limits = f" (request timeout {settings.request_timeout:g} s)"
+    elif waited == "answer":
+        limits = f" ({settings.attempts} attempts, request timeout {settings.request_timeout:g} s)"
     return redact(f"cannot {action} {url!r}{limits}: {why}; {hint}")
 
 
 _TIMEOUT_HINT = "raise connect_timeout / request_timeout / max_retries (--storage-option KEY=VALUE)"
 
 
-def reason(exc: BaseException, kind: str) -> tuple[str, str, bool]:
-    """Why a remote operation failed, what to set, and whether it was a failure to get an answer
-    (retried, bounded by the timeouts), from the errors of pyarrow's AWS and GCS clients and of
-    aiohttp. ``kind``: ``s3``, ``gcs``, ``hdfs``, ``azure`` or ``http``."""
+def reason(exc: BaseException, kind: str) -> tuple[str, str, str | None]:
+    """Why a remote operation failed, what to set, and what it waited for in vain (``"connect"``:
+    a connection, ``"answer"``: a response; None: it got an answer, such as access denied), from
+    the errors of pyarrow's AWS and GCS clients and of aiohttp. ``kind``: ``s3``, ``gcs``,
+    ``hdfs``, ``azure`` or ``http``."""
     causes = _causes(exc)
     texts = [str(c) for c in causes]
     # AWS error names come as ACCESS_DENIED or AccessDenied: compare without case or "_".
@@ -685,29 +692,29 @@ def reason(exc: BaseException, kind: str) -> tuple[str, str, bool]:
     for cause in causes:
         status = getattr(cause, "status", None)
         if isinstance(status, int) and status >= 400:
-            return (*_status_reason(status, kind), False)
+            return (*_status_reason(status, kind), None)
     m = re.search(r"http status (\d{3})", flat)
     if m:
-        return (*_status_reason(int(m.group(1)), kind), False)
+        return (*_status_reason(int(m.group(1)), kind), None)
     if any(
         word in flat
         for word in ("accessdenied", "invalidaccesskeyid", "signaturedoesnotmatch", "forbidden")
     ):
-        return (*_status_reason(403, kind), False)
+        return (*_status_reason(403, kind), None)
     if "nosuchbucket" in flat or "nosuchkey" in flat:
-        return (*_status_reason(404, kind), False)
+        return (*_status_reason(404, kind), None)
     if "oauth2" in flat:
         return (
             "no Google credentials could be had (no network, or none configured)",
             "pass --storage-option anon=true for a public bucket, or set "
             "GOOGLE_APPLICATION_CREDENTIALS; " + _TIMEOUT_HINT,
-            True,
+            "connect",
         )
     if "resolve" in flat and "host" in flat:
         return (
             "the host name does not resolve (no network, or a wrong endpoint)",
             _endpoint_hint(kind),
-            True,
+            "connect",
         )
     if any(
         words in flat
@@ -720,17 +727,19 @@ def reason(exc: BaseException, kind: str) -> tuple[str, str, bool]:
             "failed to connect",
         )
     ):
-        return "the server did not accept a connection", _endpoint_hint(kind), True
+        return "the server did not accept a connection", _endpoint_hint(kind), "connect"
+    if "connection timeout" in flat or "connect timeout" in flat:
+        return "no connection in time", _TIMEOUT_HINT, "connect"
     if "timeout" in flat or "timed out" in flat or "curlcode: 28" in flat:
-        return "no answer in time", _TIMEOUT_HINT, True
+        return "no answer in time", _TIMEOUT_HINT, "answer"
     if "range requests" in flat:
         return (
             "the server does not support range requests",
             "serve the file from a server that does, or download it first",
-            False,
+            None,
         )
     first = _first_line(texts[0] if texts and texts[0] else type(exc).__name__)
-    return first, _TIMEOUT_HINT, False
+    return first, _TIMEOUT_HINT, None
 
 
 def _status_reason(status: int, kind: str) -> tuple[str, str]:

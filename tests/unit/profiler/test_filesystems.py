@@ -31,10 +31,10 @@ def _can_unshare() -> bool:
 
 
 def test_timeouts_default_then_environment_then_options(monkeypatch):
-    assert RemoteSettings.from_options({}) == RemoteSettings(3.0, 30.0, 3)
+    assert RemoteSettings.from_options({}) == RemoteSettings(3.0, 10.0, 3)
     monkeypatch.setenv(filesystems.CONNECT_TIMEOUT_ENV, "7")
     monkeypatch.setenv(filesystems.MAX_RETRIES_ENV, "0")
-    assert RemoteSettings.from_options({}) == RemoteSettings(7.0, 30.0, 0)
+    assert RemoteSettings.from_options({}) == RemoteSettings(7.0, 10.0, 0)
     settings = RemoteSettings.from_options({"connect_timeout": "1.5", "timeout": 4, "retries": 2})
     assert settings == RemoteSettings(1.5, 4.0, 2)
     assert settings.attempts == 3 and settings.retry_time_limit == 4.5
@@ -127,7 +127,7 @@ def test_s3_options_reach_pyarrow(monkeypatch):
         "region": "eu-west-1",
         "anonymous": True,
         "connect_timeout": 0.5,
-        "request_timeout": 30.0,
+        "request_timeout": 10.0,
     }
 
 

@@ -133,6 +133,24 @@ def test_unreachable_server_fails_fast_with_one_line():
     assert "did not accept a connection" in line and "connect_timeout" in line
 
 
+def test_a_silent_server_fails_after_the_request_timeout_without_retries():
+    """A server that takes the connection (the kernel completes the handshake) and never answers:
+    one attempt, bounded by request_timeout."""
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # never accept()ed: connections complete, no byte comes back
+        port = silent.getsockname()[1]
+        done, elapsed = th(
+            "profile", f"http://127.0.0.1:{port}/data.csv",
+            "--storage-option", "request_timeout=1", "--storage-option", "max_retries=3",
+        )  # fmt: skip
+    line = one_line_error(done, elapsed)
+    assert "(request timeout 1 s): no answer in time" in line, line
+    assert elapsed < 10
+
+
 def test_http_profile_json_round_trip_from_the_cli(server, files, tmp_path):
     out = tmp_path / "p.json"
     done, _ = th("profile", f"{server.url}/data.parquet", "--format", "json", "-o", str(out))
