@@ -142,7 +142,9 @@ class RemoteSettings:
     ``connect_timeout`` bounds each connection attempt, ``request_timeout`` each wait for a
     response (for S3 on Linux the AWS SDK applies it as a low-speed limit), ``max_retries``
     the attempts after the first. GCS takes a time limit rather than a count: its client retries
-    for at most ``connect_timeout * (max_retries + 1)`` seconds. Defaults come from
+    each request for at most ``connect_timeout * (max_retries + 1) / 2`` seconds, so that an open
+    (the object, then a folder of that name: two requests) ends within
+    ``connect_timeout * (max_retries + 1)``. Defaults come from
     ``TRUTHOUND_CONNECT_TIMEOUT``, ``TRUTHOUND_REQUEST_TIMEOUT`` and ``TRUTHOUND_MAX_RETRIES``, else
     3 s, 10 s and 3; the storage options of the same names win over them.
     """
@@ -157,7 +159,8 @@ class RemoteSettings:
 
     @property
     def retry_time_limit(self) -> float:
-        return self.connect_timeout * self.attempts
+        """GCS: seconds its client retries one request."""
+        return self.connect_timeout * self.attempts / 2
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> RemoteSettings:
@@ -322,7 +325,11 @@ def _bucket_region(bucket: str, url: str, settings: RemoteSettings) -> str:
     try:
         return pafs.resolve_s3_region(bucket)
     except OSError as exc:
-        raise RemoteStoreError(_unreachable(url, exc, settings, "find the region of")) from None
+        # pyarrow's region look-up takes no timeouts: say how to skip it instead.
+        message = _unreachable(url, exc, None, "find the region of")
+        raise RemoteStoreError(
+            message.rstrip("; ") + "; or pass region= (or set AWS_REGION) to skip this look-up"
+        ) from None
 
 
 def _aws_profile(name: str) -> dict[str, str]:
@@ -660,14 +667,17 @@ def _transient(exc: BaseException) -> bool:
 
 
 def _unreachable(
-    url: str, exc: BaseException, settings: RemoteSettings, action: str = "open"
+    url: str, exc: BaseException, settings: RemoteSettings | None, action: str = "open"
 ) -> str:
-    """One line: what was tried, why it failed and what to set."""
+    """One line: what was tried, why it failed and what to set (``settings``: the limits the
+    attempt ran under, None when they were not ours)."""
     kind = _KINDS.get(scheme_of(url) or "", "")
     why, hint, waited = reason(exc, kind)
     limits = ""
-    if kind == "gcs" and waited:
-        limits = f" (retried for {settings.retry_time_limit:g} s)"
+    if settings is None:  # our timeouts did not apply: do not suggest raising them
+        hint = hint.replace("; " + _TIMEOUT_HINT, "").replace(_TIMEOUT_HINT, "")
+    elif kind == "gcs" and waited:
+        limits = f" (each request retried for {settings.retry_time_limit:g} s)"
     elif waited == "connect":
         limits = f" ({settings.attempts} attempts, connect timeout {settings.connect_timeout:g} s)"
     elif waited == "answer" and kind == "http":  # the open is not retried on silence

@@ -37,7 +37,7 @@ def test_timeouts_default_then_environment_then_options(monkeypatch):
     assert RemoteSettings.from_options({}) == RemoteSettings(7.0, 10.0, 0)
     settings = RemoteSettings.from_options({"connect_timeout": "1.5", "timeout": 4, "retries": 2})
     assert settings == RemoteSettings(1.5, 4.0, 2)
-    assert settings.attempts == 3 and settings.retry_time_limit == 4.5
+    assert settings.attempts == 3 and settings.retry_time_limit == 2.25
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_gcs_options_reach_pyarrow(monkeypatch):
         "project_id": "my-project",
         "endpoint_override": f"127.0.0.1:{port}",
         "scheme": "http",
-        "retry_time_limit": datetime.timedelta(seconds=1),
+        "retry_time_limit": datetime.timedelta(seconds=0.5),
     }
 
 
@@ -141,9 +141,19 @@ def test_gcs_with_no_network_fails_within_20_s():
         env={filesystems.CONNECT_TIMEOUT_ENV: "1", filesystems.MAX_RETRIES_ENV: "1"},
     )  # fmt: skip
     line = one_line_error(done, elapsed)
-    assert line.startswith("th: error: cannot open 'gs://bucket/data.parquet' (retried for 2 s): ")
+    assert line.startswith(
+        "th: error: cannot open 'gs://bucket/data.parquet' (each request retried for 1 s): "
+    )
     assert "no Google credentials could be had" in line and "anon=true" in line
     assert "fsspec" not in line and "install" not in line
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _can_unshare(), reason="needs unshare (a network namespace)")
+def test_gcs_with_no_network_and_the_default_timeouts_fails_within_20_s():
+    env = {k: "" for k in (filesystems.CONNECT_TIMEOUT_ENV, filesystems.MAX_RETRIES_ENV)}
+    done, elapsed = th("profile", "gs://bucket/data.parquet", netns=True, env=env)
+    assert "(each request retried for 6 s)" in one_line_error(done, elapsed)
 
 
 @pytest.mark.skipif(not _can_unshare(), reason="needs unshare (a network namespace)")
@@ -172,7 +182,8 @@ def test_s3_with_no_network_fails_within_20_s():
         env={filesystems.CONNECT_TIMEOUT_ENV: "1", filesystems.MAX_RETRIES_ENV: "1"},
     )  # fmt: skip
     line = one_line_error(done, elapsed)
-    assert "s3://bucket/data.parquet" in line and "does not resolve" in line
+    assert "cannot find the region of 's3://bucket/data.parquet': " in line
+    assert "does not resolve" in line and "pass region=" in line
     assert "fsspec" not in line and "install" not in line
 
 
