@@ -19,5 +19,8 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check ".[test,spark,dask,ray]"
+# The build backend itself, so that tests/unit/profiler/test_core_install.py rebuilds the wheel
+# incrementally in build/ (without build isolation) for its core-only environment.
+python3 -m pip install -q --disable-pip-version-check "scikit-build-core>=0.10" "nanobind>=2.0"
 PYTHON=python3 bash scripts/install-spark-deps.sh
 bash scripts/install-browser-deps.sh
