@@ -6,10 +6,12 @@ namespace nb = nanobind;
 void bind_errors(nb::module_& m);
 void bind_profile(nb::module_& m);
 void bind_merge(nb::module_& m);
+void bind_distribution(nb::module_& m);
 
 NB_MODULE(_core, m) {
   m.doc() = "truthound's C++ profiling engine: one-pass kernels, mergeable partial profiles.";
   bind_errors(m);
   bind_profile(m);
   bind_merge(m);
+  bind_distribution(m);
 }

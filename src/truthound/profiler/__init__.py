@@ -4,6 +4,11 @@ Distributed execution (local processes, Spark, Dask, Ray) lives in
 :mod:`truthound.profiler.distributed`.
 """
 
+from truthound.profiler.comparison import (
+    CompareSettings,
+    ProfileComparison,
+    compare,
+)
 from truthound.profiler.errors import (
     BackendError,
     CorruptPartialError,
@@ -29,6 +34,9 @@ from truthound.profiler.single import profile
 
 __all__ = [
     "profile",
+    "compare",
+    "ProfileComparison",
+    "CompareSettings",
     "merge_profiles",
     "merge_partials",
     "TableProfile",

@@ -494,6 +494,14 @@ class TableProfile:
 
         return merge_profiles([self, *others])
 
+    def compare(self, other: Any, **options: Any) -> Any:
+        """This profile as the baseline against ``other`` (a profile, a saved profile's path, or
+        data): a :class:`~truthound.profiler.ProfileComparison` (see
+        :func:`truthound.profiler.compare`)."""
+        from truthound.profiler.comparison import compare
+
+        return compare(self, other, **options)
+
     def with_timing(self, profiled_at: datetime, duration_ms: float) -> TableProfile:
         columns = tuple(
             replace(c, profiled_at=profiled_at, profile_duration_ms=duration_ms)

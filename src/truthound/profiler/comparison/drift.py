@@ -1,0 +1,304 @@
+"""Drift measures between two column distributions, each with its method, its error from the
+sketches' own bounds, and its noise (the score two samples of one distribution would have at
+these sizes).
+
+- Numbers, dates and times: the Wasserstein-1 distance in baseline standard deviations
+  (Evidently's "normed Wasserstein"). Exact from two exact frequency tables (the area between
+  the two empirical distribution functions); else from quantile functions on a grid, within
+  ``2 (ε + 1/2m) · range / σ`` per sketched side (ε the KLL rank error: the band between a
+  quantile function shifted left and right by ε has area 2ε · range).
+- Categories: the Jensen–Shannon distance (natural log, as scipy's ``jensenshannon``) between the
+  frequency tables, values a sketch dropped pooled as one "other" cell; within
+  ``√(ln2·TV_a) + √(ln2·TV_b)`` of the pooled truth, TV ≤ min(k·e, other) / n (JSD ≤ ln2 · TV,
+  Lin 1991; the distance is a metric).
+- Null share: Cohen's h, ``|2 asin √p_b − 2 asin √p_a|``.
+- Small samples (exact tables, under ``small_sample_rows``): two-sample Kolmogorov–Smirnov or
+  chi-squared test of homogeneity, score = p-value.
+
+Noise, first order under no drift, with n_eff⁻¹ = 1/n_a + 1/n_b: Wasserstein
+``√(2/π) · √(1/n_a + 1/n_b) · ∫√(F(1−F)) dx / σ`` (F̂_a − F̂_b at x is about normal with variance
+F(1−F)(1/n_a + 1/n_b)); Jensen–Shannon ``√((k−1)(1/n_a + 1/n_b)/8)`` (8·n_eff·JSD is about χ²
+with k−1 degrees of freedom); Cohen's h ``√(2/π) · √(1/N_a + 1/N_b)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from truthound.profiler.comparison.distribution import Distribution
+from truthound.profiler.comparison.settings import CompareSettings
+
+__all__ = ["Drift", "categorical_drift", "not_compared", "null_drift", "numeric_drift"]
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_LN2 = math.log(2)
+# Up to this many values on both sides together, scipy's exact two-sample KS p-value.
+_KS_EXACT_UP_TO = 100_000
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One drift check of one column.
+
+    ``drifted`` is ``score > threshold`` (and above ``noise_factor × noise``) for distances, and
+    ``score < threshold`` for p-values (``metric`` ``ks`` or ``chi_squared``).
+    """
+
+    metric: str | None
+    score: float | None
+    threshold: float | None
+    drifted: bool
+    method: str
+    error: float | None = None
+    noise: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "metric": self.metric,
+            "score": _num(self.score),
+            "threshold": self.threshold,
+            "drifted": self.drifted,
+            "method": self.method,
+            "error": _num(self.error),
+            "noise": _num(self.noise),
+        }
+        d.update({k: _num(v) for k, v in self.extra.items()})
+        return d
+
+
+def _num(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return repr(v)  # JSON has no NaN/inf: "inf", as in profiles
+    return v
+
+
+def not_compared(why: str) -> Drift:
+    return Drift(None, None, None, False, why)
+
+
+def _decide(score: float, threshold: float, noise: float, s: CompareSettings) -> bool:
+    return bool(score > threshold and score > s.noise_factor * noise)
+
+
+# ---------------------------------------------------------------------------------------------
+# numbers
+
+
+def _cdf(numbers: np.ndarray, weights: np.ndarray, at: np.ndarray) -> np.ndarray:
+    cum = np.concatenate(([0.0], np.cumsum(weights))) / weights.sum()
+    return cum[np.searchsorted(numbers, at, side="right")]
+
+
+def _exact_wasserstein(a: Distribution, b: Distribution) -> float:
+    z = np.union1d(a.numbers, b.numbers)
+    diff = np.abs(_cdf(a.numbers, a.weights, z[:-1]) - _cdf(b.numbers, b.weights, z[:-1]))
+    return float(np.dot(diff, np.diff(z)))
+
+
+def _spread_exact(a: Distribution) -> float:
+    """∫ √(F(1−F)) dx of an exact table."""
+    f = np.cumsum(a.weights)[:-1] / a.weights.sum()
+    return float(np.dot(np.sqrt(f * (1 - f)), np.diff(a.numbers)))
+
+
+def _spread_grid(u: np.ndarray, q: np.ndarray) -> float:
+    """∫ √(u(1−u)) dQ(u) of a quantile function on a grid."""
+    mid = (u[1:] + u[:-1]) / 2
+    return float(np.dot(np.sqrt(mid * (1 - mid)), np.diff(q)))
+
+
+def _ks_test(a: Distribution, b: Distribution, s: CompareSettings) -> Drift:
+    from scipy import stats
+
+    z = np.union1d(a.numbers, b.numbers)
+    statistic = float(np.max(np.abs(_cdf(a.numbers, a.weights, z) - _cdf(b.numbers, b.weights, z))))
+    n_a, n_b = int(a.weights.sum()), int(b.weights.sum())
+    if n_a + n_b <= _KS_EXACT_UP_TO:
+        x = np.repeat(a.numbers, a.weights.astype(np.int64))
+        y = np.repeat(b.numbers, b.weights.astype(np.int64))
+        p = float(stats.ks_2samp(x, y).pvalue)
+    else:  # one side small, the other large: the Kolmogorov distribution at n_eff
+        p = float(stats.kstwo.sf(statistic, round(n_a * n_b / (n_a + n_b))))
+    return Drift(
+        "ks",
+        p,
+        s.p_value_threshold,
+        p < s.p_value_threshold,
+        "two-sample Kolmogorov–Smirnov test on the exact values (small sample; score is the "
+        "p-value, drift below the threshold)",
+        0.0,
+        None,
+        {"statistic": statistic},
+    )
+
+
+def numeric_drift(a: Distribution, b: Distribution, s: CompareSettings) -> Drift:
+    """Normalized Wasserstein distance (or a KS test for small exact samples) of ordered columns."""
+    has_a = a.numbers is not None and len(a.numbers) or a.grid is not None and len(a.grid)
+    has_b = b.numbers is not None and len(b.numbers) or b.grid is not None and len(b.grid)
+    if not has_a or not has_b:
+        return not_compared(
+            "not compared: no finite values on "
+            + ("both sides" if not (has_a or has_b) else "one side")
+        )
+    n_a, n_b = a.finite, b.finite
+    both_exact = a.numbers is not None and b.numbers is not None
+    if both_exact and min(n_a, n_b) < s.small_sample_rows:
+        return _ks_test(a, b, s)
+    if both_exact:
+        distance = _exact_wasserstein(a, b)
+        spread = _spread_exact(a)
+        error = 0.0
+        how = "exact, from the frequency tables"
+    else:
+        if a.grid is not None and b.grid is not None:
+            u = np.intersect1d(a.grid_u, b.grid_u)
+            qa = a.grid[np.isin(a.grid_u, u)]
+            qb = b.grid[np.isin(b.grid_u, u)]
+        else:
+            u = a.grid_u if a.grid is not None else b.grid_u
+            qa, qb = a.quantiles(u), b.quantiles(u)
+        m = s.quantile_grid
+        distance = float(np.mean(np.abs(qa - qb))) if len(u) else 0.0
+        spread = _spread_exact(a) if a.numbers is not None else _spread_grid(u, qa)
+        error = 0.0
+        for side in (a, b):
+            eps = side.rank_error + 0.5 / m
+            if side.low is not None and side.high is not None:
+                error += 2 * eps * (side.high - side.low)
+        how = f"from the quantile sketches on a {m}-point grid, within ± error (KLL rank bound)"
+    scale = a.std() or b.std()
+    if scale > 0:
+        score = distance / scale
+        error /= scale
+        noise = _SQRT_2_OVER_PI * math.sqrt(1 / n_a + 1 / n_b) * spread / scale
+    else:  # both sides constant
+        score = 0.0 if distance == 0 else math.inf
+        error, noise = 0.0, 0.0
+    return Drift(
+        "wasserstein",
+        score,
+        s.numeric_threshold,
+        _decide(score, s.numeric_threshold, noise, s),
+        f"Wasserstein-1 distance in baseline standard deviations, {how}",
+        error,
+        noise,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# categories
+
+
+def _aligned(a: Distribution, b: Distribution) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts of the union of both tables' values (keys ascending), one row per side, and the
+    union's keys."""
+    keys = np.union1d(a.keys, b.keys)
+    table = np.zeros((2, len(keys)))
+    table[0, np.searchsorted(keys, a.keys)] = a.counts
+    table[1, np.searchsorted(keys, b.keys)] = b.counts
+    return table, keys, np.array([a.total - a.listed, b.total - b.listed])
+
+
+def _js_distance(p: np.ndarray, q: np.ndarray) -> float:
+    p = p / p.sum()
+    q = q / q.sum()
+    m = (p + q) / 2
+
+    def kl(x: np.ndarray) -> float:
+        nz = x > 0
+        return float(np.dot(x[nz], np.log(x[nz] / m[nz])))
+
+    return math.sqrt(max((kl(p) + kl(q)) / 2, 0.0))
+
+
+def _chi_squared_test(table: np.ndarray, s: CompareSettings) -> Drift:
+    from scipy import stats
+
+    # Cochran: pool the values expected fewer than 5 times on either side into one cell.
+    expected = table.sum(axis=0, keepdims=True) * table.sum(axis=1, keepdims=True) / table.sum()
+    rare = (expected < 5).any(axis=0)
+    pooled = table[:, ~rare]
+    if rare.any():
+        pooled = np.column_stack([pooled, table[:, rare].sum(axis=1)])
+    pooled = pooled[:, pooled.sum(axis=0) > 0]
+    if pooled.shape[1] < 2:
+        p, statistic = 1.0, 0.0
+    else:
+        result = stats.chi2_contingency(pooled, correction=False)
+        p, statistic = float(result.pvalue), float(result.statistic)
+    return Drift(
+        "chi_squared",
+        p,
+        s.p_value_threshold,
+        p < s.p_value_threshold,
+        "chi-squared test of homogeneity on the exact frequencies, values expected fewer than 5 "
+        "times pooled (small sample; score is the p-value, drift below the threshold)",
+        0.0,
+        None,
+        {"statistic": statistic},
+    )
+
+
+def categorical_drift(a: Distribution, b: Distribution, s: CompareSettings) -> Drift:
+    """Jensen–Shannon distance (or a chi-squared test for small exact samples) of two frequency
+    tables."""
+    if a.keys is None or b.keys is None or a.total == 0 or b.total == 0:
+        return not_compared(
+            "not compared: no values on "
+            + ("both sides" if a.total == b.total == 0 else "one side")
+        )
+    table, _, other = _aligned(a, b)
+    if a.exact and b.exact and min(a.total, b.total) < s.small_sample_rows:
+        return _chi_squared_test(table, s)
+    cells = np.column_stack([table, other])
+    score = _js_distance(cells[0], cells[1])
+    error = 0.0
+    for side, n, rest in ((a, a.total, other[0]), (b, b.total, other[1])):
+        if not side.exact:
+            tv = min(len(table[0]) * side.max_error, rest) / n
+            error += math.sqrt(_LN2 * tv)
+    k = int(((cells[0] + cells[1]) > 0).sum())
+    noise = math.sqrt(max(k - 1, 0) * (1 / a.total + 1 / b.total) / 8)
+    how = (
+        "exact, from the frequency tables"
+        if a.exact and b.exact
+        else "from the frequent-items sketches, values they dropped pooled as one cell; "
+        "within ± error of the pooled truth (Misra–Gries bound)"
+    )
+    return Drift(
+        "jensen_shannon",
+        score,
+        s.categorical_threshold,
+        _decide(score, s.categorical_threshold, noise, s),
+        f"Jensen–Shannon distance (natural log), {how}",
+        error,
+        noise,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# null share
+
+
+def null_drift(a: Distribution, b: Distribution, s: CompareSettings) -> Drift:
+    """Cohen's h between the two null ratios."""
+    if a.rows == 0 or b.rows == 0:
+        return not_compared("not compared: no rows on one side")
+    pa_, pb = a.nulls / a.rows, b.nulls / b.rows
+    h = abs(2 * math.asin(math.sqrt(pb)) - 2 * math.asin(math.sqrt(pa_)))
+    noise = _SQRT_2_OVER_PI * math.sqrt(1 / a.rows + 1 / b.rows)
+    return Drift(
+        "cohens_h",
+        h,
+        s.null_threshold,
+        _decide(h, s.null_threshold, noise, s),
+        "Cohen's h between the null ratios, exact counts",
+        0.0,
+        noise,
+    )
