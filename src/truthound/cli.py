@@ -1,11 +1,12 @@
 """The ``th`` command (also installed as ``truthound``).
 
     th profile SOURCE... [--distributed] [--backend local|spark|dask|ray|auto] [--workers N] ...
+    th diff BASELINE CURRENT [--format console|json|yaml|html] [-o FILE] [--fail-on-drift]
 
 Exit codes: 0 success, 1 the data could not be profiled (missing or unreadable input, a backend
 that failed), 2 a usage error, 3 ``--fail-on`` matched an alert (the output is written first; the
-matching alerts are listed on standard error). Errors are one line, ``th: error: ...``;
-``--debug`` shows the traceback.
+matching alerts are listed on standard error) or ``th diff --fail-on-drift`` found a drifted
+column. Errors are one line, ``th: error: ...``; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 __all__ = ["main"]
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_ALERTS = 0, 1, 2, 3
+EXIT_DRIFT = 3  # th diff --fail-on-drift
 # control characters in an alert's message (it may quote a value) are shown as \xNN
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 FORMATS = ("console", "json", "yaml", "html")
@@ -191,7 +193,84 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("-o", "--output", help="write to this file instead of standard output")
     r.add_argument("--debug", action="store_true", help="show tracebacks")
+    _add_diff_parser(sub)
     return parser
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}")
+    return value
+
+
+def _add_diff_parser(sub: Any) -> None:
+    d = sub.add_parser(
+        "diff", help="compare two profiles (saved profiles or data): schema, deltas and drift"
+    )
+    d.add_argument(
+        "baseline", metavar="BASELINE", help="a saved profile or data, as th profile takes"
+    )
+    d.add_argument(
+        "current", metavar="CURRENT", help="a saved profile or data, as th profile takes"
+    )
+    d.add_argument(
+        "--format", choices=FORMATS, type=str.lower, default="console", help="output format"
+    )
+    d.add_argument("-o", "--output", help="write to this file instead of standard output")
+    d.add_argument("--fail-on-drift", action="store_true", help="exit 3 when a column drifted")
+    d.add_argument("--columns", help="comma-separated columns to compare (default: all)")
+    d.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        type=str.lower,
+        help="profile data sides on this backend (default: in this process)",
+    )
+    for name, default in (("numeric", 0.1), ("categorical", 0.1), ("null", 0.2)):
+        d.add_argument(
+            f"--{name}-threshold",
+            type=_non_negative_float,
+            help=f"{name} drift threshold (default: {default})",
+        )
+    d.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from truthound.profiler.comparison import compare
+
+    options: dict[str, Any] = {}
+    for name in ("numeric", "categorical", "null"):
+        value = getattr(args, f"{name}_threshold")
+        if value is not None:
+            options[f"{name}_threshold"] = value
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    for label, path in (("BASELINE", args.baseline), ("CURRENT", args.current)):
+        if "://" not in path and not any(ch in path for ch in "*?[") and not os.path.exists(path):
+            from truthound.profiler.errors import SourceError
+
+            raise SourceError(f"{label}: no such file or folder: {path!r}")
+    comparison = compare(
+        args.baseline, args.current, columns=columns, backend=args.backend, **options
+    )
+    _write(_render_comparison(comparison, args.format), args.output)
+    return EXIT_DRIFT if args.fail_on_drift and comparison.drifted_columns else EXIT_OK
+
+
+def _render_comparison(comparison: Any, fmt: str) -> str:
+    if fmt == "html":
+        return comparison.to_html()
+    if fmt == "json":
+        return comparison.to_json() + "\n"
+    if fmt == "yaml":
+        import yaml
+
+        return yaml.safe_dump(comparison.to_dict(), sort_keys=False, allow_unicode=True)
+    from truthound.profiler.render_comparison import render_comparison_console
+
+    return render_comparison_console(comparison)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -217,7 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = _parser().parse_args(argv)
-        return _report(args) if args.command == "report" else _profile(args)
+        commands = {"report": _report, "diff": _diff}
+        return commands.get(args.command, _profile)(args)
     except _UsageError as exc:
         _error(str(exc))
         return EXIT_USAGE

@@ -15,10 +15,11 @@ these sizes).
 - Small samples (exact tables, under ``small_sample_rows``): two-sample Kolmogorov–Smirnov or
   chi-squared test of homogeneity, score = p-value.
 
-Noise, first order under no drift, with n_eff⁻¹ = 1/n_a + 1/n_b: Wasserstein
-``√(2/π) · √(1/n_a + 1/n_b) · ∫√(F(1−F)) dx / σ`` (F̂_a − F̂_b at x is about normal with variance
-F(1−F)(1/n_a + 1/n_b)); Jensen–Shannon ``√((k−1)(1/n_a + 1/n_b)/8)`` (8·n_eff·JSD is about χ²
-with k−1 degrees of freedom); Cohen's h ``√(2/π) · √(1/N_a + 1/N_b)``.
+Noise is the root-mean-square score of two samples of one distribution at these sizes, and
+drift is judged on √(score² − noise²): Wasserstein ``√(1/n_a + 1/n_b) · ∫√(F(1−F)) dx / σ``
+(F̂_a − F̂_b at x has variance F(1−F)(1/n_a + 1/n_b); Cauchy–Schwarz bounds the mean square of
+its integral by the square of this); Jensen–Shannon √E[JSD] with the pooled values split at
+random (hypergeometric per value, exact); Cohen's h ``√(1/N_a + 1/N_b)``.
 """
 
 from __future__ import annotations
@@ -34,18 +35,21 @@ from truthound.profiler.comparison.settings import CompareSettings
 
 __all__ = ["Drift", "categorical_drift", "not_compared", "null_drift", "numeric_drift"]
 
-_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _LN2 = math.log(2)
 # Up to this many values on both sides together, scipy's exact two-sample KS p-value.
 _KS_EXACT_UP_TO = 100_000
+# Cells of at most this many pooled values get their exact expected JS term.
+_EXACT_CELL = 32
 
 
 @dataclass(frozen=True)
 class Drift:
     """One drift check of one column.
 
-    ``drifted`` is ``score > threshold`` (and above ``noise_factor × noise``) for distances, and
-    ``score < threshold`` for p-values (``metric`` ``ks`` or ``chi_squared``).
+    Distances: ``score`` is the distance between the two samples (as scipy and Evidently compute
+    it), ``noise`` the root-mean-square score of two samples of one distribution at these sizes,
+    ``corrected`` = √(score² − noise²), and ``drifted`` is ``corrected > threshold``. p-values
+    (``metric`` ``ks`` or ``chi_squared``): ``drifted`` is ``score < threshold``.
     """
 
     metric: str | None
@@ -81,8 +85,34 @@ def not_compared(why: str) -> Drift:
     return Drift(None, None, None, False, why)
 
 
-def _decide(score: float, threshold: float, noise: float, s: CompareSettings) -> bool:
-    return bool(score > threshold and score > s.noise_factor * noise)
+def _corrected(score: float, noise: float, s: CompareSettings) -> float:
+    """The score less its sampling noise, added in quadrature: an estimate of the distance
+    between the two populations rather than between the two samples."""
+    if not s.noise_correction or not math.isfinite(score):
+        return score
+    return math.sqrt(max(score * score - noise * noise, 0.0))
+
+
+def _distance_drift(
+    metric: str,
+    score: float,
+    threshold: float,
+    method: str,
+    error: float,
+    noise: float,
+    s: CompareSettings,
+) -> Drift:
+    corrected = _corrected(score, noise, s)
+    return Drift(
+        metric,
+        score,
+        threshold,
+        bool(corrected > threshold),
+        method,
+        error,
+        noise,
+        {"corrected": corrected},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,18 +206,18 @@ def numeric_drift(a: Distribution, b: Distribution, s: CompareSettings) -> Drift
     if scale > 0:
         score = distance / scale
         error /= scale
-        noise = _SQRT_2_OVER_PI * math.sqrt(1 / n_a + 1 / n_b) * spread / scale
+        noise = math.sqrt(1 / n_a + 1 / n_b) * spread / scale
     else:  # both sides constant
         score = 0.0 if distance == 0 else math.inf
         error, noise = 0.0, 0.0
-    return Drift(
+    return _distance_drift(
         "wasserstein",
         score,
         s.numeric_threshold,
-        _decide(score, s.numeric_threshold, noise, s),
         f"Wasserstein-1 distance in baseline standard deviations, {how}",
         error,
         noise,
+        s,
     )
 
 
@@ -215,6 +245,43 @@ def _js_distance(p: np.ndarray, q: np.ndarray) -> float:
         return float(np.dot(x[nz], np.log(x[nz] / m[nz])))
 
     return math.sqrt(max((kl(p) + kl(q)) / 2, 0.0))
+
+
+def _jsd_terms(x: np.ndarray, c: np.ndarray, n_a: float, n_b: float) -> np.ndarray:
+    """A cell's share of the JS divergence when side a holds x of its c pooled values."""
+    p, q = x / n_a, (c - x) / n_b
+    m = (p + q) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(p > 0, p * np.log(p / m), 0.0) + np.where(q > 0, q * np.log(q / m), 0.0)
+    return t / 2
+
+
+def _expected_jsd(pooled: np.ndarray, n_a: float, n_b: float) -> float:
+    """E[JS divergence] when the pooled values are split at random into samples of n_a and n_b
+    (no drift): by linearity, the sum over cells of each cell's expected term, its count on side
+    a hypergeometric. Exact for cells of at most ``_EXACT_CELL`` values; above, the second-order
+    term N(N − c) / (8 n_a n_b (N − 1)) (which sums to about (k − 1)(1/n_a + 1/n_b) / 8)."""
+    c = pooled[pooled > 0]
+    n = n_a + n_b
+    big = c[c > _EXACT_CELL]
+    total = float(np.sum(n * (n - big) / (8 * n_a * n_b * (n - 1)))) if n > 1 else 0.0
+    small, multiplicity = np.unique(c[c <= _EXACT_CELL], return_counts=True)
+    if len(small):
+        x = np.arange(_EXACT_CELL + 1, dtype=np.float64)[None, :]
+        cc = small[:, None]
+        # P(X = 0) = prod_{j<c} (N - n_a - j) / (N - j); then the hypergeometric ratio
+        j = np.arange(_EXACT_CELL, dtype=np.float64)[None, :]
+        first = np.where(j < cc, (n - n_a - j) / (n - j), 1.0).prod(axis=1, keepdims=True)
+        ratio = (
+            (cc - x[:, :-1])
+            * (n_a - x[:, :-1])
+            / ((x[:, :-1] + 1) * (n - cc - n_a + x[:, :-1] + 1))
+        )
+        ratio = np.where(x[:, :-1] < cc, np.clip(ratio, 0.0, None), 0.0)
+        pmf = first * np.concatenate([np.ones_like(first), np.cumprod(ratio, axis=1)], axis=1)
+        terms = np.where(x <= cc, _jsd_terms(np.minimum(x, cc), cc, n_a, n_b), 0.0)
+        total += float(np.dot((pmf * terms).sum(axis=1), multiplicity))
+    return total
 
 
 def _chi_squared_test(table: np.ndarray, s: CompareSettings) -> Drift:
@@ -263,22 +330,21 @@ def categorical_drift(a: Distribution, b: Distribution, s: CompareSettings) -> D
         if not side.exact:
             tv = min(len(table[0]) * side.max_error, rest) / n
             error += math.sqrt(_LN2 * tv)
-    k = int(((cells[0] + cells[1]) > 0).sum())
-    noise = math.sqrt(max(k - 1, 0) * (1 / a.total + 1 / b.total) / 8)
+    noise = math.sqrt(_expected_jsd(cells.sum(axis=0), float(a.total), float(b.total)))
     how = (
         "exact, from the frequency tables"
         if a.exact and b.exact
         else "from the frequent-items sketches, values they dropped pooled as one cell; "
         "within ± error of the pooled truth (Misra–Gries bound)"
     )
-    return Drift(
+    return _distance_drift(
         "jensen_shannon",
         score,
         s.categorical_threshold,
-        _decide(score, s.categorical_threshold, noise, s),
         f"Jensen–Shannon distance (natural log), {how}",
         error,
         noise,
+        s,
     )
 
 
@@ -292,13 +358,13 @@ def null_drift(a: Distribution, b: Distribution, s: CompareSettings) -> Drift:
         return not_compared("not compared: no rows on one side")
     pa_, pb = a.nulls / a.rows, b.nulls / b.rows
     h = abs(2 * math.asin(math.sqrt(pb)) - 2 * math.asin(math.sqrt(pa_)))
-    noise = _SQRT_2_OVER_PI * math.sqrt(1 / a.rows + 1 / b.rows)
-    return Drift(
+    noise = math.sqrt(1 / a.rows + 1 / b.rows)  # 2·asin√p̂ has variance 1/n
+    return _distance_drift(
         "cohens_h",
         h,
         s.null_threshold,
-        _decide(h, s.null_threshold, noise, s),
         "Cohen's h between the null ratios, exact counts",
         0.0,
         noise,
+        s,
     )

@@ -1,9 +1,9 @@
 """Settings of a profile comparison: which drift measure applies where, and its thresholds.
 
 The defaults follow Evidently's for data over 1,000 rows (normalized Wasserstein distance and
-Jensen–Shannon distance, both 0.1, dataset drift at half the columns) and add a noise guard: a
-score counts as drift only when it is also ``noise_factor`` times the score two samples of one
-distribution would have at these sizes. See docs/user-guide.md, "Compare profiles".
+Jensen–Shannon distance, both 0.1, dataset drift at half the columns) and correct for sampling noise:
+a distance counts as drift when √(score² − noise²) exceeds its threshold, noise being the
+root-mean-square score of two samples of one distribution at these sizes. See docs/user-guide.md, "Compare profiles".
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ class CompareSettings:
     small_sample_rows
         Below this many non-null values on either side (and with exact frequencies), use the
         two-sample Kolmogorov–Smirnov or chi-squared test instead of a distance.
-    noise_factor
-        A distance counts as drift only when it is also this many times its expected value under
-        no drift (0 turns the guard off).
+    noise_correction
+        Judge distances on √(score² − noise²) (default) rather than on the raw score.
     drift_share
         The dataset drifted when at least this share of the compared columns drifted.
     histogram_bins
@@ -51,7 +50,7 @@ class CompareSettings:
     null_threshold: float = 0.2
     p_value_threshold: float = 0.05
     small_sample_rows: int = 1000
-    noise_factor: float = 3.0
+    noise_correction: bool = True
     drift_share: float = 0.5
     histogram_bins: int = 20
     listed_values: int = 50
@@ -61,7 +60,10 @@ class CompareSettings:
         for name in ("numeric_threshold", "categorical_threshold", "null_threshold"):
             _check(name, getattr(self, name), 0.0, float("inf"))
         _check("p_value_threshold", self.p_value_threshold, 0.0, 1.0)
-        _check("noise_factor", self.noise_factor, 0.0, float("inf"))
+        if not isinstance(self.noise_correction, bool):
+            raise InvalidInputError(
+                f"noise_correction must be True or False, got {self.noise_correction!r}"
+            )
         _check("drift_share", self.drift_share, 0.0, 1.0)
         for name, low, high in (
             ("small_sample_rows", 0, 1 << 62),
