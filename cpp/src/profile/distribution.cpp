@@ -99,7 +99,8 @@ ColumnDistribution distribution_of(const ColumnState& state, uint32_t grid) {
   d.ordered = d.type.is_ordered_number();
   if (state.frequent()) d.frequencies = frequency_table(state, d.ordered);
   // The quantile function of an exact table is the table itself.
-  if (state.quantiles() && !(d.frequencies && d.frequencies->exact)) d.quantiles = quantile_grid(*state.quantiles(), grid);
+  if (state.quantiles() && !(d.frequencies && d.frequencies->exact))
+    d.quantiles = quantile_grid(*state.quantiles(), grid);
   if (const auto& m = state.moments(); m && m->count() > 0) {
     MomentsResult r = m->finalize();
     d.moment_count = m->count();

@@ -29,9 +29,9 @@ struct FrequencyTable {
   uint64_t max_error = 0;  // each count may be low by at most this; 0 when exact
   // One entry per tracked value. Ordered columns (numbers, dates, times): ascending by `number`,
   // NaN last. Others: ascending by `key`.
-  std::vector<uint64_t> keys;      // identity of the value (equal values, equal keys)
-  std::vector<double> numbers;     // the value on the number line (ordered columns only)
-  std::vector<uint64_t> counts;    // count, or its lower bound when not exact
+  std::vector<uint64_t> keys;       // identity of the value (equal values, equal keys)
+  std::vector<double> numbers;      // the value on the number line (ordered columns only)
+  std::vector<uint64_t> counts;     // count, or its lower bound when not exact
   std::vector<std::string> values;  // canonical bytes (unordered columns only)
   std::vector<bool> truncated;      // value holds only a prefix (unordered columns only)
 };

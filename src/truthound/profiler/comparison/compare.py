@@ -316,7 +316,7 @@ def _both_sides(
         kind=db.kind if type_changed else da.kind,
         baseline_type=ca.physical_type,
         current_type=cb.physical_type,
-        deltas=_deltas(ca, cb, da.kind if not type_changed else None),
+        deltas=_deltas(ca, cb, da, db, da.kind if not type_changed else None),
         drift=drift,
         null_drift=nulls,
         new_values=new,
@@ -332,7 +332,7 @@ def _both_sides(
 # deltas
 
 
-def _stats(c: ColumnProfile) -> dict[str, Any]:
+def _stats(c: ColumnProfile, dist: Distribution | None = None) -> dict[str, Any]:
     d = c.distribution
     out: dict[str, Any] = {
         "row_count": c.row_count,
@@ -343,13 +343,36 @@ def _stats(c: ColumnProfile) -> dict[str, Any]:
         "min": c.min,
         "max": c.max,
     }
+    exact = _exact_percentiles(dist) if dist is not None else None
     for key in _PERCENTILES:
-        out[key] = c.percentiles.get(key)
+        out[key] = exact[key] if exact is not None else c.percentiles.get(key)
     return out
 
 
-def _deltas(ca: ColumnProfile, cb: ColumnProfile, kind: str | None) -> dict[str, dict[str, Any]]:
-    sa, sb = _stats(ca), _stats(cb)
+_POINTS = np.array([float(k[1:]) / 100 for k in _PERCENTILES])
+
+
+def _exact_percentiles(d: Distribution) -> dict[str, float] | None:
+    """Percentiles of a number column from its exact frequency table, interpolated linearly
+    between order statistics as numpy's default (the profile's own are KLL estimates past 4,096
+    values), so they do not depend on the plan."""
+    if d.kind not in ("integer", "unsigned", "float") or d.numbers is None or d.infinite:
+        return None
+    if not len(d.numbers):
+        return None
+    cum = np.cumsum(d.weights)
+    h = (cum[-1] - 1) * _POINTS
+    lo = np.floor(h)
+    below = d.numbers[np.searchsorted(cum, lo, side="right")]
+    above = d.numbers[np.minimum(np.searchsorted(cum, lo + 1, side="right"), len(d.numbers) - 1)]
+    values = below + (h - lo) * (above - below)
+    return dict(zip(_PERCENTILES, values.tolist()))
+
+
+def _deltas(
+    ca: ColumnProfile, cb: ColumnProfile, da: Distribution, db: Distribution, kind: str | None
+) -> dict[str, dict[str, Any]]:
+    sa, sb = _stats(ca, da), _stats(cb, db)
     out = {}
     for key in sa:
         va, vb = sa[key], sb[key]
