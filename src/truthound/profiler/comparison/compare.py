@@ -452,30 +452,48 @@ def _as_seconds(v: Any, kind: str) -> float | None:
 
 
 def _shares(d: Distribution, edges: np.ndarray) -> list[float]:
+    """Each bin's share of the side's finite values; values beyond the edges count in the end
+    bins."""
     if d.numbers is not None and len(d.numbers):
-        counts, _ = np.histogram(d.numbers, bins=edges, weights=d.weights)
-        return (counts / d.weights.sum()).tolist()
+        values, weights = d.numbers, d.weights
+    elif d.grid is not None and len(d.grid):
+        values, weights = d.grid, np.ones(len(d.grid))
+    else:
+        return [0.0] * (len(edges) - 1)
+    clipped = np.clip(values, edges[0], edges[-1])
+    counts, _ = np.histogram(clipped, bins=edges, weights=weights)
+    return (counts / weights.sum()).tolist()
+
+
+def _range(d: Distribution, low: float, high: float) -> tuple[float, float] | None:
+    if d.numbers is not None and len(d.numbers):
+        q = d.quantiles(np.array([low, high]))
+        return float(q[0]), float(q[1])
     if d.grid is not None and len(d.grid):
-        counts, _ = np.histogram(d.grid, bins=edges)
-        return (counts / len(d.grid)).tolist()
-    return [0.0] * (len(edges) - 1)
+        return float(np.quantile(d.grid, low)), float(np.quantile(d.grid, high))
+    return None
 
 
 def _histogram(a: Distribution, b: Distribution, bins: int, line: str) -> dict[str, Any] | None:
-    lows = [d.low for d in (a, b) if d.low is not None]
-    highs = [d.high for d in (a, b) if d.high is not None]
-    if not lows or not highs:
+    """Both sides' shares on common equal-width bins over the central 99 % of the two sides
+    together (long tails would squeeze everything into one bin); the tails count in the end
+    bins, and ``clipped`` says so."""
+    ranges = [r for r in (_range(a, 0.005, 0.995), _range(b, 0.005, 0.995)) if r is not None]
+    if not ranges:
         return None
-    lo, hi = min(lows), max(highs)
+    lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return None
     edges = np.linspace(lo, hi, bins + 1) if hi > lo else np.array([lo, lo + 1.0])
     exact = a.numbers is not None and b.numbers is not None
+    lows = [d.low for d in (a, b) if d.low is not None]
+    highs = [d.high for d in (a, b) if d.high is not None]
     return {
         "edges": edges.tolist(),
         "edge_unit": _EDGE_UNITS.get(line, "value"),
         "baseline": _shares(a, edges),
         "current": _shares(b, edges),
+        "clipped": bool(lows and highs and (min(lows) < lo or max(highs) > hi)),
         "method": "exact" if exact else "kll",
     }
 

@@ -20,29 +20,31 @@ def _g(x: float) -> str:
 def overlaid_histograms(
     labels: Sequence[str], baseline: Sequence[float], current: Sequence[float]
 ) -> str:
-    """Bars of both sides' shares per bin (``labels[i]`` names bin i): the baseline filled, the
-    current side as an outline over it, so either shows through."""
+    """Both sides' shares per bin (``labels[i]`` names bin i): the baseline as filled bars, the
+    current side as an outline over them, so either shows through; each as one path, with a
+    tooltip per bin."""
     n = len(labels)
     if n == 0:
         return ""
     top = max([*baseline, *current, 0.0]) or 1.0
     w = W / n
-    parts = []
+    filled, outline, tips = [], [], []
     for i in range(n):
-        tip = f"{labels[i]}: baseline {percent(baseline[i])}, current {percent(current[i])}"
+        x0, x1 = i * w + 1, (i + 1) * w - 1
         hb, hc = H * baseline[i] / top, H * current[i] / top
-        x = i * w + 1
-        parts.append(
-            f'<g><title>{esc(tip)}</title><rect class="hit" x="{_g(i * w)}" y="0" '
-            f'width="{_g(w)}" height="{H}"/>'
-            f'<rect class="b" x="{_g(x)}" y="{_g(H - hb)}" width="{_g(w - 2)}" height="{_g(hb)}"/>'
-            f'<rect class="c" x="{_g(x + 0.5)}" y="{_g(H - hc)}" width="{_g(max(w - 3, 0.5))}" '
-            f'height="{_g(hc)}"/></g>'
+        if hb > 0:
+            filled.append(f"M{_g(x0)} {H}V{_g(H - hb)}H{_g(x1)}V{H}z")
+        if hc > 0:
+            outline.append(f"M{_g(x0 + 0.5)} {H}V{_g(H - hc)}H{_g(x1 - 0.5)}V{H}")
+        tip = f"{labels[i]}: {percent(baseline[i])} → {percent(current[i])}"
+        tips.append(
+            f'<rect x="{_g(i * w)}" width="{_g(w)}" height="{H}"><title>{esc(tip)}</title></rect>'
         )
     return (
         f'<svg class="hist2" viewBox="0 0 {W} {H}" preserveAspectRatio="none" role="img" '
-        f'aria-label="baseline and current histograms, {n} common bins">{"".join(parts)}'
-        f'<path class="base" d="M0 {H}H{W}"/></svg>'
+        f'aria-label="baseline and current histograms, {n} common bins">'
+        f'<path class="b" d="{"".join(filled)}"/><path class="c" d="{"".join(outline)}"/>'
+        f'<g class="tips">{"".join(tips)}</g><path class="base" d="M0 {H}H{W}"/></svg>'
     )
 
 
