@@ -23,13 +23,6 @@ nb::object to_numpy(std::vector<T>&& v) {
   return nb::cast(nb::ndarray<nb::numpy, T, nb::ndim<1>>(owned->data(), {owned->size()}, owner));
 }
 
-nb::object text_value(truthound::Kind kind, const std::string& bytes) {
-  using truthound::Kind;
-  if (kind == Kind::Boolean) return nb::bool_(!bytes.empty() && bytes[0] != 0);
-  if (kind == Kind::Binary) return nb::bytes(bytes.data(), bytes.size());
-  return nb::steal(PyUnicode_DecodeUTF8(bytes.data(), static_cast<Py_ssize_t>(bytes.size()), "replace"));
-}
-
 nb::dict to_dict(truthound::ColumnDistribution&& d) {
   nb::dict out;
   out["name"] = d.name;
@@ -57,14 +50,17 @@ nb::dict to_dict(truthound::ColumnDistribution&& d) {
     f["counts"] = to_numpy(std::move(t.counts));
     if (d.ordered) {
       f["numbers"] = to_numpy(std::move(t.numbers));
-      f["values"] = nb::none();
     } else {
-      nb::list values;
-      for (const std::string& v : t.values) values.append(text_value(d.type.kind, v));
+      // All values in one buffer with offsets: Python decodes only the few it shows.
+      std::vector<int64_t> offsets(t.values.size() + 1, 0);
+      for (size_t i = 0; i < t.values.size(); ++i)
+        offsets[i + 1] = offsets[i] + static_cast<int64_t>(t.values[i].size());
+      std::string buffer;
+      buffer.reserve(static_cast<size_t>(offsets.back()));
+      for (const std::string& v : t.values) buffer += v;
       f["numbers"] = nb::none();
-      f["values"] = values;
-      std::vector<uint8_t> truncated(t.truncated.begin(), t.truncated.end());
-      f["truncated"] = to_numpy(std::move(truncated));
+      f["value_bytes"] = nb::bytes(buffer.data(), buffer.size());
+      f["value_offsets"] = to_numpy(std::move(offsets));
     }
     out["frequencies"] = f;
   } else {

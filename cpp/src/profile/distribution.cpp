@@ -7,14 +7,14 @@
 #include <numeric>
 #include <unordered_set>
 
+#include "truthound/bytes.hpp"
 #include "truthound/error.hpp"
-#include "truthound/hash.hpp"
 
 namespace truthound {
 namespace {
 
 // Canonical value bytes (see column_update.cpp) as a point on the number line.
-double to_number(const ColumnType& type, const std::string& bytes) {
+double to_number(const ColumnType& type, std::string_view bytes) {
   if (type.kind == Kind::Decimal) {
     int128 v = 0;
     std::memcpy(&v, bytes.data(), std::min<size_t>(16, bytes.size()));
@@ -29,11 +29,34 @@ double to_number(const ColumnType& type, const std::string& bytes) {
   }
 }
 
-// Equal values give equal keys on both sides of a comparison; a truncated prefix never equals
-// the whole value it starts.
-uint64_t key_of(const std::string& bytes, bool truncated) {
-  uint64_t h = hash::of_bytes(bytes);
-  return truncated ? hash::combine(h, 0x7472756e63617465ULL) : h;  // "truncate"
+// The tracked entries of a frequent-items summary, in hash order, read from its canonical
+// serialized form (documented in frequent.hpp): one pass, where top(size()) would sort every
+// entry by count and value bytes. The hash is the engine's identity of the value.
+struct Entry {
+  uint64_t hash;
+  uint64_t count;
+  std::string_view value;
+};
+
+std::vector<Entry> entries(const std::string& bytes) {
+  ByteReader in(bytes, "frequent items");
+  in.get_varint("exact capacity");
+  in.get_varint("sketch capacity");
+  in.get_u8("mode");
+  in.get_varint("total");
+  in.get_varint("error offset");
+  const uint64_t n = in.get_count("entry count", bytes.size());
+  std::vector<Entry> out;
+  out.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    Entry e;
+    e.hash = in.get_u64("entry hash");
+    e.count = in.get_varint("entry count");
+    in.get_bool("entry truncated");
+    e.value = in.get_bytes("entry value");
+    out.push_back(e);
+  }
+  return out;
 }
 
 FrequencyTable frequency_table(const ColumnState& state, bool ordered) {
@@ -42,37 +65,36 @@ FrequencyTable frequency_table(const ColumnState& state, bool ordered) {
   t.exact = f.is_exact();
   t.total = f.total();
   t.max_error = f.maximum_error();
-  std::vector<FrequentItem> items = f.top(f.size());
-  const size_t n = items.size();
-  std::vector<uint64_t> keys(n);
-  std::vector<double> numbers(ordered ? n : 0);
-  for (size_t i = 0; i < n; ++i) {
-    keys[i] = key_of(items[i].value, items[i].truncated);
-    if (ordered) numbers[i] = to_number(state.type(), items[i].value);
+  ByteWriter w;
+  f.serialize(w);
+  const std::string bytes = w.take();
+  const std::vector<Entry> all = entries(bytes);
+  const size_t n = all.size();
+  t.counts.reserve(n);
+  if (!ordered) {
+    t.keys.reserve(n);
+    t.values.reserve(n);
+    for (const Entry& e : all) {
+      t.keys.push_back(e.hash);
+      t.counts.push_back(e.count);
+      t.values.emplace_back(e.value);
+    }
+    return t;
   }
+  std::vector<double> numbers(n);
+  for (size_t i = 0; i < n; ++i) numbers[i] = to_number(state.type(), all[i].value);
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
-  if (ordered) {
-    // NaN last; -0.0 was stored as +0.0, so numbers are distinct
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      bool na = std::isnan(numbers[a]), nb = std::isnan(numbers[b]);
-      if (na != nb) return nb;
-      return !na && numbers[a] < numbers[b];
-    });
-  } else {
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a] < keys[b]; });
-  }
-  t.keys.reserve(n);
-  t.counts.reserve(n);
+  // NaN last; -0.0 was stored as +0.0, so numbers are distinct
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    bool na = std::isnan(numbers[a]), nb = std::isnan(numbers[b]);
+    if (na != nb) return nb;
+    return !na && numbers[a] < numbers[b];
+  });
+  t.numbers.reserve(n);
   for (size_t i : order) {
-    t.keys.push_back(keys[i]);
-    t.counts.push_back(items[i].count);
-    if (ordered) {
-      t.numbers.push_back(numbers[i]);
-    } else {
-      t.values.push_back(std::move(items[i].value));
-      t.truncated.push_back(items[i].truncated);
-    }
+    t.numbers.push_back(numbers[i]);
+    t.counts.push_back(all[i].count);
   }
   return t;
 }

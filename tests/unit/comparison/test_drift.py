@@ -108,11 +108,12 @@ def test_sketched_frequencies_within_error_of_the_pooled_truth():
     a, b = _profile(x, **settings), _profile(y, **settings)
     drift = tp.compare(a, b)["x"].drift
     assert "sketches" in drift.method and drift.error > 0
-    from truthound import _core
+    from truthound.profiler.comparison.distribution import read_distributions
 
     tracked = set()
-    for p in (a, b):
-        tracked |= set(_core.distributions(p.partial)[0]["frequencies"]["values"])
+    for side in read_distributions([(a.partial, []), (b.partial, [])], 1024):
+        d = side["x"]
+        tracked |= {d.value(i) for i in range(len(d.keys))}
     tracked = sorted(tracked)
 
     def cells(v):

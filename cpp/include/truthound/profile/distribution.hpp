@@ -33,7 +33,6 @@ struct FrequencyTable {
   std::vector<double> numbers;      // the value on the number line (ordered columns only)
   std::vector<uint64_t> counts;     // count, or its lower bound when not exact
   std::vector<std::string> values;  // canonical bytes (unordered columns only)
-  std::vector<bool> truncated;      // value holds only a prefix (unordered columns only)
 };
 
 struct QuantileGrid {

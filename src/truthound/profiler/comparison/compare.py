@@ -207,13 +207,20 @@ def _compare(
             )
         union = [c for c in union if c in set(wanted)]
     in_a, in_b = set(names_a), set(names_b)
-    dist_a = read_distributions(a.partial, [c for c in union if c in in_a], s.quantile_grid)
-    dist_b = read_distributions(b.partial, [c for c in union if c in in_b], s.quantile_grid)
+    dist_a, dist_b = read_distributions(
+        [
+            (a.partial, [c for c in union if c in in_a]),
+            (b.partial, [c for c in union if c in in_b]),
+        ],
+        s.quantile_grid,
+    )
+    cols_a = {c.name: c for c in a.columns}
+    cols_b = {c.name: c for c in b.columns}
 
     schema_changes: list[dict[str, Any]] = []
     entries: list[ColumnComparison] = []
     for name in union:
-        ca, cb = a.get(name), b.get(name)
+        ca, cb = cols_a.get(name), cols_b.get(name)
         da, db = dist_a.get(name), dist_b.get(name)
         if ca is None or da is None:
             schema_changes.append(
@@ -505,16 +512,21 @@ def _categories(
     ia, ib = np.searchsorted(keys, a.keys), np.searchsorted(keys, b.keys)
     counts = np.zeros((2, len(keys)))
     counts[0, ia], counts[1, ib] = a.counts, b.counts
-    values: list[Any] = [None] * len(keys)
-    for i, v in zip(ib.tolist(), b.values):
-        values[i] = v
-    for i, v in zip(ia.tolist(), a.values):
-        values[i] = v
+    # where each union entry is listed: on side a if there, else on side b
+    in_a = np.zeros(len(keys), dtype=bool)
+    in_a[ia] = True
+    local = np.empty(len(keys), dtype=np.int64)
+    local[ib] = np.arange(len(ib))
+    local[ia] = np.arange(len(ia))
+
+    def value(i: int) -> Any:
+        return (a if in_a[i] else b).value(int(local[i]))
+
     share = counts / np.array([[max(a.total, 1)], [max(b.total, 1)]])
     order = np.lexsort((-counts.sum(axis=0), -share.max(axis=0)))[:_CATEGORIES_SHOWN]
     categories = [
         {
-            "value": _jsonable(values[i]),
+            "value": _jsonable(value(i)),
             "baseline_count": int(counts[0, i]),
             "current_count": int(counts[1, i]),
             "baseline_share": float(share[0, i]),
@@ -531,7 +543,7 @@ def _categories(
         idx = np.flatnonzero(mask)
         idx = idx[np.argsort(-counts[mine, idx], kind="stable")][: s.listed_values]
         listed = [
-            {"value": _jsonable(values[i]), "count": int(counts[mine, i])} for i in idx.tolist()
+            {"value": _jsonable(value(i)), "count": int(counts[mine, i])} for i in idx.tolist()
         ]
         return listed, int(mask.sum())
 

@@ -62,10 +62,20 @@ class Distribution:
     low: float | None = None  # finite min / max (ordered columns)
     high: float | None = None
     moment_std: float | None = None  # population std of the finite values (numeric columns)
-    # unordered: value keys ascending, counts (lower bounds when not exact), values
+    # unordered: value keys ascending, counts (lower bounds when not exact), the values' bytes
     keys: np.ndarray | None = None
     counts: np.ndarray | None = None
-    values: list[Any] | None = None
+    value_bytes: bytes = b""
+    value_offsets: np.ndarray | None = None
+
+    def value(self, i: int) -> Any:
+        """The i-th listed value of an unordered column, decoded."""
+        raw = self.value_bytes[self.value_offsets[i] : self.value_offsets[i + 1]]
+        if self.kind == "boolean":
+            return raw[:1] != b"\x00"
+        if self.kind == "binary":
+            return raw
+        return raw.decode("utf-8", "replace")
 
     @property
     def finite(self) -> float:
@@ -154,10 +164,18 @@ def _from_core(d: dict[str, Any]) -> Distribution:
     else:
         out.keys = f["keys"]
         out.counts = f["counts"].astype(np.float64)
-        out.values = f["values"]
+        out.value_bytes = f["value_bytes"]
+        out.value_offsets = f["value_offsets"]
     return out
 
 
-def read_distributions(partial: bytes, columns: list[str], grid: int) -> dict[str, Distribution]:
-    """The distributions of ``columns`` in a profile's merged partial bytes, by name."""
-    return {d["name"]: _from_core(d) for d in _core.distributions(partial, columns, grid)}
+def read_distributions(
+    partials: list[tuple[bytes, list[str]]], grid: int
+) -> list[dict[str, Distribution]]:
+    """The distributions of the named columns of each profile's merged partial bytes, by name.
+    The engine reads the partials in parallel (it releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(partials)) as pool:
+        raw = list(pool.map(lambda p: _core.distributions(p[0], p[1], grid), partials))
+    return [{d["name"]: _from_core(d) for d in side} for side in raw]
