@@ -287,7 +287,7 @@ def _overview_row(i: int, c: ColumnComparison) -> str:
     ).lower()
     err = f" ± {_score(d.error)}" if d is not None and d.error else ""
     return (
-        f'<tr data-i="{i}" data-s="{esc(search)}" data-d="{1 if c.drifted else 0}">'
+        f'<tr data-i="{i}" data-s="{esc(search)}" data-w="{1 if c.drifted else 0}">'
         f'<td class="num mu" data-v="{i}">{i + 1}</td>'
         f'<td class="cn"><a href="#c-{i}" title="{esc(clip(c.name, 1000))}">{esc(clip(c.name, 48))}</a></td>'
         f"<td>{_status(c.status)}</td><td>{esc(c.kind or DASH)}</td><td>{esc(metric)}</td>"
@@ -405,7 +405,7 @@ def render_comparison_html(comparison: ProfileComparison) -> str:
 
     open_ = len(comparison.columns) <= OPEN_SECTIONS_UP_TO
     sections = "".join(_section(i, c, open_) for i, c in enumerate(comparison.columns))
-    script = _asset("comparison.js")
+    script = _asset("report.js")  # the profile report's: filter, sort, open sections
     a, b = comparison.baseline, comparison.current
     title = f"{a['source'] or a['name']} → {b['source'] or b['name']}"
     return (
