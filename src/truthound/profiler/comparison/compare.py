@@ -425,6 +425,16 @@ def _as_float(v: Any) -> float | None:
 
 
 _EPOCH = dt.datetime(1970, 1, 1)
+# str(timedelta), as a loaded profile holds durations: "2 days, 3:04:05.000006", "-1 day, 23:59:59"
+_TIMEDELTA = re.compile(r"^(?:(-?\d+) days?, )?(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
+
+
+def _timedelta_seconds(text: str) -> float | None:
+    m = _TIMEDELTA.match(text)
+    if m is None:
+        return None
+    days, hours, minutes, seconds = m.groups()
+    return int(days or 0) * 86400.0 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
 def _as_seconds(v: Any, kind: str) -> float | None:
@@ -438,7 +448,7 @@ def _as_seconds(v: Any, kind: str) -> float | None:
             elif kind == "time":
                 v = dt.time.fromisoformat(v)
             else:
-                return None
+                return _timedelta_seconds(v)
     except ValueError:
         return None
     if isinstance(v, dt.datetime):
