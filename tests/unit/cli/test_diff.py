@@ -27,6 +27,9 @@ def files(tmp_path_factory):
         tp.profile(root / f"{name}.parquet").save(root / f"{name}.json")
     (root / "bare.json").write_text(tp.profile(root / "base.parquet").to_json(include_state=False))
     (root / "junk.json").write_text('{"schema_version": "2.0.0", "columns": 7}')
+    saved = json.loads((root / "base.json").read_text())
+    saved["state"]["bytes"] = saved["state"]["bytes"][:200]  # cut: a corrupt partial
+    (root / "cut.json").write_text(json.dumps(saved))
     return root
 
 
@@ -99,6 +102,7 @@ def test_columns_and_thresholds(files, capsys):
         ("missing.json", "no such file or folder"),
         ("bare.json", "no mergeable state"),
         ("junk.json", "is not a truthound profile"),
+        ("cut.json", "baseline '"),
     ],
 )
 def test_bad_inputs_exit_1(files, capsys, name, message):

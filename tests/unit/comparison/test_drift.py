@@ -111,7 +111,7 @@ def test_sketched_frequencies_within_error_of_the_pooled_truth():
     from truthound.profiler.comparison.distribution import read_distributions
 
     tracked = set()
-    for side in read_distributions([(a.partial, []), (b.partial, [])], 1024):
+    for side in read_distributions([("a", a.partial, []), ("b", b.partial, [])], 1024):
         d = side["x"]
         tracked |= {d.value(i) for i in range(len(d.keys))}
     tracked = sorted(tracked)

@@ -179,6 +179,10 @@ def _profile(data: Any, backend: Any, options: dict[str, Any]) -> TableProfile:
 # ---------------------------------------------------------------------------------------------
 
 
+def _label(p: TableProfile) -> str:
+    return repr(p.source or p.name or "profile")
+
+
 def _side_facts(p: TableProfile) -> dict[str, Any]:
     return {
         "name": p.name,
@@ -209,8 +213,8 @@ def _compare(
     in_a, in_b = set(names_a), set(names_b)
     dist_a, dist_b = read_distributions(
         [
-            (a.partial, [c for c in union if c in in_a]),
-            (b.partial, [c for c in union if c in in_b]),
+            (f"baseline {_label(a)}", a.partial, [c for c in union if c in in_a]),
+            (f"current {_label(b)}", b.partial, [c for c in union if c in in_b]),
         ],
         s.quantile_grid,
     )

@@ -170,12 +170,22 @@ def _from_core(d: dict[str, Any]) -> Distribution:
 
 
 def read_distributions(
-    partials: list[tuple[bytes, list[str]]], grid: int
+    partials: list[tuple[str, bytes, list[str]]], grid: int
 ) -> list[dict[str, Distribution]]:
-    """The distributions of the named columns of each profile's merged partial bytes, by name.
-    The engine reads the partials in parallel (it releases the GIL)."""
+    """The distributions of the named columns of each ``(label, partial bytes, columns)``, by
+    name. The engine reads the partials in parallel (it releases the GIL); an error names the
+    side by its label."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from truthound.profiler.errors import ProfilerError
+
+    def read(item: tuple[str, bytes, list[str]]) -> list[dict[str, Any]]:
+        label, blob, columns = item
+        try:
+            return _core.distributions(blob, columns, grid)
+        except ProfilerError as exc:
+            raise type(exc)(f"{label}: {exc}") from None
+
     with ThreadPoolExecutor(max_workers=len(partials)) as pool:
-        raw = list(pool.map(lambda p: _core.distributions(p[0], p[1], grid), partials))
+        raw = list(pool.map(read, partials))
     return [{d["name"]: _from_core(d) for d in side} for side in raw]
