@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from report_screenshot import browser, screenshot  # noqa: E402
+from report_screenshot import browser, screenshot
 
 
 def main() -> None:
