@@ -4,7 +4,9 @@
 Ordered columns (numbers, dates, times) are a sorted list of finite values with their counts
 while the frequency table is exact, else a quantile function on a grid from the KLL sketch.
 Other columns are their frequency table: value keys, counts, values. Nothing here loops over
-rows; the arrays hold distinct values or grid points.
+rows; the arrays hold distinct values or grid points. Products are summed with ``(a * b).sum()``
+rather than ``np.dot``: BLAS threads cost milliseconds per call on a busy machine (15 ms for
+20,000 values at load 5, against 0.03 ms), and pairwise summation is the more accurate.
 """
 
 from __future__ import annotations
@@ -93,8 +95,8 @@ class Distribution:
             n = self.weights.sum()
             if n <= 0:
                 return 0.0
-            mean = float(np.dot(self.weights, self.numbers) / n)
-            return float(np.sqrt(max(np.dot(self.weights, (self.numbers - mean) ** 2) / n, 0.0)))
+            mean = float((self.weights * self.numbers).sum() / n)
+            return float(np.sqrt(max((self.weights * (self.numbers - mean) ** 2).sum() / n, 0.0)))
         if self.moment_std is not None:
             return self.moment_std
         if self.grid is not None and len(self.grid):

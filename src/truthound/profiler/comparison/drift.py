@@ -127,19 +127,19 @@ def _cdf(numbers: np.ndarray, weights: np.ndarray, at: np.ndarray) -> np.ndarray
 def _exact_wasserstein(a: Distribution, b: Distribution) -> float:
     z = np.union1d(a.numbers, b.numbers)
     diff = np.abs(_cdf(a.numbers, a.weights, z[:-1]) - _cdf(b.numbers, b.weights, z[:-1]))
-    return float(np.dot(diff, np.diff(z)))
+    return float((diff * np.diff(z)).sum())
 
 
 def _spread_exact(a: Distribution) -> float:
     """∫ √(F(1−F)) dx of an exact table."""
     f = np.cumsum(a.weights)[:-1] / a.weights.sum()
-    return float(np.dot(np.sqrt(f * (1 - f)), np.diff(a.numbers)))
+    return float((np.sqrt(f * (1 - f)) * np.diff(a.numbers)).sum())
 
 
 def _spread_grid(u: np.ndarray, q: np.ndarray) -> float:
     """∫ √(u(1−u)) dQ(u) of a quantile function on a grid."""
     mid = (u[1:] + u[:-1]) / 2
-    return float(np.dot(np.sqrt(mid * (1 - mid)), np.diff(q)))
+    return float((np.sqrt(mid * (1 - mid)) * np.diff(q)).sum())
 
 
 def _ks_test(a: Distribution, b: Distribution, s: CompareSettings) -> Drift:
@@ -242,7 +242,7 @@ def _js_distance(p: np.ndarray, q: np.ndarray) -> float:
 
     def kl(x: np.ndarray) -> float:
         nz = x > 0
-        return float(np.dot(x[nz], np.log(x[nz] / m[nz])))
+        return float((x[nz] * np.log(x[nz] / m[nz])).sum())
 
     return math.sqrt(max((kl(p) + kl(q)) / 2, 0.0))
 
@@ -280,7 +280,7 @@ def _expected_jsd(pooled: np.ndarray, n_a: float, n_b: float) -> float:
         ratio = np.where(x[:, :-1] < cc, np.clip(ratio, 0.0, None), 0.0)
         pmf = first * np.concatenate([np.ones_like(first), np.cumprod(ratio, axis=1)], axis=1)
         terms = np.where(x <= cc, _jsd_terms(np.minimum(x, cc), cc, n_a, n_b), 0.0)
-        total += float(np.dot((pmf * terms).sum(axis=1), multiplicity))
+        total += float(((pmf * terms).sum(axis=1) * multiplicity).sum())
     return total
 
 
