@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from truthound.profiler.comparison import ColumnComparison, ProfileComparison
+from truthound.profiler.comparison.model import change_types
 
 __all__ = ["render_comparison_console"]
 
@@ -72,12 +73,7 @@ def render_comparison_console(comparison: ProfileComparison) -> str:
         "",
     ]
     for change in comparison.schema_changes:
-        kind = change["change"]
-        if kind == "type_changed":
-            what = f"{change['baseline_type']} → {change['current_type']}"
-        else:
-            what = change.get("current_type") or change.get("baseline_type") or ""
-        lines.append(_fit(f"  {kind:<12} {change['column']}  {what}"))
+        lines.append(_fit(f"  {change['change']:<12} {change['column']}  {change_types(change)}"))
     if comparison.schema_changes:
         lines.append("")
     lines.append(f"  {'column':<28} {'status':<9} {'drift score / threshold':<30} null ratio")

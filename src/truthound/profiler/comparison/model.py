@@ -12,11 +12,19 @@ from typing import Any
 from truthound.profiler.comparison.drift import Drift
 from truthound.profiler.comparison.settings import CompareSettings
 
-__all__ = ["COMPARISON_SCHEMA_VERSION", "ColumnComparison", "ProfileComparison"]
+__all__ = ["COMPARISON_SCHEMA_VERSION", "ColumnComparison", "ProfileComparison", "change_types"]
 
 COMPARISON_SCHEMA_VERSION = "1.0.0"
 
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
+
+
+def change_types(change: dict[str, Any]) -> str:
+    """The types of a ``schema_changes`` entry as text: ``int64 → string`` for a type change,
+    the one type of an added or removed column."""
+    if change["change"] == "type_changed":
+        return f"{change['baseline_type']} → {change['current_type']}"
+    return change.get("current_type") or change.get("baseline_type") or ""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from truthound.profiler.comparison import ColumnComparison, ProfileComparison
 from truthound.profiler.comparison.drift import Drift
+from truthound.profiler.comparison.model import change_types
 from truthound.profiler.report import comparison_charts as charts
 from truthound.profiler.report.format import DASH, clip, count, esc, number, percent, show
 from truthound.profiler.report.page import _asset, _csp
@@ -351,11 +352,7 @@ def _header(comparison: ProfileComparison) -> str:
     if comparison.schema_changes:
         links = []
         for ch in comparison.schema_changes:
-            kind = ch["change"]
-            if kind == "type_changed":
-                what = f"{ch['baseline_type']} → {ch['current_type']}"
-            else:
-                what = ch.get("current_type") or ch.get("baseline_type") or ""
+            kind, what = ch["change"], change_types(ch)
             i = index.get(ch["column"])
             href = f' href="#c-{i}"' if i is not None else ""
             links.append(
