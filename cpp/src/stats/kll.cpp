@@ -410,6 +410,13 @@ double KllSketch::max_item() const {
   return std::max(max_, from_key(*std::max_element(level0_.begin(), level0_.end())));
 }
 
+size_t KllSketch::memory_bytes() const {
+  size_t bytes = sizeof(*this) + level0_.capacity() * sizeof(uint64_t) +
+                 upper_.capacity() * sizeof(std::vector<double>);
+  for (const auto& items : upper_) bytes += items.capacity() * sizeof(double);
+  return bytes;
+}
+
 size_t KllSketch::retained() const {
   size_t total = level0_.size();
   for (const auto& items : upper_) total += items.size();
@@ -529,6 +536,17 @@ bool KllSketch::operator==(const KllSketch& other) const {
 // when n > 0], varint level count, then per level a varint count and its items as f64 (level 0
 // in arrival order, the others ascending).
 void KllSketch::serialize(ByteWriter& out) const {
+  // Level 0 holds up to kll::LEVEL0_CAPACITY unsorted items (32 KB) because sorting them in bulk
+  // is what makes updates fast. Once the sketch is estimating, its bytes carry level 0 compacted
+  // like any other level (one more weight-1 compaction, negligible next to the rank error), so a
+  // serialized sketch holds at most about 3k items: 28.9 KB at k = 1,200. Exact sketches keep
+  // every item. A sketch read back has level 0 already compacted, so its bytes are the same.
+  if (!is_exact() && level0_.size() > 1) {
+    KllSketch compacted(*this);
+    compacted.flush_level0();
+    compacted.serialize(out);
+    return;
+  }
   out.put_u8(kll::FORMAT_VERSION);
   out.put_u16(k_);
   out.put_u64(seed_);

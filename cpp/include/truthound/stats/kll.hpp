@@ -33,7 +33,8 @@
 namespace truthound {
 
 namespace kll {
-inline constexpr uint16_t DEFAULT_K = 200;
+// Stated rank error 0.233 %, PMF error 0.305 %; at most about 3k items serialized (28.9 KB).
+inline constexpr uint16_t DEFAULT_K = 1200;
 inline constexpr uint16_t MIN_K = 8;
 // Items held unsorted at level 0 before the first sort; also the largest n that stays exact.
 inline constexpr uint32_t LEVEL0_CAPACITY = 4096;
@@ -91,6 +92,8 @@ class KllSketch {
 
   // Items currently stored (all levels).
   size_t retained() const;
+  // Bytes held by this sketch; level 0 grows geometrically, so a small sketch takes little.
+  size_t memory_bytes() const;
   // Same observable state: equal serialized bytes.
   bool operator==(const KllSketch& other) const;
 
