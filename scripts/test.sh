@@ -14,12 +14,14 @@ ctest --test-dir build/cpp --output-on-failure -j "$jobs" | tail -n 5
 
 echo "== fuzz smoke runs"
 CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRUTHOUND_FUZZ=ON >/dev/null
-cmake --build build/fuzz -j "$jobs" --target fuzz_codec fuzz_array_walker
+cmake --build build/fuzz -j "$jobs" --target fuzz_codec fuzz_array_walker fuzz_sketches
 seconds=${TRUTHOUND_FUZZ_SECONDS:-30}
-mkdir -p build/fuzz/corpus_codec build/fuzz/corpus_walker
+mkdir -p build/fuzz/corpus_codec build/fuzz/corpus_walker build/fuzz/corpus_sketches
 cp -n cpp/fuzz/corpus_codec/* cpp/tests/golden/* build/fuzz/corpus_codec/
+cp -n cpp/fuzz/corpus_sketches/* build/fuzz/corpus_sketches/
 build/fuzz/fuzz_codec -max_total_time="$seconds" -max_len=4096 build/fuzz/corpus_codec 2>&1 | tail -n 1
 build/fuzz/fuzz_array_walker -max_total_time="$seconds" -max_len=4096 build/fuzz/corpus_walker 2>&1 | tail -n 1
+build/fuzz/fuzz_sketches -max_total_time="$seconds" -max_len=4096 build/fuzz/corpus_sketches 2>&1 | tail -n 1
 
 echo "== Python tests"
 python3 -m pytest tests/unit "$@"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -163,13 +164,25 @@ double ExaLogLog::estimate() const {
     like.unseen += uint128{(1u << ell::T) - 1 - sub} << rate_exponent(j);
     if (j < cap) like.unseen += uint128{1} << (cap - j - 1 + ell::T);
     ++like.seen[rate_exponent(j)];
-    for (uint32_t delta = 1; delta <= ell::D && delta < u; ++delta) {
-      const uint32_t e = rate_exponent((u - delta - 1) >> ell::T);
-      if ((r >> (ell::D - delta)) & 1) {
-        ++like.seen[e];
-      } else {
-        like.unseen += uint128{1} << e;
+    // History bit D - delta stands for value u - delta. Walk it level by level (the values of a
+    // level share a rate): first the values of u's level below u, then whole levels of 2^T.
+    uint32_t remaining = std::min<uint32_t>(ell::D, u - 1);
+    uint32_t top_bit = ell::D;
+    uint32_t level = j;
+    uint32_t length = sub;
+    while (remaining > 0) {
+      length = std::min(length, remaining);
+      if (length > 0) {
+        const uint32_t mask = ((uint32_t{1} << length) - 1) << (top_bit - length);
+        const auto seen = static_cast<uint32_t>(std::popcount(r & mask));
+        const uint32_t e = rate_exponent(level);
+        like.seen[e] += seen;
+        like.unseen += uint128{length - seen} << e;
+        top_bit -= length;
+        remaining -= length;
       }
+      --level;
+      length = 1u << ell::T;
     }
   };
   if (is_sparse()) {
