@@ -1,7 +1,7 @@
 // Timing of KllSketch updates, merges and queries (a standalone program, not a test).
 //
 //   g++ -std=c++20 -O3 -DNDEBUG -Icpp/include cpp/src/stats/kll.cpp bench/cpp/bench_kll.cpp
-//       -o /tmp/bench_kll && /tmp/bench_kll [n]
+//       -o /tmp/bench_kll && /tmp/bench_kll [n] [k]
 //
 // Plain -O3 (baseline x86-64, SSE2), no -march: the numbers are those of a portable wheel. Without
 // -DNDEBUG the debug-only NaN check adds a pass over every batch. Times are process CPU time, which
@@ -35,11 +35,13 @@ size_t serialized_size(const KllSketch& sketch) {
   return out.size();
 }
 
+uint16_t k_under_test = truthound::kll::DEFAULT_K;
+
 void bench_batch(const char* name, const std::vector<double>& values) {
   double best = 1e30;
-  KllSketch sketch;
+  KllSketch sketch(k_under_test);
   for (int r = 0; r < REPEATS; ++r) {
-    KllSketch fresh;
+    KllSketch fresh(k_under_test);
     const double start = cpu_seconds();
     for (size_t i = 0; i < values.size(); i += BATCH)
       fresh.update(values.data() + i, std::min(BATCH, values.size() - i));
@@ -57,7 +59,7 @@ void bench_cached_batch(const char* name, const std::vector<double>& values) {
   double best = 1e30;
   const size_t rounds = values.size() / BATCH;
   for (int r = 0; r < REPEATS; ++r) {
-    KllSketch sketch;
+    KllSketch sketch(k_under_test);
     const double start = cpu_seconds();
     for (size_t i = 0; i < rounds; ++i) sketch.update(values.data(), BATCH);
     best = std::min(best, seconds_since(start));
@@ -68,7 +70,7 @@ void bench_cached_batch(const char* name, const std::vector<double>& values) {
 void bench_single(const char* name, const std::vector<double>& values) {
   double best = 1e30;
   for (int r = 0; r < REPEATS; ++r) {
-    KllSketch sketch;
+    KllSketch sketch(k_under_test);
     const double start = cpu_seconds();
     for (double v : values) sketch.update(v);
     best = std::min(best, seconds_since(start));
@@ -82,11 +84,11 @@ void bench_merge_and_query(const std::vector<double>& values) {
   const size_t per_part = values.size() / parts;
   std::vector<KllSketch> sketches;
   for (size_t p = 0; p < parts; ++p) {
-    sketches.emplace_back(truthound::kll::DEFAULT_K, p);
+    sketches.emplace_back(k_under_test, p);
     sketches.back().update(values.data() + p * per_part, per_part);
   }
   double start = cpu_seconds();
-  KllSketch merged;
+  KllSketch merged(k_under_test);
   for (const KllSketch& s : sketches) merged.merge(s);
   const double merge_seconds = seconds_since(start);
 
@@ -110,12 +112,13 @@ void bench_merge_and_query(const std::vector<double>& values) {
 
 int main(int argc, char** argv) {
   const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10'000'000;
+  if (argc > 2) k_under_test = static_cast<uint16_t>(std::strtoul(argv[2], nullptr, 10));
   std::mt19937_64 rng(1);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::normal_distribution<double> normal;
   std::vector<double> values(n);
 
-  std::printf("n = %zu, k = %u, batches of %zu, best of %d\n", n, truthound::kll::DEFAULT_K, BATCH, REPEATS);
+  std::printf("n = %zu, k = %u, batches of %zu, best of %d\n", n, k_under_test, BATCH, REPEATS);
   for (double& v : values) v = unit(rng);
   bench_batch("uniform [0,1)", values);
   bench_cached_batch("uniform, cached batch", values);

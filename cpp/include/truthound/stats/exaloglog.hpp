@@ -111,13 +111,15 @@ class ExaLogLog {
     uint32_t& r = registers[token >> 8];
     const uint32_t k = token & 0xFF;
     const uint32_t u = r >> ell::D;
+    // Most values of a busy sketch fall more than D below the maximum: test that first.
+    if (k + ell::D < u) return;
     if (k > u) {
       const uint32_t delta = k - u;
       // The old maximum and its history move down by delta; u == 0 means nothing was seen.
       const uint32_t history =
           u != 0 && delta <= ell::D ? ((uint32_t{1} << ell::D) | (r & HISTORY_MASK)) >> delta : 0;
       r = (k << ell::D) | history;
-    } else if (k < u && u - k <= ell::D) {
+    } else if (k < u) {
       r |= uint32_t{1} << (ell::D - (u - k));
     }
   }
