@@ -410,17 +410,17 @@ double KllSketch::max_item() const {
   return std::max(max_, from_key(*std::max_element(level0_.begin(), level0_.end())));
 }
 
+size_t KllSketch::retained() const {
+  size_t total = level0_.size();
+  for (const auto& items : upper_) total += items.size();
+  return total;
+}
+
 size_t KllSketch::memory_bytes() const {
   size_t bytes = sizeof(*this) + level0_.capacity() * sizeof(uint64_t) +
                  upper_.capacity() * sizeof(std::vector<double>);
   for (const auto& items : upper_) bytes += items.capacity() * sizeof(double);
   return bytes;
-}
-
-size_t KllSketch::retained() const {
-  size_t total = level0_.size();
-  for (const auto& items : upper_) total += items.size();
-  return total;
 }
 
 KllSketch::SortedView KllSketch::sorted_view() const {

@@ -92,7 +92,7 @@ class KllSketch {
 
   // Items currently stored (all levels).
   size_t retained() const;
-  // Bytes held by this sketch; level 0 grows geometrically, so a small sketch takes little.
+  // Bytes held by this sketch, its level buffers included.
   size_t memory_bytes() const;
   // Same observable state: equal serialized bytes.
   bool operator==(const KllSketch& other) const;
