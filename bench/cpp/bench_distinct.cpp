@@ -83,11 +83,14 @@ void bench(const char* name, int p, const std::vector<uint64_t>& hashes, uint64_
     sum_sq += rel * rel;
   }
   const auto count = static_cast<double>(hashes.size());
-  std::printf("%-15s %5.2f ns/value (batched %5.2f)  %6zu bytes  stated %.3f%%  rms %.3f%% over %d streams of %llu"
-              "  merge %6.1f us  estimate %6.1f us  (estimate of %zu: %.0f)\n",
-              name, single * 1e9 / count, batched * 1e9 / count, serialized_size(full),
-              100 * full.relative_standard_error(), 100 * std::sqrt(sum_sq / seeds), seeds,
-              static_cast<unsigned long long>(n), merge * 1e6, estimate_seconds * 1e6, hashes.size(), estimate);
+  std::printf(
+      "%-15s %5.2f ns/value (batched %5.2f)  %6zu bytes  stated %.3f%%  rms %.3f%% over %d streams "
+      "of %llu"
+      "  merge %6.1f us  estimate %6.1f us  (estimate of %zu: %.0f)\n",
+      name, single * 1e9 / count, batched * 1e9 / count, serialized_size(full),
+      100 * full.relative_standard_error(), 100 * std::sqrt(sum_sq / seeds), seeds,
+      static_cast<unsigned long long>(n), merge * 1e6, estimate_seconds * 1e6, hashes.size(),
+      estimate);
 }
 
 }  // namespace

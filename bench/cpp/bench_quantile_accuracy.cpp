@@ -30,8 +30,10 @@ double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC
 // Distance of q from the true normalized rank interval [count(< x), count(<= x)] / n.
 double rank_error(const std::vector<double>& sorted, double x, double q) {
   const auto n = static_cast<double>(sorted.size());
-  const double below = static_cast<double>(std::lower_bound(sorted.begin(), sorted.end(), x) - sorted.begin()) / n;
-  const double upto = static_cast<double>(std::upper_bound(sorted.begin(), sorted.end(), x) - sorted.begin()) / n;
+  const double below =
+      static_cast<double>(std::lower_bound(sorted.begin(), sorted.end(), x) - sorted.begin()) / n;
+  const double upto =
+      static_cast<double>(std::upper_bound(sorted.begin(), sorted.end(), x) - sorted.begin()) / n;
   return q < below ? below - q : q > upto ? q - upto : 0.0;
 }
 
@@ -51,8 +53,8 @@ int main(int argc, char** argv) {
     sorted.push_back(std::move(v));
   }
   std::printf("4M lognormal(0, 1) floats, %d seeds, batches of %zu\n", seeds, BATCH);
-  std::printf("%6s %12s %14s %11s %14s %8s %10s\n", "k", "stated rank", "worst p1..p99", "stated PMF",
-              "worst 50 bins", "bytes", "ns/value");
+  std::printf("%6s %12s %14s %11s %14s %8s %10s\n", "k", "stated rank", "worst p1..p99",
+              "stated PMF", "worst 50 bins", "bytes", "ns/value");
   for (int k : {200, 400, 800, 1000, 1200, 1330}) {
     double worst_rank = 0;
     double worst_bin = 0;
@@ -61,13 +63,15 @@ int main(int argc, char** argv) {
     for (int seed = 0; seed < seeds; ++seed) {
       KllSketch sketch(static_cast<uint16_t>(k), static_cast<uint64_t>(seed));
       const double start = cpu_seconds();
-      for (size_t i = 0; i < N; i += BATCH) sketch.update(streams[seed].data() + i, std::min(BATCH, N - i));
+      for (size_t i = 0; i < N; i += BATCH)
+        sketch.update(streams[seed].data() + i, std::min(BATCH, N - i));
       seconds += cpu_seconds() - start;
       truthound::ByteWriter out;
       sketch.serialize(out);
       bytes = std::max(bytes, out.size());
       const std::vector<double>& s = sorted[seed];
-      for (int p = 1; p <= 99; ++p) worst_rank = std::max(worst_rank, rank_error(s, sketch.quantile(p / 100.0), p / 100.0));
+      for (int p = 1; p <= 99; ++p)
+        worst_rank = std::max(worst_rank, rank_error(s, sketch.quantile(p / 100.0), p / 100.0));
       const double lo = s[N / 100];
       const double hi = s[N - N / 100];
       const std::vector<double> counts = sketch.histogram(lo, hi, 50);
@@ -75,7 +79,8 @@ int main(int argc, char** argv) {
         // numpy.histogram's edges, the last bin closed.
         const double left = lo + (hi - lo) * b / 50;
         const double right = b == 49 ? hi : lo + (hi - lo) * (b + 1) / 50;
-        const auto end = b == 49 ? std::upper_bound(s.begin(), s.end(), right) : std::lower_bound(s.begin(), s.end(), right);
+        const auto end = b == 49 ? std::upper_bound(s.begin(), s.end(), right)
+                                 : std::lower_bound(s.begin(), s.end(), right);
         const auto truth = static_cast<double>(end - std::lower_bound(s.begin(), s.end(), left));
         worst_bin = std::max(worst_bin, std::abs(counts[b] - truth) / static_cast<double>(N));
       }

@@ -35,7 +35,8 @@ void check_exaloglog(std::string_view bytes) {
   const std::string once = bytes_of(s);
   // The reader accepts non-minimal varints (as everywhere in the codec), so the input need not
   // come back byte for byte; the state must.
-  if (!(read<truthound::ExaLogLog>(once) == s) || bytes_of(read<truthound::ExaLogLog>(once)) != once)
+  if (!(read<truthound::ExaLogLog>(once) == s) ||
+      bytes_of(read<truthound::ExaLogLog>(once)) != once)
     std::abort();
   const double estimate = s.estimate();
   if (!(estimate >= 0 && estimate <= 18446744073709551616.0)) std::abort();

@@ -115,8 +115,8 @@ uint32_t ExaLogLog::merge_register(uint32_t a, uint32_t b) {
 
 void ExaLogLog::merge(const ExaLogLog& other) {
   if (other.precision_ != precision_)
-    throw InvalidInput("cannot merge ExaLogLog sketches of precision " + std::to_string(precision_) +
-                       " and " + std::to_string(other.precision_));
+    throw InvalidInput("cannot merge ExaLogLog sketches of precision " +
+                       std::to_string(precision_) + " and " + std::to_string(other.precision_));
   if (&other == this) return;  // idempotent
   if (other.is_sparse()) {
     // Table order is a function of the token set, and the result does not depend on it anyway.
@@ -265,17 +265,17 @@ ExaLogLog ExaLogLog::deserialize(ByteReader& in) {
     for (uint64_t i = 0; i < count; ++i) {
       const uint64_t delta = in.get_varint("ExaLogLog sparse token delta");
       if (i > 0 && delta == 0)
-        in.fail("ExaLogLog sparse token " + std::to_string(i) + " repeats " + std::to_string(token) +
-                ", expected strictly increasing tokens");
+        in.fail("ExaLogLog sparse token " + std::to_string(i) + " repeats " +
+                std::to_string(token) + ", expected strictly increasing tokens");
       // Compare before adding so a huge delta cannot wrap around.
       if (delta >= (m << 8) - token)
-        in.fail("ExaLogLog sparse token " + std::to_string(i) + ": " + std::to_string(token) + " + " +
-                std::to_string(delta) + ", expected below " + std::to_string(m << 8));
+        in.fail("ExaLogLog sparse token " + std::to_string(i) + ": " + std::to_string(token) +
+                " + " + std::to_string(delta) + ", expected below " + std::to_string(m << 8));
       token += delta;
       const uint64_t k = token & 0xFF;
       if (k == 0 || k > max_u)
-        in.fail("ExaLogLog sparse token " + std::to_string(i) + ": update value " + std::to_string(k) +
-                ", expected 1.." + std::to_string(max_u));
+        in.fail("ExaLogLog sparse token " + std::to_string(i) + ": update value " +
+                std::to_string(k) + ", expected 1.." + std::to_string(max_u));
       sketch.insert_token(static_cast<uint32_t>(token));
     }
   } else if (format == ell::FORMAT_DENSE) {
@@ -300,20 +300,19 @@ ExaLogLog ExaLogLog::deserialize(ByteReader& in) {
         in.fail("ExaLogLog register " + std::to_string(i) + ": maximum " + std::to_string(u) +
                 ", expected at most " + std::to_string(max_u));
       // History bits stand for the values u - 1 .. u - D; those below 1 do not exist.
-      const uint32_t impossible = u == 0 ? HISTORY_MASK
-                                  : u <= ell::D ? HISTORY_MASK >> (u - 1)
-                                                : 0;
+      const uint32_t impossible = u == 0 ? HISTORY_MASK : u <= ell::D ? HISTORY_MASK >> (u - 1) : 0;
       if ((r & impossible) != 0)
         in.fail("ExaLogLog register " + std::to_string(i) + " with maximum " + std::to_string(u) +
                 " remembers update values below 1");
       sketch.registers_[i] = r;
     }
-    if (std::all_of(sketch.registers_.begin(), sketch.registers_.end(), [](uint32_t r) { return r == 0; }))
+    if (std::all_of(sketch.registers_.begin(), sketch.registers_.end(),
+                    [](uint32_t r) { return r == 0; }))
       in.fail("ExaLogLog dense form with every register empty, expected the sparse form");
   } else {
     in.fail("ExaLogLog format tag " + std::to_string(format) + ", expected " +
-            std::to_string(ell::FORMAT_SPARSE) + " (sparse) or " + std::to_string(ell::FORMAT_DENSE) +
-            " (dense)");
+            std::to_string(ell::FORMAT_SPARSE) + " (sparse) or " +
+            std::to_string(ell::FORMAT_DENSE) + " (dense)");
   }
   return sketch;
 }

@@ -1,5 +1,3 @@
-#include "truthound/stats/exaloglog.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include "truthound/bytes.hpp"
 #include "truthound/error.hpp"
 #include "truthound/hash.hpp"
+#include "truthound/stats/exaloglog.hpp"
 
 namespace truthound {
 namespace {
@@ -65,7 +64,8 @@ std::string model_dense_bytes(const std::vector<uint64_t>& hashes, unsigned p) {
   out.put_u8(ell::FORMAT_DENSE);
   for (size_t i = 0; i < bits.size(); i += 8) {
     uint8_t byte = 0;
-    for (size_t b = 0; b < 8 && i + b < bits.size(); ++b) byte |= static_cast<uint8_t>(bits[i + b] << b);
+    for (size_t b = 0; b < 8 && i + b < bits.size(); ++b)
+      byte |= static_cast<uint8_t>(bits[i + b] << b);
     out.put_u8(byte);
   }
   return out.take();
@@ -96,7 +96,8 @@ double register_information(double lambda, unsigned p) {
     if (pu < 1e-300) continue;
     const double mean = -rho_above[u + 1] + rho[u] * (1 - q[u]) / q[u];
     double var = 0;
-    for (unsigned k = u > ell::D ? u - ell::D : 1; k < u; ++k) var += rho[k] * rho[k] * (1 - q[k]) / q[k];
+    for (unsigned k = u > ell::D ? u - ell::D : 1; k < u; ++k)
+      var += rho[k] * rho[k] * (1 - q[k]) / q[k];
     info += pu * (mean * mean + var);
   }
   return lambda * lambda * info;
@@ -214,7 +215,8 @@ TEST(ExaLogLog, StatedErrorFollowsFromTheFisherInformation) {
   // Worst over one period of log2(lambda), deep in the asymptotic range.
   const unsigned p = ell::DEFAULT_PRECISION;
   double worst = 1e300;
-  for (int i = 0; i < 32; ++i) worst = std::min(worst, register_information(std::exp2(18 + i / 32.0), p));
+  for (int i = 0; i < 32; ++i)
+    worst = std::min(worst, register_information(std::exp2(18 + i / 32.0), p));
   const double rse_sqrt_m = 1 / std::sqrt(worst);
   EXPECT_GE(ell::RSE_SQRT_M, rse_sqrt_m);
   EXPECT_NEAR(ell::RSE_SQRT_M, rse_sqrt_m, 0.001);
@@ -371,7 +373,8 @@ std::string dense_bytes(uint32_t r, size_t index = 0) {
   std::vector<uint8_t> packed(60, 0);
   for (size_t i = 0; i < 16; ++i)
     for (unsigned b = 0; b < 30; ++b)
-      if ((regs[i] >> b) & 1) packed[(30 * i + b) / 8] |= static_cast<uint8_t>(1u << ((30 * i + b) % 8));
+      if ((regs[i] >> b) & 1)
+        packed[(30 * i + b) / 8] |= static_cast<uint8_t>(1u << ((30 * i + b) % 8));
   ByteWriter out;
   out.put_u8(4);
   out.put_u8(ell::FORMAT_DENSE);
@@ -397,7 +400,9 @@ TEST(ExaLogLog, CorruptSparseCountOverTheLimit) {
   expect_corrupt(sparse_bytes(4, deltas), "token count 5, at most 4");
 }
 
-TEST(ExaLogLog, CorruptSparseRepeatedToken) { expect_corrupt(sparse_bytes(13, {5, 0}), "strictly increasing"); }
+TEST(ExaLogLog, CorruptSparseRepeatedToken) {
+  expect_corrupt(sparse_bytes(13, {5, 0}), "strictly increasing");
+}
 
 TEST(ExaLogLog, CorruptSparseTokenOutOfRange) {
   expect_corrupt(sparse_bytes(4, {16u << 8}), "expected below 4096");
@@ -412,9 +417,9 @@ TEST(ExaLogLog, CorruptSparseUpdateValue) {
 TEST(ExaLogLog, CorruptDenseMaximum) { expect_corrupt(dense_bytes(237u << 22, 5), "maximum 237"); }
 
 TEST(ExaLogLog, CorruptDenseHistoryBelowOne) {
-  EXPECT_NO_THROW(from_bytes(dense_bytes((3u << 22) | (3u << 20))));     // values 2 and 1
-  expect_corrupt(dense_bytes((3u << 22) | (1u << 19)), "below 1");       // value 0
-  expect_corrupt(dense_bytes(1u), "below 1");                            // empty with history
+  EXPECT_NO_THROW(from_bytes(dense_bytes((3u << 22) | (3u << 20))));  // values 2 and 1
+  expect_corrupt(dense_bytes((3u << 22) | (1u << 19)), "below 1");    // value 0
+  expect_corrupt(dense_bytes(1u), "below 1");                         // empty with history
 }
 
 TEST(ExaLogLog, CorruptDenseAllEmpty) { expect_corrupt(dense_bytes(0), "every register empty"); }

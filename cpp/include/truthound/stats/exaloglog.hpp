@@ -43,7 +43,8 @@ inline constexpr uint8_t MAX_PRECISION = 16;
 inline constexpr uint8_t DEFAULT_PRECISION = 13;
 // sqrt(m) times the relative standard error of the estimate: 1 / sqrt(n^2 I(n) / m), with I the
 // Fisher information of m registers under the Poisson model, at its worst over a period of
-// log2(n) (it varies by under 0.1 % there), rounded up. Recomputed from first principles in the tests.
+// log2(n) (it varies by under 0.1 % there), rounded up. Recomputed from first principles in the
+// tests.
 inline constexpr double RSE_SQRT_M = 0.3524;
 // Serialized format tags.
 inline constexpr uint8_t FORMAT_SPARSE = 0;
