@@ -634,6 +634,20 @@ TEST(KllSketchRoundTrip, SerializingLeavesTheSketchAlone) {
   EXPECT_TRUE(serialized == untouched);
 }
 
+// ---- Memory --------------------------------------------------------------------------------
+
+TEST(KllSketchMemory, GrowsWithContent) {
+  const KllSketch empty;
+  EXPECT_LE(empty.memory_bytes(), 256u);
+  const KllSketch small = sketch_of(uniform_values(10, 36));
+  EXPECT_LE(small.memory_bytes(), 256u + 10 * 8 * 2);
+  // Level 0 at its capacity, plus about 3k items above it and the run of LEVEL0_CAPACITY / 2 that
+  // a flush of level 0 adds to level 1, each level's buffer at most twice its items.
+  const KllSketch large = sketch_of(uniform_values(1'000'000, 37));
+  const size_t above = 3 * size_t{kll::DEFAULT_K} + kll::LEVEL0_CAPACITY / 2;
+  EXPECT_LE(large.memory_bytes(), 256u + kll::LEVEL0_CAPACITY * 8 + 2 * above * 8);
+}
+
 // ---- Golden bytes of format version 1 ------------------------------------------------------
 
 std::string hex(const std::string& bytes) {
