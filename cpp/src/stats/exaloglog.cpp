@@ -87,10 +87,15 @@ void ExaLogLog::insert_token(uint32_t token) {
   if (2 * token_count_ > capacity) grow_table(2 * capacity);
 }
 
-void ExaLogLog::to_dense() {
-  registers_.assign(size_t{1} << precision_, 0);
+std::vector<uint32_t> ExaLogLog::registers_of_tokens() const {
+  std::vector<uint32_t> registers(size_t{1} << precision_, 0);
   for (uint32_t token : table_)
-    if (token != 0) apply(registers_.data(), token);
+    if (token != 0) apply(registers.data(), token);
+  return registers;
+}
+
+void ExaLogLog::to_dense() {
+  registers_ = registers_of_tokens();
   std::vector<uint32_t>().swap(table_);
   token_count_ = 0;
 }
@@ -187,10 +192,7 @@ double ExaLogLog::estimate() const {
   };
   if (is_sparse()) {
     // The registers the tokens make: the estimate of the same state as if dense.
-    std::vector<uint32_t> registers(size_t{1} << precision_, 0);
-    for (uint32_t token : table_)
-      if (token != 0) apply(registers.data(), token);
-    for (uint32_t r : registers) add_register(r);
+    for (uint32_t r : registers_of_tokens()) add_register(r);
   } else {
     for (uint32_t r : registers_) add_register(r);
   }

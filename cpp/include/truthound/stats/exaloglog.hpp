@@ -129,6 +129,8 @@ class ExaLogLog {
   size_t sparse_limit() const { return (size_t{1} << precision_) / 4; }
   void insert_token(uint32_t token);
   void grow_table(size_t capacity);
+  // The dense registers the sparse tokens make.
+  std::vector<uint32_t> registers_of_tokens() const;
   void to_dense();
   std::vector<uint32_t> sorted_tokens() const;
 
