@@ -148,8 +148,13 @@ ColumnType parse_column_type(const ArrowSchema& schema) {
     long precision = std::strtol(f + 2, &end, 10);
     long scale = (end && *end == ',') ? std::strtol(end + 1, &end, 10) : 0;
     long bits = (end && *end == ',') ? std::strtol(end + 1, &end, 10) : 128;
-    if (bits != 128 || precision <= 0 || precision > 38 || scale < -100 || scale > 100)
-      return nested(format, "decimal width not supported");
+    if (bits != 128 || precision <= 0 || precision > 38 || scale < -100 || scale > 100) {
+      // Counted, not profiled (see docs/profile-schema.md): a readable name, never a rounded value.
+      t.kind = Kind::Nested;
+      t.name = "decimal" + std::to_string(bits) + "(" + std::to_string(precision) + ", " +
+               std::to_string(scale) + ")";
+      return t;
+    }
     t.kind = Kind::Decimal;
     t.precision = static_cast<int32_t>(precision);
     t.scale = static_cast<int32_t>(scale);
@@ -184,6 +189,9 @@ ColumnType parse_column_type(const ArrowSchema& schema) {
     }
   }
   if (format.starts_with("+")) return nested_type(schema, format);
+  if (format == "tiM") return simple(Kind::Nested, "month_interval");
+  if (format == "tiD") return simple(Kind::Nested, "day_time_interval");
+  if (format == "tin") return simple(Kind::Nested, "month_day_nano_interval");
   if (format.starts_with("ti")) return nested(format, "interval");
   return nested(format, "unsupported type");
 }

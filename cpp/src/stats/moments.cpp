@@ -56,11 +56,31 @@ void Moments::reduce(const double* values, size_t n) {
   if (n == 0) return;
   Moments batch;
   double sum = 0, compensation = 0;
-  for (size_t i = 0; i < n; ++i) neumaier_add(sum, compensation, values[i]);
+  bool constant = true;
+  for (size_t i = 0; i < n; ++i) {
+    neumaier_add(sum, compensation, values[i]);
+    constant &= values[i] == values[0];
+  }
   batch.n_ = n;
+  if (!std::isfinite(sum + compensation)) {
+    // A partial sum overflowed although the mean of finite values cannot: sum again scaled by a
+    // power of two (exact), so the mean and, where it is representable, the sum stay finite.
+    double scaled = 0, scaled_compensation = 0;
+    for (size_t i = 0; i < n; ++i) neumaier_add(scaled, scaled_compensation, values[i] * SCALE);
+    double total = scaled + scaled_compensation;
+    sum = total / SCALE;
+    compensation = 0;
+    batch.mean_ = (total / static_cast<double>(n)) / SCALE;
+  } else {
+    batch.mean_ = (sum + compensation) / static_cast<double>(n);
+  }
   batch.sum_ = sum;
   batch.sum_compensation_ = compensation;
-  batch.mean_ = (sum + compensation) / static_cast<double>(n);
+  if (constant) {  // exactly zero spread: the rounded mean would otherwise leave ulp-sized moments
+    batch.mean_ = values[0];
+    combine(batch);
+    return;
+  }
   double m2 = 0, m3 = 0, m4 = 0;
   for (size_t i = 0; i < n; ++i) {
     double d = values[i] - batch.mean_;
@@ -107,7 +127,8 @@ void Moments::combine(const Moments& other) {
   neumaier_add(sum_, sum_compensation_, other.sum_);
   sum_compensation_ += other.sum_compensation_;
   n_ += other.n_;
-  mean_ = mean_ + delta_n * nb;
+  // Means of opposite sign near the double limit overflow delta: weigh them instead.
+  mean_ = std::isfinite(delta) ? mean_ + delta_n * nb : mean_ * (na / n) + other.mean_ * (nb / n);
   // Rounding can push m2 and m4 a hair below zero for constant data.
   m2_ = std::max(m2, 0.0);
   m3_ = m3;
@@ -150,14 +171,20 @@ MomentsResult Moments::finalize() const {
   if (n_ == 0) return r;
   double n = static_cast<double>(n_);
   // The compensated sum gives a mean correct to the last bit; the running mean only feeds M2..M4.
-  r.mean = std::isfinite(r.sum) ? r.sum / n : mean_;
+  // Without spread every value equals the running mean, which is then exact.
+  r.mean = std::isfinite(r.sum) && m2_ > 0 ? r.sum / n : mean_;
   if (n_ >= 2) {
     r.variance = m2_ / (n - 1);
     r.std = std::sqrt(*r.variance);
   }
-  if (m2_ > 0) {
-    r.skewness = std::sqrt(n) * m3_ / std::pow(m2_, 1.5);
-    r.kurtosis = n * m4_ / (m2_ * m2_) - 3.0;
+  // Undefined without spread; where M2..M4 overflowed their ratios are meaningless, not NaN.
+  if (m2_ > 0 && std::isfinite(m2_) && std::isfinite(m3_) && std::isfinite(m4_)) {
+    double skewness = std::sqrt(n) * m3_ / std::pow(m2_, 1.5);
+    double kurtosis = n * m4_ / (m2_ * m2_) - 3.0;
+    if (std::isfinite(skewness) && std::isfinite(kurtosis)) {
+      r.skewness = skewness;
+      r.kurtosis = kurtosis;
+    }
   }
   return r;
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from truthound.profiler.alerts import column_alerts, correlation_alerts, duplicate_alerts
@@ -41,6 +41,9 @@ _PARSED_TYPES = ("integer", "float", "boolean", "date", "datetime", "time")
 _EPOCH_DATE = dt.date(1970, 1, 1)
 _EPOCH = dt.datetime(1970, 1, 1)
 _UNIT_MICROS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 0.001}
+# Decimal's default context keeps 28 digits; a decimal128 has up to 38 (and an exact big integer
+# read from CSV as many as it has): scale in a context wide enough to keep every one.
+_EXACT = Context(prec=100)
 
 
 def _timezone(name: str) -> dt.tzinfo | None:
@@ -90,7 +93,7 @@ class _Values:
         except (OverflowError, ValueError):
             return v  # outside Python's datetime range: keep the raw number
         if kind == "decimal" and isinstance(v, int):
-            return Decimal(v).scaleb(-self.scale)
+            return Decimal(v).scaleb(-self.scale, _EXACT)
         return v
 
 
@@ -178,8 +181,8 @@ def _column(c: dict[str, Any], top_n: int) -> tuple[ColumnProfile, list[tuple[An
         distribution = DistributionStats(
             mean=moments["mean"],
             std=moments["std"],
-            min=_number(value(c["min"])),
-            max=_number(value(c["max"])),
+            min=value(c["min"]),
+            max=value(c["max"]),
             median=percentiles.get("p50"),
             q1=percentiles.get("p25"),
             q3=percentiles.get("p75"),
@@ -188,14 +191,6 @@ def _column(c: dict[str, Any], top_n: int) -> tuple[ColumnProfile, list[tuple[An
             sum=moments["sum"],
             variance=moments["variance"],
         )
-        if kind == "decimal":
-            distribution = DistributionStats(
-                **{
-                    **distribution.to_dict(),
-                    "min": float(value(c["min"])),
-                    "max": float(value(c["max"])),
-                }
-            )
 
     histogram = None
     h = c.get("histogram")
@@ -289,10 +284,6 @@ def _column(c: dict[str, Any], top_n: int) -> tuple[ColumnProfile, list[tuple[An
         integer_code=inference.integer_code,
     )
     return replace(column, suggested_validators=suggest_validators(column, values)), values
-
-
-def _number(v: Any) -> Any:
-    return float(v) if isinstance(v, Decimal) else v
 
 
 def build_table_profile(

@@ -27,6 +27,8 @@ struct MomentsResult {
 class Moments {
  public:
   static constexpr size_t BLOCK = 4096;
+  // 2^-13: BLOCK finite values scaled by it sum to at most DBL_MAX / 2.
+  static constexpr double SCALE = 1.0 / 8192.0;
 
   void update(const double* values, size_t n);  // finite values only
   void merge(const Moments& other);
