@@ -3,14 +3,29 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
 from truthound.profiler.model import SEVERITIES, ColumnProfile, TableProfile
 
-__all__ = ["render_console"]
+__all__ = ["render_console", "escape_controls"]
 
 WIDTH = 100
+
+# C0 and C1 control characters, DEL, and the bidirectional overrides: data that reaches a terminal
+# raw can clear the screen, move the cursor or reorder what is shown.
+_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character but the newline shown as an escape (``\\x1b``)."""
+
+    def escaped(m: re.Match[str]) -> str:
+        c = ord(m.group())
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _CONTROLS.sub(escaped, text)
 
 
 def _short(v: Any, width: int = 28) -> str:
@@ -146,4 +161,5 @@ def render_console(profile: TableProfile) -> str:
     lines.extend(_alert_lines(profile))
     for c in profile.columns:
         lines.extend(_column_block(c))
-    return "\n".join(_fit(line) for line in lines) + "\n"
+    shown = escape_controls("\n".join(lines)).split("\n")
+    return "\n".join(_fit(line) for line in shown) + "\n"

@@ -85,6 +85,22 @@ class AlertSettings:
             )
         return cls(**dict(value))
 
+# The engine's limits (FinalizeOptions::validate) and integer widths (cpp/python/bind_profile.cpp),
+# checked before any data is read: past them the binding raises a raw TypeError, or the run fails
+# only at finalize.
+_U32 = 2**32 - 1
+_INTEGER_RANGES = {
+    "top_n": 100_000,
+    "histogram_bins": 10_000,
+    "distinct_exact_limit": _U32,
+    "row_exact_limit": _U32,
+    "frequent_exact_capacity": _U32,
+    "frequent_sketch_capacity": _U32,
+    "pattern_sample_size": _U32,
+    "kll_k": 2**16 - 1,
+    "hll_precision": 2**8 - 1,
+}
+
 
 @dataclass(frozen=True)
 class ProfileSettings:
@@ -112,10 +128,12 @@ class ProfileSettings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "alerts", AlertSettings.from_value(self.alerts))
-        for name in ("top_n", "histogram_bins", "distinct_exact_limit", "row_exact_limit"):
+        for name, high in _INTEGER_RANGES.items():
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise InvalidInputError(f"{name} must be a non-negative integer, got {value!r}")
+            if value > high:
+                raise InvalidInputError(f"{name} must be at most {high:,}, got {value:,}")
         if not isinstance(self.merge_fan_in, int) or not 2 <= self.merge_fan_in <= 1 << 20:
             raise InvalidInputError(
                 f"merge_fan_in must be an integer in [2, 1048576], got {self.merge_fan_in!r}"

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any
 
 from truthound import _core
 from truthound.profiler.build import build_table_profile
 from truthound.profiler.model import TableProfile
 from truthound.profiler.settings import ProfileSettings
-from truthound.profiler.sources import open_source
+from truthound.profiler.sources import column_selection, open_source
 
 __all__ = ["profile", "finish_profile"]
 
@@ -67,6 +68,7 @@ def profile(
     settings = ProfileSettings(seed=seed, top_n=top_n, include_patterns=include_patterns, **options)
     started = time.perf_counter()
     profiled_at = datetime.now(timezone.utc)
+    columns = column_selection(columns)
     source = open_source(data, storage_options=storage_options)
     blob = _core.profile(
         source.to_stream(columns),
@@ -82,6 +84,7 @@ def profile(
         source=source.description,
         started=started,
         profiled_at=profiled_at,
+        notes=source.notes,
     )
 
 
@@ -95,9 +98,15 @@ def finish_profile(
     profiled_at: datetime,
     backend: str = "local",
     partition_strategy: str = "row_based",
+    notes: Mapping[str, str] | None = None,
 ) -> TableProfile:
-    """Finalize merged partial bytes into a timed :class:`TableProfile`."""
+    """Finalize merged partial bytes into a timed :class:`TableProfile`; ``notes`` (per column,
+    from the source) join the engine's notes."""
     stats = _core.finalize(blob, **settings.finalize_options())
+    for column in stats["columns"]:
+        extra = (notes or {}).get(column["name"])
+        if extra:
+            column["note"] = f"{column['note']}; {extra}" if column["note"] else extra
     table = build_table_profile(
         stats,
         partial=blob,

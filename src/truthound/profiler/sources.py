@@ -10,7 +10,7 @@ import glob as _glob
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from truthound.profiler.errors import (
@@ -30,6 +30,7 @@ __all__ = [
     "with_storage_options",
     "names_files",
     "BATCH_ROWS",
+    "column_selection",
 ]
 
 FORMATS = {
@@ -59,6 +60,34 @@ def format_of(path: str) -> str | None:
     return FORMATS.get(os.path.splitext(name)[1])
 
 
+def column_selection(columns: Any) -> tuple[str, ...] | None:
+    """The user's ``columns=`` argument checked: None (every column) or a non-empty tuple of
+    distinct names. A string is one name, never its characters."""
+    if columns is None:
+        return None
+    if isinstance(columns, str):
+        return (columns,)
+    try:
+        names = tuple(columns)
+    except TypeError:
+        raise InvalidInputError(
+            f"columns must be a list of column names, got {type(columns).__name__}"
+        ) from None
+    if not names:
+        raise InvalidInputError(
+            "columns=[] selects no column: pass None (the default) to profile every column"
+        )
+    for name in names:
+        if not isinstance(name, str):
+            raise InvalidInputError(f"column names are strings, got {name!r} in columns")
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InvalidInputError(f"column {name!r} is selected twice in columns")
+        seen.add(name)
+    return names
+
+
 @dataclass
 class Source:
     """A table to profile: either a pyarrow Dataset (files) or an in-memory Arrow stream source."""
@@ -67,6 +96,9 @@ class Source:
     dataset: Any = None  # pyarrow.dataset.Dataset
     stream_source: Any = None  # anything with __arrow_c_stream__
     files: tuple[str, ...] = ()
+    # Per column, what the profile must say about how its values were read (e.g. a column that
+    # some files lack and that counts as null there).
+    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def schema(self):
@@ -81,6 +113,7 @@ class Source:
 
     def to_stream(self, columns: Sequence[str] | None = None):
         """An object with ``__arrow_c_stream__`` yielding the table's batches."""
+        columns = column_selection(columns)
         if columns:
             names = self.column_names()
             missing = [c for c in columns if c not in names]
@@ -249,7 +282,184 @@ def _dataset_from_paths(
 
             raise RemoteStoreError(describe_failure(where, exc)) from None
         raise SourceError(redact(f"cannot read {where!r} as {fmt}: {_clean(str(exc))}")) from exc
-    return dataset, tuple(dataset.files), fmt
+    notes: dict[str, str] = {}
+    if len(dataset.files) > 1:
+        dataset, notes = _unified(dataset, fmt)
+    if fmt in ("csv", "tsv"):
+        dataset = _exact_big_integers(dataset, file_format, csv_options)
+    return dataset, tuple(dataset.files), fmt, notes
+
+
+def _file_schema(fragment: Any, fmt: str) -> Any:
+    try:
+        return fragment.physical_schema
+    except Exception as exc:  # ArrowInvalid / OSError: a corrupt or unreadable file
+        raise SourceError(f"cannot read {fragment.path!r} as {fmt}: {_clean(str(exc))}") from exc
+
+
+def _unified(dataset: Any, fmt: str) -> tuple[Any, dict[str, str]]:
+    """The files of ``dataset`` with one schema for all of them, and the notes it takes.
+
+    pyarrow takes a dataset's schema from its first file, so columns found only in later files
+    would vanish. Here every file's own schema counts: the columns are the union in order of first
+    appearance, types are unified (int32 and int64 give int64, integers and floats give double),
+    and a column a file lacks is null for that file's rows. A hive partition key that is also a
+    column of a file never replaces that file's values: the key fills the column only for files
+    without it. Types that cannot unify raise an error naming the file and the column.
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    fragments = list(dataset.get_fragments())
+    keys = [f for f in dataset.schema if f.name in _partition_keys(dataset)]
+    key_names = {f.name for f in keys}
+    merged: dict[str, Any] = {}  # name -> field, in order of first appearance
+    first_file: dict[str, str] = {}
+    present: dict[str, int] = {}
+    file_schemas = []
+    for fragment in fragments:
+        schema = _file_schema(fragment, fmt)
+        file_schemas.append(schema)
+        for field_ in schema:
+            name = field_.name
+            present[name] = present.get(name, 0) + 1
+            if name not in merged:
+                merged[name], first_file[name] = field_, fragment.path
+                continue
+            try:
+                unified = pa.unify_schemas(
+                    [pa.schema([merged[name]]), pa.schema([field_])], promote_options="permissive"
+                )
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                raise SourceError(
+                    f"column {name!r} is {merged[name].type} in {first_file[name]!r} but "
+                    f"{field_.type} in {fragment.path!r}: the files' types cannot be unified"
+                ) from None
+            merged[name] = unified.field(0)
+    for key in keys:
+        if key.name not in merged:
+            merged[key.name] = key
+    schema = pa.schema(list(merged.values()))
+    notes: dict[str, str] = {}
+    total = len(fragments)
+    for name, count in present.items():
+        if count < total and name not in key_names:
+            missing = [f.path for f, fs in zip(fragments, file_schemas) if name not in fs.names]
+            shown = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
+            notes[name] = (
+                f"missing from {total - count} of {total} files ({shown}): "
+                "their rows count as nulls here"
+            )
+    clashing = key_names & set(present)
+    for name in sorted(clashing):
+        notes[name] = (
+            f"also a hive partition key: the {present[name]} files with a {name!r} column keep "
+            f"their values; the other {total - present[name]} take it from their folder names"
+        )
+    if schema.equals(dataset.schema) and not clashing:
+        return dataset, notes
+    rebuilt = []
+    for fragment, file_schema in zip(fragments, file_schemas):
+        expression = fragment.partition_expression
+        if clashing & set(file_schema.names):
+            expression = _without_keys(fragment, clashing)
+        rebuilt.append(dataset.format.make_fragment(fragment.path, dataset.filesystem, expression))
+    unified = ds.FileSystemDataset(
+        rebuilt, schema=schema, format=dataset.format, filesystem=dataset.filesystem
+    )
+    return unified, notes
+
+
+def _partition_keys(dataset: Any) -> set[str]:
+    """Names that some file's hive folder names give a value."""
+    import pyarrow.dataset as ds
+
+    keys: set[str] = set()
+    for fragment in dataset.get_fragments():
+        keys.update(ds.get_partition_keys(fragment.partition_expression))
+    return keys
+
+
+def _without_keys(fragment: Any, keys: set[str]) -> Any:
+    """The fragment's partition expression without the equalities on ``keys``."""
+    import pyarrow.dataset as ds
+
+    values = ds.get_partition_keys(fragment.partition_expression)
+    expression = ds.scalar(True)
+    for name, value in values.items():
+        if name not in keys:
+            expression = expression & (ds.field(name) == value)
+    return expression
+
+
+_INTEGER_TEXT = r"^\s*[+-]?[0-9]+\s*$"
+
+
+def _exact_big_integers(dataset: Any, file_format: Any, csv_options: dict[str, Any]) -> Any:
+    """CSV columns of whole numbers beyond int64 read as exact decimals.
+
+    pyarrow infers such a column as double, which keeps about 16 digits: 18446744073709551615
+    would be profiled as 1.8446744073709552e+19. The first block of the first file is read again
+    with those columns as text; a column whose values are all integers, some outside int64, is
+    read as decimal128(38, 0) (decimal256(76, 0) past 38 digits). A column the user typed
+    (``column_types``) is left as typed.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as ds
+
+    typed = set((csv_options.get("column_types") or {}).keys())
+    doubles = [
+        f.name
+        for f in dataset.schema
+        if pa.types.is_floating(f.type)
+        and f.name not in typed
+        and f.name not in _partition_keys(dataset)
+    ]
+    fragments = list(dataset.get_fragments())
+    if not doubles or not fragments:
+        return dataset
+    scan = file_format.default_fragment_scan_options
+    convert = pacsv.ConvertOptions(
+        strings_can_be_null=True,
+        column_types={name: pa.string() for name in doubles},
+        include_columns=doubles,
+    )
+    first = fragments[0]
+    try:
+        with dataset.filesystem.open_input_stream(first.path) as raw:
+            reader = pacsv.open_csv(
+                raw,
+                read_options=scan.read_options,
+                parse_options=file_format.parse_options,
+                convert_options=convert,
+            )
+            batch = next(iter(reader), None)
+    except (OSError, pa.ArrowException):
+        return dataset  # the scan reports the file's problem with its own message
+    if batch is None:
+        return dataset
+    exact: dict[str, Any] = {}
+    for name in doubles:
+        text = batch.column(name).drop_null()
+        if len(text) == 0 or not pc.all(pc.match_substring_regex(text, _INTEGER_TEXT)).as_py():
+            continue
+        digits = pc.max(pc.utf8_length(pc.utf8_trim_whitespace(pc.utf8_ltrim(text, "+-")))).as_py()
+        if digits >= 19:  # int64 holds every 18-digit integer; at 19 digits some overflow it
+            exact[name] = pa.decimal128(38, 0) if digits <= 38 else pa.decimal256(76, 0)
+    if not exact:
+        return dataset
+    schema = pa.schema([pa.field(f.name, exact.get(f.name, f.type)) for f in dataset.schema])
+    return ds.FileSystemDataset(
+        [
+            dataset.format.make_fragment(f.path, dataset.filesystem, f.partition_expression)
+            for f in fragments
+        ],
+        schema=schema,
+        format=dataset.format,
+        filesystem=dataset.filesystem,
+    )
 
 
 def _file_format(fmt: str, csv_options: dict[str, Any]):
@@ -360,8 +570,12 @@ def open_source(
 
     if names_files(data):
         paths = [os.fspath(p) for p in (data if isinstance(data, (list, tuple)) else [data])]
-        dataset, files, fmt = _dataset_from_paths(paths, format, csv_options, storage_options)
-        return Source(description=redact(", ".join(paths)), dataset=dataset, files=files)
+        dataset, files, _fmt, notes = _dataset_from_paths(
+            paths, format, csv_options, storage_options
+        )
+        return Source(
+            description=redact(", ".join(paths)), dataset=dataset, files=files, notes=notes
+        )
     if isinstance(data, ds.Dataset):
         return Source(
             description="pyarrow.Dataset",

@@ -3,7 +3,6 @@ one-line ``th: error: ...`` naming the file for each kind of bad input."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import subprocess
@@ -204,9 +203,8 @@ def test_spec_cli_examples(data, capsys, monkeypatch):
         (["--backend", "ray", "--address", "ray://cluster:10001"], "ray", "ray"),
     ],
 )
-def test_engine_backends_without_their_engine(data, capsys, args, engine, extra):
-    if importlib.util.find_spec(engine) is not None:
-        pytest.skip(f"{engine} is installed")
+def test_engine_backends_without_their_engine(data, capsys, hide_modules, args, engine, extra):
+    hide_modules(engine)
     code, _, err = run(["profile", data / "data.parquet", "--distributed", *args], capsys)
     assert code == 1
     assert f"pip install 'truthound[{extra}]'" in _one_error_line(err)

@@ -19,9 +19,23 @@ HAS = {name: importlib.util.find_spec(name) is not None for name in ("pyspark", 
 
 
 def _engine_missing(name: str):
-    return pytest.mark.skipif(
-        HAS[name], reason=f"{name} is installed: its runner is tested in tests/engines"
-    )
+    """Run the test as on a machine without the engine (installed or not)."""
+    return pytest.mark.usefixtures(f"without_{name}")
+
+
+@pytest.fixture
+def without_pyspark(hide_modules):
+    hide_modules("pyspark")
+
+
+@pytest.fixture
+def without_dask(hide_modules):
+    hide_modules("dask", "distributed")
+
+
+@pytest.fixture
+def without_ray(hide_modules):
+    hide_modules("ray")
 
 
 def test_enums():

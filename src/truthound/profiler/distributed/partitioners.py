@@ -30,7 +30,7 @@ from truthound.profiler.distributed.plan import (
 )
 from truthound.profiler.errors import InvalidInputError, SourceError, UnsupportedError
 from truthound.profiler.settings import ProfileSettings
-from truthound.profiler.sources import LazyFrameStream, Source, open_source
+from truthound.profiler.sources import LazyFrameStream, Source, column_selection, open_source
 
 __all__ = [
     "Partitioner",
@@ -84,6 +84,7 @@ class Partitioner:
             description=source.description,
             schema=schema,
             buckets=self.buckets,
+            notes=dict(source.notes),
         )
 
     def partition(self, data: Any) -> list[Unit]:
@@ -247,10 +248,9 @@ def selected_columns(
     schema: pa.Schema, columns: Sequence[str] | None, description: str
 ) -> tuple[str, ...] | None:
     """The user's columns in table order; None when every column is profiled."""
+    columns = column_selection(columns)
     if columns is None:
         return None
-    if isinstance(columns, str):
-        columns = [columns]
     names = schema.names
     for name in columns:
         if name not in names:

@@ -14,7 +14,7 @@ import copy
 import io
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -258,6 +258,7 @@ class Plan:
     description: str  # the source, for the profile's name and messages
     schema: pa.Schema
     buckets: int = 1  # HASH: units of bucket b are the ids [b*k, (b+1)*k), k = len(units)//buckets
+    notes: dict[str, str] = field(default_factory=dict)  # per column, from the source (Source.notes)
 
     def __len__(self) -> int:
         return len(self.units)

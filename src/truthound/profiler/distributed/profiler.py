@@ -214,6 +214,7 @@ class DistributedProfiler:
                 profiled_at=profiled_at,
                 backend=self.backend_name,
                 partition_strategy=plan.strategy,
+                notes=plan.notes,
             )
         except BaseException as exc:
             monitor.error(exc)
