@@ -12,6 +12,7 @@ column. Errors are one line, ``th: error: ...``; ``--debug`` shows the traceback
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import re
 import sys
@@ -157,6 +158,17 @@ def _parser() -> argparse.ArgumentParser:
         "--no-header", action="store_true", help="the first line is data; columns are f0, f1, ..."
     )
     read.add_argument("--quote-char", type=_one_char, help="quote character (default: '\"')")
+    read.add_argument(
+        "--newlines-in-values",
+        action="store_true",
+        help="quoted values may hold line breaks (found by itself when a file is split)",
+    )
+    read.add_argument(
+        "--input-format",
+        choices=sorted(set(_source_formats())),
+        type=str.lower,
+        help="read SOURCE as this format whatever its name (default: from the file name)",
+    )
 
     out = p.add_argument_group("output")
     out.add_argument(
@@ -280,6 +292,7 @@ def _report(args: argparse.Namespace) -> int:
     from truthound.profiler.model import TableProfile
     from truthound.profiler.report import render_html
 
+    _refuse_overwriting_input(args.output, [args.profile])
     try:
         profile = TableProfile.load(args.profile)
     except FileNotFoundError:
@@ -383,7 +396,12 @@ def _profile(args: argparse.Namespace) -> int:
         source_options["header"] = False
     if args.quote_char is not None:
         source_options["quote_char"] = args.quote_char
-    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    if args.newlines_in_values:
+        source_options["newlines_in_values"] = True
+    if args.input_format is not None:
+        source_options["format"] = args.input_format
+    columns = _columns(args.columns)
+    _refuse_overwriting_input(args.output, args.source)
     source = args.source if len(args.source) > 1 else args.source[0]
     try:
         profile = profiler.profile(source, columns=columns, **source_options)
@@ -429,6 +447,39 @@ def _alert_thresholds(items: list[str]) -> dict[str, float | None]:
                 f"argument --alert: threshold of {kind} must be a number or 'off', got {value!r}"
             ) from None
     return out
+
+
+def _source_formats() -> list[str]:
+    from truthound.profiler.sources import FORMATS
+
+    return list(FORMATS.values())
+
+
+def _columns(text: str | None) -> tuple[str, ...] | None:
+    from truthound.profiler.errors import InvalidInputError
+    from truthound.profiler.sources import column_selection
+
+    if text is None:
+        return None
+    try:
+        return column_selection([c.strip() for c in text.split(",") if c.strip()])
+    except InvalidInputError as exc:
+        raise _UsageError(f"argument --columns: {exc}".replace("columns=[]", "--columns")) from None
+
+
+def _refuse_overwriting_input(output: str | None, sources: Sequence[str]) -> None:
+    """``-o`` naming an input (or a file inside an input folder) would destroy the data."""
+    if not output or "://" in output:
+        return
+    target = os.path.realpath(output)
+    for source in sources:
+        if "://" in source and not source.startswith("file://"):
+            continue
+        local = source.removeprefix("file://")
+        matched = glob.glob(local, recursive=True) if any(c in local for c in "*?[") else [local]
+        for path in map(os.path.realpath, matched):
+            if target == path or target.startswith(path.rstrip(os.sep) + os.sep):
+                raise _UsageError(f"-o {output!r} would overwrite the input {source!r}")
 
 
 def _backend_and_config(args: argparse.Namespace, distributed: bool) -> tuple[str, Any]:
@@ -517,8 +568,10 @@ def _one_line(exc: BaseException) -> str:
 
 def _error(message: str) -> None:
     from truthound.profiler.redact import redact  # secrets never reach the terminal
+    from truthound.profiler.render import escape_controls
 
-    sys.stderr.write(f"th: error: {redact(message)}\n")
+    sys.stderr.write(f"th: error: {escape_controls(redact(message))}
+")
 
 
 if __name__ == "__main__":

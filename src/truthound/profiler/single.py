@@ -11,7 +11,7 @@ from truthound import _core
 from truthound.profiler.build import build_table_profile
 from truthound.profiler.model import TableProfile
 from truthound.profiler.settings import ProfileSettings
-from truthound.profiler.sources import column_selection, open_source
+from truthound.profiler.sources import SOURCE_OPTIONS, column_selection, open_source
 
 __all__ = ["profile", "finish_profile"]
 
@@ -51,8 +51,10 @@ def profile(
         ``connect_timeout``, ``request_timeout``, ``max_retries``, ... (docs/user-guide.md,
         "Remote data").
     **options
-        Further :class:`~truthound.profiler.settings.ProfileSettings` fields
-        (``histogram_bins``, ``distinct_exact_limit``, ``kll_k``, ...).
+        Reader options for files (``format``, ``delimiter``, ``header``, ``quote_char``,
+        ``newlines_in_values``, ``column_types``), and further
+        :class:`~truthound.profiler.settings.ProfileSettings` fields (``histogram_bins``,
+        ``distinct_exact_limit``, ``kll_k``, ...).
 
     Returns
     -------
@@ -65,11 +67,12 @@ def profile(
     >>> p["x"].distribution.mean, p["s"].top_values[0].value
     (1.5, 'b')
     """
+    source_options = {k: options.pop(k) for k in SOURCE_OPTIONS if k in options}
     settings = ProfileSettings(seed=seed, top_n=top_n, include_patterns=include_patterns, **options)
     started = time.perf_counter()
     profiled_at = datetime.now(timezone.utc)
     columns = column_selection(columns)
-    source = open_source(data, storage_options=storage_options)
+    source = open_source(data, storage_options=storage_options, **source_options)
     blob = _core.profile(
         source.to_stream(columns),
         unit_id=0,

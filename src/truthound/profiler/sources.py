@@ -31,6 +31,7 @@ __all__ = [
     "names_files",
     "BATCH_ROWS",
     "column_selection",
+    "SOURCE_OPTIONS",
 ]
 
 FORMATS = {
@@ -49,6 +50,17 @@ FORMATS = {
 }
 
 BATCH_ROWS = 64 * 1024
+
+# Keyword options that tell the reader how to read files (open_source); every entry point takes
+# them: tp.profile, DistributedProfiler.profile, the backends, and th profile's flags.
+SOURCE_OPTIONS = (
+    "format",
+    "delimiter",
+    "header",
+    "quote_char",
+    "newlines_in_values",
+    "column_types",
+)
 
 
 def format_of(path: str) -> str | None:
@@ -191,6 +203,11 @@ def _filesystem_and_paths(path: str, storage_options: dict[str, Any] | None = No
         return None, matched
     if not os.path.exists(local):
         raise SourceError(f"no such file or folder: {path!r}")
+    if not (os.path.isfile(local) or os.path.isdir(local)):
+        raise SourceError(
+            f"{path!r} is not a regular file or folder (a FIFO, socket or device?): "
+            "truthound reads files it can open more than once; save the data to a file first"
+        )
     return None, [local]
 
 
@@ -249,8 +266,8 @@ def _dataset_from_paths(
     if not formats:
         raise UnsupportedError(
             f"cannot tell the format of {paths[0]!r}: "
-            "use a .csv, .tsv, .parquet, .json/.ndjson, .arrow/.feather "
-            "name or pass format="
+            "name it .csv, .tsv, .parquet, .json/.ndjson or .arrow/.feather, or say which "
+            "(format='csv' in Python, --input-format csv in th profile)"
         )
     if len(formats) > 1:
         raise InvalidInputError(
@@ -472,7 +489,9 @@ def _file_format(fmt: str, csv_options: dict[str, Any]):
         parse = pacsv.ParseOptions(
             delimiter=delimiter,
             quote_char=csv_options.get("quote_char", '"'),
-            newlines_in_values=csv_options.get("newlines_in_values", False),
+            # Valid CSV may quote line breaks; pyarrow's reader then needs to know, or a block
+            # boundary inside a quoted value breaks the parse ("out of sync with chunker").
+            newlines_in_values=csv_options.get("newlines_in_values", True),
         )
         read = pacsv.ReadOptions(block_size=8 << 20, autogenerate_column_names=not header)
         convert = pacsv.ConvertOptions(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -93,16 +94,30 @@ def test_csv_without_header_and_with_delimiter_splits_too(tmp_path):
     assert profile["f0"].distribution.sum == sum(range(100))
 
 
-def test_csv_that_cannot_be_cut_stays_whole(tmp_path):
+def test_csv_with_quoted_line_breaks_is_cut_at_record_starts(tmp_path):
     path = tmp_path / "q.csv"
-    path.write_text('a,b\n1,"multi\nline"\n2,x\n')
-    assert len(RowBasedPartitioner(num_partitions=3).plan(str(path), newlines_in_values=True)) == 1
-    assert (
-        DistributedProfiler.create(num_partitions=3)
-        .profile(str(path), newlines_in_values=True)
-        .row_count
-        == 2
-    )
+    rows = [f'{i},"line {i}\nstill ""quoted"", with, commas\n",{i * 3}' for i in range(3000)]
+    path.write_text('a,"b\nheader",c\n' + "\n".join(rows) + "\n")
+    expected = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=True))
+    for partitions in (2, 7, 40):
+        units = RowBasedPartitioner(num_partitions=partitions).plan(str(path)).units
+        assert len(units) == partitions
+        data = path.read_bytes()
+        for u in units[1:]:  # every range starts a record: an even count of quotes before it
+            assert data[: u.part.start].count(b'"') % 2 == 0 and data[u.part.start - 1] == 10
+        profile = DistributedProfiler.create(num_partitions=partitions).profile(str(path))
+        assert profile.row_count == expected.num_rows == 3000
+        assert profile.column_names == expected.schema.names
+        assert profile["c"].distribution.sum == pc.sum(expected["c"]).as_py()
+        assert profile["b\nheader"].max == pc.max(expected["b\nheader"]).as_py()
+
+
+def test_csv_said_to_have_no_quoted_line_breaks_is_cut_at_lines(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("a,b\n" + "".join(f"{i},x{i}\n" for i in range(100)))
+    units = RowBasedPartitioner(num_partitions=3).plan(str(path), newlines_in_values=False)
+    assert len(units) == 3
+    assert DistributedProfiler.create(num_partitions=3).profile(str(path)).row_count == 100
 
 
 def test_column_groups_balance_cost_not_count():

@@ -391,16 +391,23 @@ _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4", ".zip", ".xz")
 
 
 def _csv_ranges(dataset, fragment, count: int | None) -> list[Part] | None:
-    """Byte ranges of one uncompressed CSV file, cut at line starts; None when it cannot be cut
-    (compressed, quoted newlines allowed, skipped rows, hive columns) or needs no cutting."""
+    """Byte ranges of one uncompressed CSV file, cut at record starts; None when it cannot be cut
+    (compressed, skipped rows, hive columns) or needs no cutting.
+
+    A line break inside a quoted value does not end a record. Outside quotes the file has seen an
+    even number of quote characters (a quote inside a quoted value is doubled, RFC 4180), so a cut
+    is moved to the first line start after it where that count is even: the file is read once,
+    counting quotes, before it is split. A file on a remote filesystem is not read twice for that:
+    it is split only when the user said its values hold no line breaks
+    (``newlines_in_values=False``)."""
     import pyarrow.dataset as ds
+    import pyarrow.fs as pafs
 
     fmt = dataset.format
     read = fmt.default_fragment_scan_options.read_options
     path, fs = fragment.path, dataset.filesystem
     if (
         path.lower().endswith(_COMPRESSED)
-        or fmt.parse_options.newlines_in_values
         or read.skip_rows
         or read.skip_rows_after_names
         or read.column_names
@@ -408,15 +415,19 @@ def _csv_ranges(dataset, fragment, count: int | None) -> list[Part] | None:
         or not fragment.partition_expression.equals(ds.scalar(True))
     ):
         return None
+    quoting = fmt.parse_options.newlines_in_values and fmt.parse_options.quote_char
+    if quoting and not isinstance(fs, pafs.LocalFileSystem):
+        return None
     size = fs.get_file_info(path).size
     count = count or math.ceil(size / TARGET_CSV_RANGE_BYTES)
     if count <= 1 or size == 0:
         return None
     with fs.open_input_file(path) as f:
-        header = b"" if read.autogenerate_column_names else _line_at(f, 0)
+        records = _RecordStarts(f, size, quoting.encode() if quoting else None)
+        header = b"" if read.autogenerate_column_names else records.header()
         cuts = [len(header)]
         for i in range(1, count):
-            cut = _next_line_start(f, max(len(header), i * size // count), size)
+            cut = records.at_or_after(max(len(header), i * size // count))
             if cut > cuts[-1] and cut < size:
                 cuts.append(cut)
     cuts.append(size)
@@ -431,25 +442,61 @@ def _csv_ranges(dataset, fragment, count: int | None) -> list[Part] | None:
     return parts if len(parts) > 1 else None
 
 
-def _line_at(f, offset: int) -> bytes:
-    f.seek(offset)
-    line = b""
-    while not line.endswith(b"\n"):
-        chunk = f.read(1 << 16)
-        if not chunk:
-            break
-        cut = chunk.find(b"\n")
-        line += chunk if cut < 0 else chunk[: cut + 1]
-        if cut >= 0:
-            break
-    return line
+class _RecordStarts:
+    """Record starts of a CSV file, asked for in increasing order: the first line start at or
+    after an offset that is outside quotes (an even number of ``quote`` bytes before it)."""
 
+    CHUNK = 1 << 22
 
-def _next_line_start(f, offset: int, size: int) -> int:
-    """The first line start at or after ``offset``."""
-    if offset == 0:
-        return 0
-    return min(size, offset - 1 + len(_line_at(f, offset - 1)))
+    def __init__(self, f, size: int, quote: bytes | None):
+        self._f, self._size, self._quote = f, size, quote
+        self._pos = 0  # quotes are counted in [0, _pos)
+        self._quotes = 0
+
+    def _count_to(self, offset: int) -> None:
+        if self._quote is None:
+            return
+        self._f.seek(self._pos)
+        while self._pos < offset:
+            chunk = self._f.read(min(self.CHUNK, offset - self._pos))
+            if not chunk:
+                break
+            self._quotes += chunk.count(self._quote)
+            self._pos += len(chunk)
+
+    def at_or_after(self, offset: int) -> int:
+        """The first record start at or after ``offset`` (``size`` when there is none)."""
+        if offset == 0:
+            return 0
+        if self._quote is not None and self._pos >= offset:
+            return self._pos  # the last answer: no record starts between its offset and it
+        begin = offset - 1  # a record starts after a line break outside quotes
+        self._count_to(begin)
+        at = begin
+        self._f.seek(at)
+        while at < self._size:
+            chunk = self._f.read(self.CHUNK)
+            if not chunk:
+                break
+            i = 0
+            while (nl := chunk.find(b"\n", i)) >= 0:
+                if self._quote is None:
+                    return at + nl + 1
+                self._quotes += chunk.count(self._quote, i, nl + 1)
+                i = nl + 1
+                if self._quotes % 2 == 0:
+                    self._pos = at + i
+                    return self._pos
+            if self._quote is not None:
+                self._quotes += chunk.count(self._quote, i)
+            at += len(chunk)
+            self._pos = at
+        return self._size
+
+    def header(self) -> bytes:
+        end = self.at_or_after(1)
+        self._f.seek(0)
+        return self._f.read(end)
 
 
 # -- columns ------------------------------------------------------------------------------------
