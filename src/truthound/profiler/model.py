@@ -440,7 +440,12 @@ class TableProfile:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TableProfile:
-        version = str(d.get("schema_version", "1.0.0"))
+        """A profile from its :meth:`to_dict` form, checked first (see :mod:`.saved`): numbers
+        that disagree with the saved state, or that no profile can hold, raise
+        InvalidInputError."""
+        from truthound.profiler.saved import check_saved, state_bytes
+
+        version = str(d.get("schema_version", "1.0.0")) if isinstance(d, dict) else "1.0.0"
         if version.split(".")[0] not in ("1", "2"):
             from truthound.profiler.errors import InvalidInputError
 
@@ -448,6 +453,7 @@ class TableProfile:
                 f"profile schema_version {version} is newer than this truthound reads (2.x)"
             )
         known = {f.name for f in fields(cls)}
+        check_saved(d)
         kwargs = {
             k: v
             for k, v in d.items()
@@ -460,10 +466,10 @@ class TableProfile:
         )
         if d.get("profiled_at"):
             kwargs["profiled_at"] = datetime.fromisoformat(d["profiled_at"])
-        state = d.get("state")
-        if state:
-            kwargs["partial"] = base64.b64decode(state["bytes"])
-            kwargs["settings"] = dict(state.get("settings", {}))
+        partial = state_bytes(d)
+        if partial is not None:
+            kwargs["partial"] = partial
+            kwargs["settings"] = dict(d["state"].get("settings", {}))
         return cls(**kwargs)
 
     @classmethod

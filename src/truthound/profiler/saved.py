@@ -1,0 +1,182 @@
+"""Checks on a saved profile (JSON) before it is loaded: a profile is a claim about data, and an
+edited or damaged file must not render as if it were true.
+
+With its state (``"state"``: the partial profile, which carries its own checksum), the numbers
+are finalized again from the state and every one of them must agree. Without a state, only what
+can be checked from the numbers themselves is: types, ranges and the sums they must add up to.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from typing import Any
+
+from truthound.profiler.errors import CorruptPartialError, InvalidInputError
+
+__all__ = ["check_saved", "state_bytes"]
+
+# Table fields not derived from the state: where and when it ran, and (under HASH) duplicate
+# counts gathered per bucket outside the merged state.
+_TABLE_CONTEXT = {
+    "schema_version",
+    "name",
+    "source",
+    "profiled_at",
+    "profile_duration_ms",
+    "backend",
+    "partition_strategy",
+    "state",
+    "correlations",
+}
+_DUPLICATES = (
+    "duplicate_row_count",
+    "duplicate_row_ratio",
+    "duplicate_row_count_is_exact",
+    "duplicate_row_method",
+)
+_COLUMN_CONTEXT = {"profiled_at", "profile_duration_ms", "note"}
+_RATIOS = ("null_ratio", "unique_ratio")
+
+
+def _fail(message: str) -> InvalidInputError:
+    return InvalidInputError(f"not a valid truthound profile: {message}")
+
+
+def _count(d: dict[str, Any], key: str, where: str, required: bool = False) -> int | None:
+    if key not in d or d[key] is None:
+        if required:
+            raise _fail(f"{where}: {key!r} is missing")
+        return None
+    v = d[key]
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise _fail(f"{where}: {key} must be a non-negative integer, got {v!r}")
+    return v
+
+
+def _check_numbers(d: Any) -> None:
+    """Types, ranges and sums that hold in every profile truthound writes."""
+    if not isinstance(d, dict):
+        raise _fail(f"expected a JSON object, got {type(d).__name__}")
+    rows = _count(d, "row_count", "table", required=True)
+    columns = d.get("columns")
+    if not isinstance(columns, list):
+        raise _fail("'columns' is missing or not a list")
+    count = _count(d, "column_count", "table")
+    if count is not None and count != len(columns):
+        raise _fail(f"column_count is {count} but {len(columns)} columns are listed")
+    dup = _count(d, "duplicate_row_count", "table")
+    if dup is not None and dup > rows:
+        raise _fail(f"duplicate_row_count {dup} exceeds row_count {rows}")
+    for i, c in enumerate(columns):
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+            raise _fail(f"columns[{i}] is not a column (an object with a string 'name')")
+        where = f"column {c['name']!r}"
+        for key, v in c.items():
+            if key.endswith("_count") and key != "distinct_count_is_exact":
+                _count(c, key, where)
+        n = _count(c, "row_count", where, required=True)
+        if n != rows:
+            raise _fail(f"{where}: row_count {n} but the table has {rows} rows")
+        nulls = _count(c, "null_count", where, required=True)
+        if nulls > n:
+            raise _fail(f"{where}: null_count {nulls} exceeds row_count {n}")
+        non_null = _count(c, "non_null_count", where)
+        if non_null is not None and non_null + nulls != n:
+            raise _fail(f"{where}: non_null_count {non_null} + null_count {nulls} != {n} rows")
+        distinct = _count(c, "distinct_count", where)
+        if distinct is not None and c.get("distinct_count_is_exact", True) and distinct > n - nulls:
+            raise _fail(f"{where}: distinct_count {distinct} exceeds its {n - nulls} values")
+        for key in _RATIOS:
+            v = c.get(key)
+            if v is not None and not (
+                isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
+            ):
+                raise _fail(f"{where}: {key} must be a number in [0, 1], got {v!r}")
+        for key in ("top_values", "bottom_values"):
+            for item in c.get(key) or ():
+                if not isinstance(item, dict):
+                    raise _fail(f"{where}: {key} holds {item!r}, not a value with a count")
+                k = _count(item, "count", f"{where} {key}", required=True)
+                if k > n - nulls:
+                    raise _fail(f"{where}: a {key} count {k} exceeds its {n - nulls} values")
+
+
+def state_bytes(d: dict[str, Any]) -> bytes | None:
+    """The saved partial profile, or None when the profile was saved without it."""
+    state = d.get("state")
+    if not state:
+        return None
+    if not isinstance(state, dict) or not isinstance(state.get("bytes"), str):
+        raise _fail("'state' has no base64 'bytes'")
+    try:
+        return base64.b64decode(state["bytes"], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise _fail(f"its state is not valid base64 (truncated or edited?): {exc}") from None
+
+
+def _agree(saved: Any, rebuilt: Any, path: str) -> str | None:
+    """The first path where the two JSON values differ, with both values."""
+    if isinstance(rebuilt, dict) and isinstance(saved, dict):
+        for key, value in rebuilt.items():
+            if key not in saved:
+                return f"{path}.{key} is missing (the state says {value!r})"
+            found = _agree(saved[key], value, f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(rebuilt, list) and isinstance(saved, list) and len(saved) == len(rebuilt):
+        for i, (a, b) in enumerate(zip(saved, rebuilt)):
+            found = _agree(a, b, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if (
+        isinstance(rebuilt, float)
+        and isinstance(saved, (int, float))
+        and not isinstance(saved, bool)
+    ):
+        if saved == rebuilt or (math.isnan(rebuilt) and math.isnan(saved)):
+            return None
+    elif saved == rebuilt and type(saved) is type(rebuilt):
+        return None
+    return f"{path} is {saved!r}, the state says {rebuilt!r}"
+
+
+def _check_against_state(d: dict[str, Any], blob: bytes) -> None:
+    from truthound import _core
+    from truthound.profiler.build import build_table_profile
+    from truthound.profiler.settings import ProfileSettings
+
+    settings = ProfileSettings.from_dict(d["state"].get("settings") or {})
+    try:
+        stats = _core.finalize(blob, **settings.finalize_options())
+    except CorruptPartialError as exc:
+        raise _fail(f"its state is corrupt: {exc}") from None
+    rebuilt = build_table_profile(stats, partial=blob, settings=settings.to_dict())
+    expected = json.loads(rebuilt.to_json(indent=None))
+    skip = set(_TABLE_CONTEXT)
+    if expected.get("duplicate_row_count") is None:
+        skip.update(_DUPLICATES)
+    for key in skip:
+        expected.pop(key, None)
+    for c in expected["columns"]:
+        for key in _COLUMN_CONTEXT:
+            c.pop(key, None)
+    problem = _agree(d, expected, "profile")
+    if problem:
+        raise InvalidInputError(
+            f"saved profile disagrees with its own state: {problem}. It was edited or damaged "
+            "after it was written; profile the data again"
+        )
+
+
+def check_saved(d: Any) -> None:
+    """Raise InvalidInputError unless ``d`` (a loaded profile JSON) is one truthound wrote and
+    its numbers are the ones its state gives."""
+    _check_numbers(d)
+    blob = state_bytes(d)
+    if blob is not None:
+        _check_against_state(d, blob)
