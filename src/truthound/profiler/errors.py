@@ -1,5 +1,7 @@
 """Exceptions raised by the profiler. Each C++ error class maps to one of these."""
 
+import re
+
 __all__ = [
     "ProfilerError",
     "InvalidInputError",
@@ -8,6 +10,7 @@ __all__ = [
     "SourceError",
     "RemoteStoreError",
     "BackendError",
+    "located",
 ]
 
 
@@ -39,3 +42,10 @@ class RemoteStoreError(SourceError):
 
 class BackendError(ProfilerError, RuntimeError):
     """An engine backend is missing, misconfigured or failed."""
+
+
+def located(exc: ProfilerError, where: str) -> ProfilerError:
+    """The engine's error said of ``where`` (a file and its rows, a table) instead of its unit
+    number, without the Python traceback that an Arrow stream's error carries inside."""
+    message = re.sub(r"^unit \d+: ", "", str(exc)).split(" Detail: Python exception")[0]
+    return type(exc)(f"{where}: {message}")

@@ -7,11 +7,20 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+import pyarrow as pa
+
 from truthound import _core
 from truthound.profiler.build import build_table_profile
+from truthound.profiler.errors import InvalidInputError, ProfilerError, SourceError, located
 from truthound.profiler.model import TableProfile
 from truthound.profiler.settings import ProfileSettings
-from truthound.profiler.sources import SOURCE_OPTIONS, column_selection, open_source
+from truthound.profiler.sources import (
+    SOURCE_OPTIONS,
+    check_column_names,
+    column_selection,
+    open_source,
+    warn_if_exhausted,
+)
 
 __all__ = ["profile", "finish_profile"]
 
@@ -73,14 +82,23 @@ def profile(
     profiled_at = datetime.now(timezone.utc)
     columns = column_selection(columns)
     source = open_source(data, storage_options=storage_options, **source_options)
-    blob = _core.profile(
-        source.to_stream(columns),
-        unit_id=0,
-        columns=list(columns or ()),
-        track_rows=not columns,
-        **settings.engine_options(),
-    )
-    return finish_profile(
+    if source.dataset is not None:
+        check_column_names(source.schema, source.description)
+    try:
+        blob = _core.profile(
+            source.to_stream(columns),
+            unit_id=0,
+            columns=list(columns or ()),
+            track_rows=not columns,
+            **settings.engine_options(),
+        )
+    except ProfilerError as exc:
+        raise located(exc, source.description) from None
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InvalidInputError(f"{source.description}: {exc}") from None
+    except OSError as exc:
+        raise SourceError(f"{source.description}: {exc}") from None
+    result = finish_profile(
         blob,
         settings,
         name=name if name is not None else source.description,
@@ -89,6 +107,8 @@ def profile(
         profiled_at=profiled_at,
         notes=source.notes,
     )
+    warn_if_exhausted(source.stream_source, result.row_count)
+    return result
 
 
 def finish_profile(

@@ -32,6 +32,8 @@ __all__ = [
     "BATCH_ROWS",
     "column_selection",
     "SOURCE_OPTIONS",
+    "check_column_names",
+    "warn_if_exhausted",
 ]
 
 FORMATS = {
@@ -100,6 +102,34 @@ def column_selection(columns: Any) -> tuple[str, ...] | None:
     return names
 
 
+def check_column_names(schema: Any, description: str) -> None:
+    """A table whose columns share a name cannot be profiled column by column: say which."""
+    seen: set[str] = set()
+    for name in schema.names:
+        if name in seen:
+            raise InvalidInputError(
+                f"{description} has more than one column named {name!r}: rename them "
+                "so that each column has its own name"
+            )
+        seen.add(name)
+
+
+def warn_if_exhausted(stream_source: Any, rows: int) -> None:
+    """A RecordBatchReader is read once: profiled again it gives 0 rows. Say so, since an empty
+    reader and a spent one cannot be told apart."""
+    import warnings
+
+    import pyarrow as pa
+
+    if rows == 0 and isinstance(stream_source, pa.RecordBatchReader):
+        warnings.warn(
+            "the RecordBatchReader gave no rows: a reader can be read only once, so one that was "
+            "read before profiles as empty (pass a Table, or a new reader)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 @dataclass
 class Source:
     """A table to profile: either a pyarrow Dataset (files) or an in-memory Arrow stream source."""
@@ -162,7 +192,11 @@ def stream_fragments(fragments: Iterable[Any], schema: Any, columns: Sequence[st
     def scan(fragment):
         options = {}
         if isinstance(fragment, ds.ParquetFileFragment):
-            options["fragment_scan_options"] = ds.ParquetFragmentScanOptions(pre_buffer=False)
+            # Page checksums, where the writer stored them, are verified: a flipped bit in a
+            # data page is an error, not a different number.
+            options["fragment_scan_options"] = ds.ParquetFragmentScanOptions(
+                pre_buffer=False, page_checksum_verification=True
+            )
         return ds.Scanner.from_fragment(
             fragment,
             schema=schema,
@@ -180,7 +214,12 @@ def stream_fragments(fragments: Iterable[Any], schema: Any, columns: Sequence[st
                 yield from scan(fragment)
                 continue
             for group in groups:
-                yield from scan(fragment.subset(row_group_ids=[group.id]))
+                try:
+                    yield from scan(fragment.subset(row_group_ids=[group.id]))
+                except (OSError, pa.ArrowInvalid) as exc:
+                    raise pa.ArrowInvalid(
+                        f"corrupt data in {fragment.path} row group {group.id}: {exc}"
+                    ) from None
 
     return pa.RecordBatchReader.from_batches(out_schema, batches())
 
@@ -500,7 +539,11 @@ def _file_format(fmt: str, csv_options: dict[str, Any]):
         )
         return ds.CsvFileFormat(parse_options=parse, read_options=read, convert_options=convert)
     if fmt == "parquet":
-        return ds.ParquetFileFormat()
+        return ds.ParquetFileFormat(
+            default_fragment_scan_options=ds.ParquetFragmentScanOptions(
+                page_checksum_verification=True
+            )
+        )
     if fmt == "json":
         return ds.JsonFileFormat()
     if fmt == "ipc":

@@ -30,7 +30,13 @@ from truthound.profiler.distributed.plan import (
 )
 from truthound.profiler.errors import InvalidInputError, SourceError, UnsupportedError
 from truthound.profiler.settings import ProfileSettings
-from truthound.profiler.sources import LazyFrameStream, Source, column_selection, open_source
+from truthound.profiler.sources import (
+    LazyFrameStream,
+    Source,
+    check_column_names,
+    column_selection,
+    open_source,
+)
 
 __all__ = [
     "Partitioner",
@@ -44,6 +50,7 @@ __all__ = [
     "TARGET_CSV_RANGE_BYTES",
     "DEFAULT_COLUMN_GROUPS",
     "DEFAULT_HASH_BUCKETS",
+    "MAX_PARTS",
 ]
 
 # Automatic sizing (num_partitions=None): a unit holds about this much, so that units are large
@@ -53,6 +60,10 @@ TARGET_UNIT_BYTES = 256 << 20
 TARGET_CSV_RANGE_BYTES = 64 << 20
 DEFAULT_COLUMN_GROUPS = 2
 DEFAULT_HASH_BUCKETS = 4
+# At most this many row parts or hash buckets, whatever is asked: each unit has a fixed cost
+# (open, plan, one partial, a merge input), so 10**7 parts of a 1M-row table would take minutes
+# to give the same numbers that 1,024 parts give.
+MAX_PARTS = 1024
 
 # Relative cost of profiling one value, by kind (quantile sketch + distinct + moments for numbers;
 # hashing, frequencies, lengths and patterns for strings, plus a cost per byte).
@@ -77,6 +88,7 @@ class Partitioner:
         source = data if isinstance(data, Source) else open_source(data, **source_options)
         settings = settings or ProfileSettings()
         schema = source.schema
+        check_column_names(schema, source.description)
         selected = selected_columns(schema, columns, source.description)
         return Plan(
             units=tuple(self._units(source, schema, selected, settings.engine_options())),
@@ -197,7 +209,9 @@ class HashPartitioner(Partitioner):
     def __init__(
         self, num_partitions: int = DEFAULT_HASH_BUCKETS, key_columns: Sequence[str] | None = None
     ):
-        self.num_partitions = self.buckets = check_workers(num_partitions, "num_partitions")
+        self.num_partitions = self.buckets = _capped(
+            check_workers(num_partitions, "num_partitions"), "num_partitions"
+        )
         self.key_columns = tuple(key_columns or ())
 
     def _units(self, source, schema, selected, options):
@@ -295,9 +309,31 @@ def _require_rereadable(parts: list[Part], why: str) -> None:
 # -- rows ---------------------------------------------------------------------------------------
 
 
+def _capped(count: int | None, what: str, rows: int | None = None) -> int | None:
+    """``count`` at most :data:`MAX_PARTS` (and ``rows``), with a warning when it was more."""
+    if count is None:
+        return None
+    cap = MAX_PARTS if rows is None else min(MAX_PARTS, max(rows, 1))
+    if count <= cap:
+        return count
+    import warnings
+
+    why = f"the table has {rows:,} rows" if rows is not None and rows < MAX_PARTS else "the cap"
+    warnings.warn(
+        f"{what}={count:,} asks for more units than make sense: using {cap:,} ({why}); "
+        f"a plan has at most {MAX_PARTS:,} row parts or hash buckets",
+        UserWarning,
+        stacklevel=4,
+    )
+    return cap
+
+
 def row_parts(source: Source, count: int | None) -> list[Part]:
-    """About ``count`` parts of the source's rows (None: sized automatically)."""
+    """About ``count`` parts of the source's rows (None: sized automatically), at most
+    :data:`MAX_PARTS` and at most one per row."""
     import pyarrow.dataset as ds
+
+    count = _capped(count, "num_partitions")
 
     if source.dataset is None:
         data = source.stream_source
@@ -328,7 +364,8 @@ def _auto_count(rows: int, nbytes: int) -> int:
 
 def _table_parts(table: pa.Table, count: int | None, description: str) -> list[Part]:
     n = table.num_rows
-    count = min(count or _auto_count(n, table.nbytes), max(n, 1))
+    count = _capped(count, "num_partitions", n) or _auto_count(n, table.nbytes)
+    count = min(count, max(n, 1))
     bounds = [round(i * n / count) for i in range(count + 1)]
     return [
         TablePart(

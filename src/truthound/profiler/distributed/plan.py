@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import copy
 import io
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 
-from truthound.profiler.errors import InvalidInputError, ProfilerError, SourceError
+from truthound.profiler.errors import InvalidInputError, ProfilerError, SourceError, located
 from truthound.profiler.sources import BATCH_ROWS, stream_fragments
 
 __all__ = [
@@ -258,7 +257,9 @@ class Plan:
     description: str  # the source, for the profile's name and messages
     schema: pa.Schema
     buckets: int = 1  # HASH: units of bucket b are the ids [b*k, (b+1)*k), k = len(units)//buckets
-    notes: dict[str, str] = field(default_factory=dict)  # per column, from the source (Source.notes)
+    notes: dict[str, str] = field(
+        default_factory=dict
+    )  # per column, from the source (Source.notes)
 
     def __len__(self) -> int:
         return len(self.units)
@@ -316,8 +317,7 @@ def run_unit(unit: Unit) -> tuple[int, bytes]:
         )
     except ProfilerError as exc:
         # The engine names the unit by number; the file and rows say more.
-        message = re.sub(r"^unit \d+: ", "", str(exc)).split(" Detail: Python exception")[0]
-        raise type(exc)(f"{unit.where}: {message}") from exc
+        raise located(exc, unit.where) from exc
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
         raise InvalidInputError(f"{unit.where}: {exc}") from exc
     except OSError as exc:

@@ -38,7 +38,7 @@ from truthound.profiler.errors import BackendError, InvalidInputError
 from truthound.profiler.model import TableProfile
 from truthound.profiler.settings import ProfileSettings
 from truthound.profiler.single import finish_profile
-from truthound.profiler.sources import with_storage_options
+from truthound.profiler.sources import warn_if_exhausted, with_storage_options
 
 __all__ = ["DistributedProfiler"]
 
@@ -221,6 +221,8 @@ class DistributedProfiler:
             raise
         if duplicates is not None:
             profile = _with_duplicates(profile, duplicates)
+        for unit in plan.units[:1]:
+            warn_if_exhausted(getattr(unit.part, "stream_source", None), profile.row_count)
         monitor.complete(profile)
         return profile
 
