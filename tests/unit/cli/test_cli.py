@@ -401,3 +401,63 @@ def test_entry_point_runs_as_a_program(data):
         [sys.executable, "-m", "truthound.cli", "--version"], capture_output=True, text=True
     )
     assert out.returncode == 0 and __version__ in out.stdout
+
+
+# -- issue 23: usage errors, the input never overwritten, control characters escaped -----------
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--columns", " "], "--columns selects no column"),
+        (["--columns", " , ,"], "--columns selects no column"),
+        (["--columns", "id,city,id"], "'id' is selected twice"),
+        (["--top-n", "99999999999"], "top_n must be at most 100,000"),
+    ],
+)
+def test_bad_selections_and_limits_are_usage_errors(data, capsys, args, message):
+    code, out, err = run(["profile", data / "data.parquet", *args], capsys)
+    assert code == 2 and out == ""
+    assert message in _one_error_line(err)
+    assert "TypeError" not in err
+
+
+@pytest.mark.parametrize("command", ["profile", "report"])
+def test_output_naming_the_input_is_refused(tmp_path, capsys, command):
+    source = tmp_path / "in.csv"
+    source.write_text("a,b\n1,2\n")
+    if command == "report":
+        assert run(["profile", source, "--format", "json", "-o", tmp_path / "p.json"], capsys)[0] == 0
+        source = tmp_path / "p.json"
+    before = source.read_bytes()
+    for output in (source, tmp_path / "." / source.name):
+        code, _, err = run([command, source, "-o", output], capsys)
+        assert code == 2 and "would overwrite the input" in _one_error_line(err)
+        assert source.read_bytes() == before
+
+
+def test_output_inside_an_input_folder_is_refused(data, capsys):
+    code, _, err = run(["profile", data / "parts", "-o", data / "parts" / "a.parquet"], capsys)
+    assert code == 2 and "would overwrite the input" in _one_error_line(err)
+
+
+def test_control_characters_in_data_are_escaped_on_the_console(tmp_path, capsys):
+    path = tmp_path / "ctl.csv"
+    path.write_text('"na\x1b[2Jme",b\n"\x1b[2J\x07bell",\x9b31m\n"ok",x\n')
+    code, out, err = run(["profile", path], capsys)
+    assert code == 0, err
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert "na\\x1b[2Jme" in out and "\\x1b[2J\\x07bell" in out
+
+
+def test_errors_escape_control_characters(tmp_path, capsys):
+    code, _, err = run(["profile", tmp_path / "no\x1b[2Jfile.csv"], capsys)
+    assert code == 1 and "\x1b" not in err and "no\\x1b[2Jfile.csv" in err
+
+
+def test_csv_reader_options_are_reachable(tmp_path, capsys):
+    path = tmp_path / "data"  # no suffix: the format comes from --input-format
+    path.write_text('a,b\n1,"two\nlines"\n2,x\n')
+    d = run_json(["profile", path, "--input-format", "csv", "--newlines-in-values"], capsys)
+    assert d["row_count"] == 2
+    assert {v["value"] for v in d["columns"][1]["top_values"]} == {"two\nlines", "x"}
