@@ -249,7 +249,10 @@ TEST(PatternMatchers, SixteenMegabyteValuesAreLinear) {
   EXPECT_TRUE(patterns::matches(PatternId::Time, fraction));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(seconds, 20.0);  // linear: well under a second optimised; generous for sanitizers
+  // Linear work takes well under a second optimised. The bound only catches quadratic matching
+  // (hours on 16 MiB values), with room for sanitizers on a loaded machine; speed is measured by
+  // bench/cpp/bench_patterns.cpp, not asserted here.
+  EXPECT_LT(seconds, 300.0);
 }
 
 TEST(PatternInfoTable, NamesPrioritiesAndFlags) {
@@ -1134,7 +1137,7 @@ TEST(PatternStatsHostile, ManyDistinctLongValuesStayLinear) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(seconds, 10.0);
+  EXPECT_LT(seconds, 300.0);  // catches quadratic work only (see SixteenMegabyteValuesAreLinear)
   EXPECT_EQ(st.total(), 20'000u);
 }
 
