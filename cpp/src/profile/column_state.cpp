@@ -100,6 +100,11 @@ void ColumnState::create_parts(const ProfileOptions& options, uint64_t sketch_se
   if (parts & PATTERNS) patterns_.emplace(options.pattern_sample_size);
 }
 
+void ColumnState::add_absent_rows(uint64_t rows) {
+  counts_.rows += rows;
+  counts_.nulls += rows;
+}
+
 void ColumnState::merge(const ColumnState& other) {
   if (other.name_ != name_)
     throw InvalidInput("cannot merge column \"" + other.name_ + "\" into column \"" + name_ + "\"");

@@ -60,8 +60,8 @@ void Partial::begin(const ArrowSchema& schema, const std::vector<std::string>& s
                           sketch_seed(options_.seed, first_unit_, ordinal));
     child_index_.push_back(i);
   }
-  // Row hashes describe whole rows only when every column is read.
-  if (chosen.size() != static_cast<size_t>(schema.n_children)) row_distinct_.reset();
+  // Row hashes cover the columns read: the caller tracks rows only when they make up a whole row
+  // (every column, or the columns the user selected), never for one column group of several.
 }
 
 void Partial::update(const ArrowSchema& schema, const ArrowArray& batch) {
@@ -115,6 +115,48 @@ void Partial::merge(const Partial& other) {
     row_distinct_ = other.row_distinct_;
   }
   tracked_rows_ += other.tracked_rows_;
+  rows_ += other.rows_;
+  first_unit_ = std::min(first_unit_, other.first_unit_);
+  last_unit_ = std::max(last_unit_, other.last_unit_);
+  unit_count_ += other.unit_count_;
+}
+
+uint64_t Partial::table_rows() const { return columns_.empty() ? rows_ : columns_.front().counts().rows; }
+
+void Partial::merge_table(const Partial& other) {
+  auto same_columns = [&] {
+    if (columns_.size() != other.columns_.size()) return false;
+    for (size_t i = 0; i < columns_.size(); ++i)
+      if (columns_[i].name() != other.columns_[i].name() || columns_[i].ordinal() != other.columns_[i].ordinal())
+        return false;
+    return true;
+  };
+  if (same_columns()) {
+    merge(other);
+    return;
+  }
+  if (!(options_ == other.options_))
+    throw InvalidInput("cannot merge partials profiled with different options (units " +
+                       std::to_string(first_unit_) + " and " + std::to_string(other.first_unit_) + ")");
+  const uint64_t mine = table_rows(), theirs = other.table_rows();
+  auto find = [](const std::vector<ColumnState>& in, const std::string& name) {
+    return std::find_if(in.begin(), in.end(), [&](const ColumnState& c) { return c.name() == name; });
+  };
+  for (ColumnState& c : columns_) {
+    auto it = find(other.columns_, c.name());
+    if (it == other.columns_.end())
+      c.add_absent_rows(theirs);
+    else
+      c.merge(*it);
+  }
+  for (const ColumnState& theirs_column : other.columns_) {
+    if (find(columns_, theirs_column.name()) != columns_.end()) continue;
+    columns_.push_back(theirs_column);
+    columns_.back().add_absent_rows(mine);
+  }
+  for (size_t i = 0; i < columns_.size(); ++i) columns_[i].set_ordinal(static_cast<uint32_t>(i));
+  row_distinct_.reset();
+  tracked_rows_ = 0;
   rows_ += other.rows_;
   first_unit_ = std::min(first_unit_, other.first_unit_);
   last_unit_ = std::max(last_unit_, other.last_unit_);
@@ -191,7 +233,7 @@ Partial merge_partials(std::vector<Partial> partials, MergeOrder order) {
   if (partials.empty()) throw InvalidInput("nothing to merge: no partial profiles given");
   if (order == MergeOrder::AsGiven) {
     Partial merged = std::move(partials[0]);
-    for (size_t i = 1; i < partials.size(); ++i) merged.merge(partials[i]);
+    for (size_t i = 1; i < partials.size(); ++i) merged.merge_table(partials[i]);
     return merged;
   }
   std::stable_sort(partials.begin(), partials.end(),

@@ -62,4 +62,24 @@ def merge_profiles(profiles: Iterable[TableProfile | bytes]) -> TableProfile:
         source=source,
         started=started,
         profiled_at=datetime.now(timezone.utc),
+        notes=_absent_column_notes(items),
     )
+
+
+def _absent_column_notes(items: list) -> dict[str, str]:
+    """Per column, which merged profiles lack it: their rows count as nulls in the union."""
+    profiles = [(i, p) for i, p in enumerate(items) if isinstance(p, TableProfile)]
+    names = list(dict.fromkeys(n for _, p in profiles for n in p.column_names))
+    notes = {}
+    for name in names:
+        lacking = [(i, p) for i, p in profiles if name not in p.column_names]
+        if lacking:
+            rows = sum(p.row_count for _, p in lacking)
+            which = ", ".join(f"{i + 1}" for i, _ in lacking[:5]) + (
+                ", ..." if len(lacking) > 5 else ""
+            )
+            notes[name] = (
+                f"not in merged profile {which} of {len(items)}: "
+                f"its {rows:,} rows count as nulls here"
+            )
+    return notes

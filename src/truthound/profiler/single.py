@@ -89,7 +89,7 @@ def profile(
             source.to_stream(columns),
             unit_id=0,
             columns=list(columns or ()),
-            track_rows=not columns,
+            track_rows=True,  # the stream holds the selection: its rows are the rows
             **settings.engine_options(),
         )
     except ProfilerError as exc:

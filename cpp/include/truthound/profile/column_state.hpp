@@ -38,6 +38,10 @@ class ColumnState {
   // the table can count duplicate rows.
   void update(const ArrayView& array, uint64_t* row_hashes, BatchScratch& scratch);
   void merge(const ColumnState& other);  // same column (name and compatible type), else InvalidInput
+  // For merges of different tables (Partial::merge_table): `rows` more rows, all null, from a
+  // table without this column; and the column's place in the merged table.
+  void add_absent_rows(uint64_t rows);
+  void set_ordinal(uint32_t ordinal) { ordinal_ = ordinal; }
   void serialize(ByteWriter& out) const;
   static ColumnState deserialize(ByteReader& in, const ProfileOptions& options);
   bool operator==(const ColumnState&) const = default;

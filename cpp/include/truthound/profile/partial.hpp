@@ -25,8 +25,9 @@ inline constexpr size_t HEADER_BYTES = 4 + 2 + 2 + 8 + 8;
 
 class Partial {
  public:
-  // An empty partial for unit `unit_id`; `track_rows` keeps row hashes for the duplicate count
-  // (only meaningful when the unit sees every column of the table).
+  // An empty partial for unit `unit_id`; `track_rows` keeps row hashes of the columns read for
+  // the duplicate count (meaningful when they make up a whole row: every column of the table, or
+  // the user's selection; not one column group of several).
   Partial(const ProfileOptions& options, uint64_t unit_id, bool track_rows);
 
   // Declares the columns from a stream's schema (a struct whose children are the columns).
@@ -37,6 +38,11 @@ class Partial {
 
   // Folds `other` in. Partials are merged in unit order by the caller (see merge_partials).
   void merge(const Partial& other);
+  // Folds in the profile of another table (MergeOrder::AsGiven): columns are matched by name and
+  // their union is kept, this side's first; a column one side lacks counts that side's rows as
+  // nulls. Types that cannot merge throw InvalidInput naming the column. Rows of tables with
+  // different columns cannot be compared, so the merged duplicate count is unknown.
+  void merge_table(const Partial& other);
   std::string serialize() const;
   static Partial deserialize(std::string_view bytes);
   bool operator==(const Partial& other) const;
@@ -59,6 +65,8 @@ class Partial {
   uint64_t tracked_rows_ = 0;  // rows whose hashes entered row_distinct_
   std::optional<DistinctCounter> row_distinct_;
   std::vector<ColumnState> columns_;
+
+  uint64_t table_rows() const;  // as finalize counts them: the first column's rows
 
   // Per-stream bookkeeping, not serialised.
   std::vector<int64_t> child_index_;  // schema child of each column

@@ -128,7 +128,10 @@ class RowBasedPartitioner(Partitioner):
 
     def _units(self, source, schema, selected, options):
         parts = row_parts(source, self.num_partitions)
-        return [Unit(i, part, schema, options, columns=selected) for i, part in enumerate(parts)]
+        return [
+            Unit(i, part, schema, options, columns=selected, row_columns=selected)
+            for i, part in enumerate(parts)
+        ]
 
 
 class ColumnBasedPartitioner(Partitioner):
@@ -236,7 +239,9 @@ class HashPartitioner(Partitioner):
                 columns=selected,
                 bucket=b,
                 buckets=self.num_partitions,
-                key_columns=self.key_columns,
+                # Equal rows of the selection must meet: by default they route by its columns.
+                key_columns=self.key_columns or (selected or ()),
+                row_columns=selected,
             )
             for b in range(self.num_partitions)
             for p, part in enumerate(parts)
@@ -283,6 +288,8 @@ def cross_units(
     if len(groups) > 1:
         _require_rereadable(parts, "a column-split plan reads the input once per column group")
     everything = tuple(schema.names)
+    chosen = {n for g in groups for n in g}  # the groups split the selection
+    selection = tuple(n for n in everything if n in chosen)
     return [
         Unit(
             p * len(groups) + g,
@@ -290,6 +297,7 @@ def cross_units(
             schema,
             options,
             columns=None if group == everything else group,
+            row_columns=None if selection == everything else selection,
         )
         for p, part in enumerate(parts)
         for g, group in enumerate(groups)
@@ -309,28 +317,25 @@ def _require_rereadable(parts: list[Part], why: str) -> None:
 # -- rows ---------------------------------------------------------------------------------------
 
 
-def _capped(count: int | None, what: str, rows: int | None = None) -> int | None:
-    """``count`` at most :data:`MAX_PARTS` (and ``rows``), with a warning when it was more."""
-    if count is None:
-        return None
-    cap = MAX_PARTS if rows is None else min(MAX_PARTS, max(rows, 1))
-    if count <= cap:
+def _capped(count: int | None, what: str) -> int | None:
+    """``count`` at most :data:`MAX_PARTS`, with a warning when it was more. (A table's parts are
+    also at most its rows: an empty part is no use.)"""
+    if count is None or count <= MAX_PARTS:
         return count
     import warnings
 
-    why = f"the table has {rows:,} rows" if rows is not None and rows < MAX_PARTS else "the cap"
     warnings.warn(
-        f"{what}={count:,} asks for more units than make sense: using {cap:,} ({why}); "
-        f"a plan has at most {MAX_PARTS:,} row parts or hash buckets",
+        f"{what}={count:,} asks for more units than make sense: using {MAX_PARTS:,}, "
+        "the most row parts or hash buckets a plan has",
         UserWarning,
         stacklevel=4,
     )
-    return cap
+    return MAX_PARTS
 
 
 def row_parts(source: Source, count: int | None) -> list[Part]:
     """About ``count`` parts of the source's rows (None: sized automatically), at most
-    :data:`MAX_PARTS` and at most one per row."""
+    :data:`MAX_PARTS` (with a warning) and at most one per row."""
     import pyarrow.dataset as ds
 
     count = _capped(count, "num_partitions")
@@ -364,8 +369,7 @@ def _auto_count(rows: int, nbytes: int) -> int:
 
 def _table_parts(table: pa.Table, count: int | None, description: str) -> list[Part]:
     n = table.num_rows
-    count = _capped(count, "num_partitions", n) or _auto_count(n, table.nbytes)
-    count = min(count, max(n, 1))
+    count = min(count or _auto_count(n, table.nbytes), max(n, 1))
     bounds = [round(i * n / count) for i in range(count + 1)]
     return [
         TablePart(

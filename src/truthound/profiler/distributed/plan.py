@@ -227,11 +227,13 @@ class Unit:
     bucket: int | None = None  # under HASH: keep rows whose key hash falls in this bucket ...
     buckets: int = 1  # ... of this many
     key_columns: tuple[str, ...] = ()  # hashed for the bucket (all columns when empty)
+    row_columns: tuple[str, ...] | None = None  # what a row is: the user's selection (None = all)
 
     @property
     def track_rows(self) -> bool:
-        """Row hashes (duplicate rows) need every column of the row."""
-        return self.columns is None
+        """Row hashes (duplicate rows) need every column of the row: all of the table's, or all
+        of the selection's when the user selected columns."""
+        return self.columns is None or self.columns == self.row_columns
 
     @property
     def where(self) -> str:
