@@ -297,6 +297,8 @@ def _report(args: argparse.Namespace) -> int:
         profile = TableProfile.load(args.profile)
     except FileNotFoundError:
         raise SourceError(f"no such file: {args.profile!r}") from None
+    except InvalidInputError as exc:  # checked and refused (truthound.profiler.saved)
+        raise InvalidInputError(f"{args.profile!r}: {exc}") from None
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InvalidInputError(f"{args.profile!r} is not a truthound profile: {exc}") from None
     _write(render_html(profile), args.output)
@@ -461,10 +463,15 @@ def _columns(text: str | None) -> tuple[str, ...] | None:
 
     if text is None:
         return None
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    if not names:
+        raise _UsageError(
+            f"argument --columns: {text!r} names no column; leave --columns out to profile every column"
+        )
     try:
-        return column_selection([c.strip() for c in text.split(",") if c.strip()])
+        return column_selection(names)
     except InvalidInputError as exc:
-        raise _UsageError(f"argument --columns: {exc}".replace("columns=[]", "--columns")) from None
+        raise _UsageError(f"argument --columns: {exc}") from None
 
 
 def _refuse_overwriting_input(output: str | None, sources: Sequence[str]) -> None:

@@ -409,8 +409,8 @@ def test_entry_point_runs_as_a_program(data):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--columns", " "], "--columns selects no column"),
-        (["--columns", " , ,"], "--columns selects no column"),
+        (["--columns", " "], "' ' names no column"),
+        (["--columns", " , ,"], "names no column; leave --columns out"),
         (["--columns", "id,city,id"], "'id' is selected twice"),
         (["--top-n", "99999999999"], "top_n must be at most 100,000"),
     ],
