@@ -367,8 +367,8 @@ def _unified(dataset: Any, fmt: str) -> tuple[Any, dict[str, str]]:
     import pyarrow.dataset as ds
 
     fragments = list(dataset.get_fragments())
-    keys = [f for f in dataset.schema if f.name in _partition_keys(dataset)]
-    key_names = {f.name for f in keys}
+    key_names = _partition_keys(dataset)
+    keys = [f for f in dataset.schema if f.name in key_names]
     merged: dict[str, Any] = {}  # name -> field, in order of first appearance
     first_file: dict[str, str] = {}
     present: dict[str, int] = {}
@@ -466,12 +466,11 @@ def _exact_big_integers(dataset: Any, file_format: Any, csv_options: dict[str, A
     import pyarrow.dataset as ds
 
     typed = set((csv_options.get("column_types") or {}).keys())
+    keys = _partition_keys(dataset)
     doubles = [
         f.name
         for f in dataset.schema
-        if pa.types.is_floating(f.type)
-        and f.name not in typed
-        and f.name not in _partition_keys(dataset)
+        if pa.types.is_floating(f.type) and f.name not in typed and f.name not in keys
     ]
     fragments = list(dataset.get_fragments())
     if not doubles or not fragments:
