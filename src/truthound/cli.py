@@ -577,8 +577,7 @@ def _error(message: str) -> None:
     from truthound.profiler.redact import redact  # secrets never reach the terminal
     from truthound.profiler.render import escape_controls
 
-    sys.stderr.write(f"th: error: {escape_controls(redact(message))}
-")
+    sys.stderr.write(f"th: error: {escape_controls(redact(message))}\n")
 
 
 if __name__ == "__main__":
