@@ -438,9 +438,9 @@ def _csv_ranges(dataset, fragment, count: int | None) -> list[Part] | None:
     A line break inside a quoted value does not end a record. Outside quotes the file has seen an
     even number of quote characters (a quote inside a quoted value is doubled, RFC 4180), so a cut
     is moved to the first line start after it where that count is even: the file is read once,
-    counting quotes, before it is split. A file on a remote filesystem is not read twice for that:
-    it is split only when the user said its values hold no line breaks
-    (``newlines_in_values=False``)."""
+    counting quotes, before it is split. A file on a remote filesystem is read twice for that only
+    when the user asked for a number of parts; otherwise it is split only when the user said its
+    values hold no line breaks (``newlines_in_values=False``)."""
     import pyarrow.dataset as ds
     import pyarrow.fs as pafs
 
@@ -457,7 +457,7 @@ def _csv_ranges(dataset, fragment, count: int | None) -> list[Part] | None:
     ):
         return None
     quoting = fmt.parse_options.newlines_in_values and fmt.parse_options.quote_char
-    if quoting and not isinstance(fs, pafs.LocalFileSystem):
+    if quoting and count is None and not isinstance(fs, pafs.LocalFileSystem):
         return None
     size = fs.get_file_info(path).size
     count = count or math.ceil(size / TARGET_CSV_RANGE_BYTES)
