@@ -135,7 +135,11 @@ void ColumnState::merge(const ColumnState& other) {
   merge_part(bytes_range_, other.bytes_range_);
   merge_part(lengths_, other.lengths_);
   merge_part(moments_, other.moments_);
-  if (int_sum_ && other.int_sum_) *int_sum_ += *other.int_sum_;
+  // Real data cannot overflow 128 bits (2^64 values of at most 2^64 each); a sum that does comes
+  // from a corrupt or forged partial, and wrapping it would be a silent wrong number.
+  if (int_sum_ && other.int_sum_ && __builtin_add_overflow(*int_sum_, *other.int_sum_, &*int_sum_))
+    throw InvalidInput("cannot merge column \"" + name_ +
+                       "\": its integer sums overflow 128 bits, so a partial is corrupt");
   merge_part(patterns_, other.patterns_);
 }
 

@@ -221,7 +221,8 @@ void ColumnState::update_integers(const ArrayView& array, uint64_t* row_hashes, 
     case 'L': run(uint64_t{}); break;
     default: throw InvalidInput("column \"" + name_ + "\": integer column with a non-integer array");
   }
-  *int_sum_ += sum;
+  if (__builtin_add_overflow(*int_sum_, sum, &*int_sum_))
+    throw InvalidInput("column \"" + name_ + "\": its integer sum overflows 128 bits");
   flush_numbers(scratch, true);
 }
 
