@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "truthound/profile/finalize.hpp"
 #include "truthound/profile/merge_tree.hpp"
 
 namespace nb = nanobind;
@@ -37,16 +39,41 @@ auto naming_partial(size_t i, F&& f) {
   }
 }
 
+// One node: inputs sorted by the unit ranges in their headers, then decoded one at a time.
 nb::bytes merge_group(const std::vector<nb::bytes>& blobs) {
   std::vector<std::string_view> in = views(blobs);
   std::string out;
   {
     nb::gil_scoped_release unlocked;
-    std::vector<truthound::Partial> partials;
-    partials.reserve(in.size());
-    for (size_t i = 0; i < in.size(); ++i)
-      partials.push_back(naming_partial(i, [&] { return truthound::Partial::deserialize(in[i]); }));
-    out = truthound::merge_group(std::move(partials)).serialize();
+    out = truthound::merge_group_bytes(in).serialize();
+  }
+  return to_bytes(out);
+}
+
+// The streaming fold over any iterable of bytes: by unit (the inputs are gathered first, to sort
+// them by their headers; still decoded one at a time), or in the order given, taking each input
+// from the iterable only when its turn comes (a generator reading saved profiles one by one).
+nb::bytes merge_stream(nb::iterable items, bool by_unit) {
+  std::string out;
+  if (by_unit) {
+    std::vector<nb::bytes> blobs;
+    for (nb::handle item : items) blobs.push_back(nb::bytes(nb::borrow(item)));
+    std::vector<std::string_view> in = views(blobs);
+    nb::gil_scoped_release unlocked;
+    out = truthound::fold_bytes(in, truthound::MergeOrder::ByUnit).serialize();
+    return to_bytes(out);
+  }
+  truthound::StreamingFold fold(truthound::MergeOrder::AsGiven);
+  size_t i = 0;
+  for (nb::handle item : items) {
+    nb::bytes blob = nb::bytes(nb::borrow(item));
+    std::string_view view(blob.c_str(), blob.size());
+    nb::gil_scoped_release unlocked;
+    naming_partial(i++, [&] { fold.add_bytes(view); return 0; });
+  }
+  {
+    nb::gil_scoped_release unlocked;
+    out = fold.finish().serialize();
   }
   return to_bytes(out);
 }
@@ -78,6 +105,25 @@ nb::bytes merge_tree(const std::vector<nb::bytes>& blobs, uint32_t fan_in) {
     out = tree.finish().serialize();
   }
   return to_bytes(out);
+}
+
+// (merged bytes, duplicate rows or None, exact, relative error) of a HASH plan's bucket roots.
+nb::tuple merge_buckets(const std::vector<nb::bytes>& blobs) {
+  std::vector<std::string_view> in = views(blobs);
+  std::string out;
+  std::optional<uint64_t> duplicates;
+  bool exact = false;
+  double error = 0;
+  {
+    nb::gil_scoped_release unlocked;
+    truthound::BucketMerge result = truthound::merge_buckets(in);
+    out = result.merged.serialize();
+    duplicates = result.duplicate_rows;
+    exact = result.duplicates_exact;
+    error = result.duplicates_error;
+  }
+  nb::object count = duplicates ? nb::object(nb::int_(*duplicates)) : nb::object(nb::none());
+  return nb::make_tuple(to_bytes(out), count, exact, error);
 }
 
 nb::list stats_list(const std::vector<truthound::TreeLevelStats>& stats) {
@@ -145,7 +191,23 @@ void bind_merge(nb::module_& m) {
       "merge_tree_levels",
       [](uint64_t leaves, uint32_t f) { return truthound::tree::level_sizes(leaves, f); }, "leaves"_a,
       "fan_in"_a = fan_in, "Nodes per level of the merge tree over `leaves` partials.");
+  m.def("merge_stream", &merge_stream, "partials"_a, "by_unit"_a = false,
+        "Fold partial-profile bytes one at a time (each decoded only when its turn comes): by unit, "
+        "or in the order given as the union of tables (taken from the iterable one by one).");
+  m.def("merge_buckets", &merge_buckets, "roots"_a,
+        "Merge a HASH plan's bucket roots; returns (bytes, duplicate_rows or None, exact, error), the "
+        "duplicate rows summed over buckets (equal rows share one).");
+  m.def("live_decoded_states", &truthound::tree::live_decoded_states,
+        "Partials the merge paths hold decoded right now (running states and inputs).");
+  m.def("peak_decoded_states", &truthound::tree::peak_decoded_states,
+        "The most partials the merge paths held decoded at once since reset_peak_decoded_states().");
+  m.def("reset_peak_decoded_states", &truthound::tree::reset_peak_decoded_states,
+        "Start a new peak of live_decoded_states() from its current value.");
   m.attr("MERGE_TREE_FAN_IN") = fan_in;
+  m.attr("MERGE_TREE_MIN_FAN_IN") = truthound::tree::MIN_FAN_IN;
+  m.attr("MERGE_TREE_MAX_FAN_IN") = truthound::tree::MAX_FAN_IN;
+  m.attr("DEFAULT_TOP_N") = truthound::FinalizeOptions{}.top_n;
+  m.attr("DEFAULT_HISTOGRAM_BINS") = truthound::FinalizeOptions{}.histogram_bins;
   nb::class_<PyTreeMerger>(m, "TreeMerger",
                            "The merge tree fed one partial at a time in unit order; holds one open "
                            "node per level.")

@@ -1,7 +1,9 @@
 #include "truthound/profile/merge_tree.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <numeric>
 #include <utility>
 
 namespace truthound {
@@ -28,9 +30,147 @@ void reject_overlaps(const std::vector<Partial>& sorted) {
   }
 }
 
+std::atomic<uint64_t> live_states{0};
+std::atomic<uint64_t> peak_states{0};
+
+void count_state() {
+  const uint64_t now = live_states.fetch_add(1, std::memory_order_relaxed) + 1;
+  uint64_t peak = peak_states.load(std::memory_order_relaxed);
+  while (now > peak && !peak_states.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+
+void uncount_state() { live_states.fetch_sub(1, std::memory_order_relaxed); }
+
+// Prefixes a CorruptPartial's message with the index of the input it came from.
+template <typename F>
+auto naming_input(size_t i, F&& f) {
+  try {
+    return f();
+  } catch (const CorruptPartial& e) {
+    throw CorruptPartial("partial #" + std::to_string(i) + ": " + e.what());
+  }
+}
+
 }  // namespace
 
+DecodedPartial::DecodedPartial(Partial partial) : partial_(std::move(partial)) { count_state(); }
+
+DecodedPartial::DecodedPartial(DecodedPartial&& other) noexcept
+    : partial_(std::move(other.partial_)), counted_(other.counted_) {
+  other.counted_ = false;
+}
+
+DecodedPartial& DecodedPartial::operator=(DecodedPartial&& other) noexcept {
+  if (this != &other) {
+    if (counted_) uncount_state();
+    partial_ = std::move(other.partial_);
+    counted_ = other.counted_;
+    other.counted_ = false;
+  }
+  return *this;
+}
+
+DecodedPartial::~DecodedPartial() {
+  if (counted_) uncount_state();
+}
+
+Partial DecodedPartial::release() && {
+  if (counted_) uncount_state();
+  counted_ = false;
+  return std::move(partial_);
+}
+
+void StreamingFold::add(Partial input) {
+  DecodedPartial next(std::move(input));
+  if (!state_) {
+    state_.emplace(std::move(next));
+  } else if (order_ == MergeOrder::ByUnit) {
+    (*state_)->merge(*next);
+  } else {
+    (*state_)->merge_table(*next);
+  }
+}
+
+void StreamingFold::add_bytes(std::string_view bytes) { add(Partial::deserialize(bytes)); }
+
+Partial StreamingFold::finish() {
+  if (!state_) throw InvalidInput("nothing to merge: no partial profiles given");
+  Partial out = std::move(*state_).release();
+  state_.reset();
+  return out;
+}
+
+namespace {
+
+// The order in which a node folds serialized inputs: by the first unit in their headers, overlaps
+// rejected, without decoding any of them.
+std::vector<size_t> unit_order(const std::vector<std::string_view>& inputs) {
+  std::vector<UnitSpan> spans(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) spans[i] = naming_input(i, [&] { return peek_units(inputs[i]); });
+  std::vector<size_t> order(inputs.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return spans[a].first < spans[b].first; });
+  for (size_t j = 1; j < order.size(); ++j) {
+    const UnitSpan& a = spans[order[j - 1]];
+    const UnitSpan& b = spans[order[j]];
+    if (b.first <= a.last)
+      throw InvalidInput("partials overlap: units " + span_text(a.first, a.last) + " and " +
+                         span_text(b.first, b.last) + " (the same unit merged twice?)");
+  }
+  return order;
+}
+
+}  // namespace
+
+Partial fold_bytes(const std::vector<std::string_view>& inputs, MergeOrder order) {
+  if (inputs.empty()) throw InvalidInput("nothing to merge: no partial profiles given");
+  StreamingFold fold(order);
+  if (order == MergeOrder::AsGiven) {
+    for (size_t i = 0; i < inputs.size(); ++i) naming_input(i, [&] { fold.add_bytes(inputs[i]); return 0; });
+  } else {
+    for (size_t i : unit_order(inputs)) naming_input(i, [&] { fold.add_bytes(inputs[i]); return 0; });
+  }
+  return fold.finish();
+}
+
+Partial merge_group_bytes(const std::vector<std::string_view>& inputs) {
+  return fold_bytes(inputs, MergeOrder::ByUnit);
+}
+
+BucketMerge merge_buckets(const std::vector<std::string_view>& roots) {
+  if (roots.empty()) throw InvalidInput("nothing to merge: no partial profiles given");
+  StreamingFold fold(MergeOrder::ByUnit);
+  uint64_t duplicates = 0;
+  bool known = true, exact = true;
+  double error = 0;
+  for (size_t i : unit_order(roots)) {
+    Partial bucket = naming_input(i, [&] { return Partial::deserialize(roots[i]); });
+    const auto& rows = bucket.row_distinct();
+    const uint64_t n = bucket.columns().empty() ? bucket.rows() : bucket.columns().front().counts().rows;
+    if (rows && bucket.tracked_rows() == n) {
+      duplicates += n - std::min<uint64_t>(rows->estimate(), n);
+      exact = exact && rows->is_exact();
+      error = std::max(error, rows->relative_standard_error());
+    } else {
+      known = false;
+    }
+    fold.add(std::move(bucket));
+  }
+  BucketMerge out{fold.finish(), std::nullopt, false, 0};
+  if (known) {
+    out.duplicate_rows = duplicates;
+    out.duplicates_exact = exact;
+    out.duplicates_error = exact ? 0 : error;
+  }
+  return out;
+}
+
 namespace tree {
+
+uint64_t live_decoded_states() { return live_states.load(std::memory_order_relaxed); }
+uint64_t peak_decoded_states() { return peak_states.load(std::memory_order_relaxed); }
+void reset_peak_decoded_states() { peak_states.store(live_states.load(std::memory_order_relaxed)); }
 
 void check_fan_in(uint64_t fan_in) {
   if (fan_in < MIN_FAN_IN || fan_in > MAX_FAN_IN)
@@ -79,9 +219,9 @@ Partial merge_group(std::vector<Partial> partials) {
   if (partials.empty()) throw InvalidInput("nothing to merge: no partial profiles given");
   std::stable_sort(partials.begin(), partials.end(), by_first_unit);
   reject_overlaps(partials);
-  Partial merged = std::move(partials[0]);
-  for (size_t i = 1; i < partials.size(); ++i) merged.merge(partials[i]);
-  return merged;
+  StreamingFold fold(MergeOrder::ByUnit);
+  for (Partial& p : partials) fold.add(std::move(p));
+  return fold.finish();
 }
 
 Partial merge_tree(std::vector<Partial> partials, uint32_t fan_in) {
@@ -135,12 +275,13 @@ void TreeMerger::push(size_t level, Partial child, uint64_t bytes, double read_s
   s.input_bytes += bytes;
   s.max_input_bytes = std::max(s.max_input_bytes, bytes);
   Open& o = open_[level];
+  DecodedPartial input(std::move(child));
   if (!o.node) {
-    o.node.emplace(std::move(child));
+    o.node.emplace(std::move(input));
     o.children = 1;
     ++s.nodes;
   } else {
-    o.node->merge(child);
+    (*o.node)->merge(*input);
     ++o.children;
   }
   s.seconds += read_seconds + seconds_since(start);
@@ -151,7 +292,7 @@ void TreeMerger::close(size_t level) {
   // The node crosses to its parent as bytes, as it would between machines; reading it back also
   // frees the memory the merge grew (hash tables sized for their peak).
   auto start = std::chrono::steady_clock::now();
-  std::string bytes = open_[level].node->serialize();
+  std::string bytes = (*open_[level].node)->serialize();
   open_[level].node.reset();
   open_[level].children = 0;
   level_stats(level).seconds += seconds_since(start);
@@ -172,7 +313,7 @@ Partial TreeMerger::finish() {
     ++level;
   }
   Open& top = open_[level];
-  Partial root = std::move(*top.node);
+  Partial root = std::move(*top.node).release();
   // A top node with one child is that child: the level below already had a single node (the
   // leaves were an exact power of fan_in), so the tree ends there.
   if (top.children == 1 && level > 0) stats_.pop_back();

@@ -354,3 +354,65 @@ TEST(MergeTree, PeekUnitsReadsTheHeaderOnly) {
   EXPECT_NO_THROW(truthound::peek_units(bad_body));
   EXPECT_THROW(Partial::deserialize(bad_body), CorruptPartial);
 }
+
+// A merge node folds its inputs one at a time: it holds its running state plus one decoded input,
+// whatever the fan-in, and the bytes equal the flat ordered merge.
+TEST(StreamingFold, HoldsItsStatePlusOneDecodedInput) {
+  std::vector<std::string> blobs = bytes_of_all(units(200));
+  std::vector<std::string_view> views(blobs.rbegin(), blobs.rend());  // any order: sorted by header
+  const uint64_t before = truthound::tree::live_decoded_states();
+  truthound::tree::reset_peak_decoded_states();
+  Partial merged = truthound::merge_group_bytes(views);
+  EXPECT_LE(truthound::tree::peak_decoded_states() - before, 2u);
+  EXPECT_EQ(truthound::tree::live_decoded_states(), before);
+  EXPECT_EQ(merged.serialize(), truthound::merge_partials(read_all(blobs)).serialize());
+}
+
+TEST(StreamingFold, TheTreeHoldsOneStatePerLevelPlusOneInput) {
+  std::vector<std::string> blobs = bytes_of_all(units(130));
+  const uint64_t before = truthound::tree::live_decoded_states();
+  truthound::tree::reset_peak_decoded_states();
+  TreeMerger tree(4);
+  for (const std::string& b : blobs) tree.add_bytes(b);
+  Partial root = tree.finish();
+  const uint64_t levels = truthound::tree::level_sizes(130, 4).size();
+  EXPECT_LE(truthound::tree::peak_decoded_states() - before, levels + 1);
+  EXPECT_EQ(truthound::tree::live_decoded_states(), before);
+  EXPECT_EQ(root.serialize(), truthound::merge_tree(read_all(blobs), 4).serialize());
+}
+
+TEST(StreamingFold, AsGivenIsTheUnionOfTables) {
+  std::vector<std::string> blobs = bytes_of_all(units(5));
+  std::vector<std::string_view> views(blobs.begin(), blobs.end());
+  Partial folded = truthound::fold_bytes(views, truthound::MergeOrder::AsGiven);
+  EXPECT_EQ(folded.serialize(),
+            truthound::merge_partials(read_all(blobs), truthound::MergeOrder::AsGiven).serialize());
+  EXPECT_THROW(truthound::fold_bytes({}, truthound::MergeOrder::AsGiven), InvalidInput);
+}
+
+TEST(StreamingFold, ACorruptInputIsNamedAndNothingLeaks) {
+  std::vector<std::string> blobs = bytes_of_all(units(3));
+  blobs[1][blobs[1].size() - 1] ^= 1;
+  std::vector<std::string_view> views(blobs.begin(), blobs.end());
+  const uint64_t before = truthound::tree::live_decoded_states();
+  try {
+    truthound::merge_group_bytes(views);
+    FAIL() << "a corrupt input was merged";
+  } catch (const CorruptPartial& e) {
+    EXPECT_NE(std::string(e.what()).find("partial #1"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(truthound::tree::live_decoded_states(), before);
+}
+
+TEST(BucketMerge, SumsTheBucketsDuplicateRows) {
+  std::vector<Partial> buckets = units(4, ProfileOptions{});
+  std::vector<std::string> blobs = bytes_of_all(buckets);
+  std::vector<std::string_view> views(blobs.begin(), blobs.end());
+  truthound::BucketMerge m = truthound::merge_buckets(views);
+  uint64_t expected = 0;
+  for (const Partial& b : buckets) expected += *truthound::finalize(b, {}).duplicate_rows;
+  ASSERT_TRUE(m.duplicate_rows.has_value());
+  EXPECT_EQ(*m.duplicate_rows, expected);
+  EXPECT_TRUE(m.duplicates_exact);
+  EXPECT_EQ(m.merged.serialize(), truthound::merge_partials(read_all(blobs)).serialize());
+}

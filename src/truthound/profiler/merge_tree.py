@@ -65,7 +65,8 @@ __all__ = [
 ]
 
 DEFAULT_FAN_IN: int = int(_core.MERGE_TREE_FAN_IN)
-_MAX_FAN_IN = 1 << 20
+_MIN_FAN_IN: int = int(_core.MERGE_TREE_MIN_FAN_IN)
+_MAX_FAN_IN: int = int(_core.MERGE_TREE_MAX_FAN_IN)
 
 #: Engine options (``_core.profile`` keywords) that keep a column's partial near 32 KB once past
 #: its exact thresholds, for plans of very many units (docs/scaling.md, "Size budget"): exact
@@ -86,8 +87,10 @@ T = TypeVar("T")
 
 
 def _check_fan_in(fan_in: Any) -> int:
-    if isinstance(fan_in, bool) or not isinstance(fan_in, int) or not 2 <= fan_in <= _MAX_FAN_IN:
-        raise InvalidInputError(f"fan_in must be an integer in 2..{_MAX_FAN_IN}, got {fan_in!r}")
+    if isinstance(fan_in, bool) or not isinstance(fan_in, int) or not _MIN_FAN_IN <= fan_in <= _MAX_FAN_IN:
+        raise InvalidInputError(
+            f"fan_in must be an integer in {_MIN_FAN_IN}..{_MAX_FAN_IN}, got {fan_in!r}"
+        )
     return fan_in
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from truthound import _core
 from truthound.profiler.errors import InvalidInputError
 
 __all__ = ["VALUES_FOR_INFERENCE", "AlertSettings", "ProfileSettings"]
@@ -112,8 +113,8 @@ class ProfileSettings:
     """
 
     seed: int = 42
-    top_n: int = 10
-    histogram_bins: int = 20
+    top_n: int = _core.DEFAULT_TOP_N
+    histogram_bins: int = _core.DEFAULT_HISTOGRAM_BINS
     include_patterns: bool = True
     kll_k: int = 200
     distinct_exact_limit: int = 100_000
@@ -123,7 +124,7 @@ class ProfileSettings:
     row_exact_limit: int = 1_000_000
     pattern_sample_size: int = 1_024
     quantiles: tuple[float, ...] = field(default=(0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99))
-    merge_fan_in: int = 64  # partials per node of the merge tree (the shape the bytes depend on)
+    merge_fan_in: int = _core.MERGE_TREE_FAN_IN  # partials per node of the merge tree (the shape the bytes depend on)
     alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def __post_init__(self) -> None:
@@ -134,9 +135,11 @@ class ProfileSettings:
                 raise InvalidInputError(f"{name} must be a non-negative integer, got {value!r}")
             if value > high:
                 raise InvalidInputError(f"{name} must be at most {high:,}, got {value:,}")
-        if not isinstance(self.merge_fan_in, int) or not 2 <= self.merge_fan_in <= 1 << 20:
+        low, high = _core.MERGE_TREE_MIN_FAN_IN, _core.MERGE_TREE_MAX_FAN_IN
+        fan_in = self.merge_fan_in
+        if not isinstance(fan_in, int) or isinstance(fan_in, bool) or not low <= fan_in <= high:
             raise InvalidInputError(
-                f"merge_fan_in must be an integer in [2, 1048576], got {self.merge_fan_in!r}"
+                f"merge_fan_in must be an integer in [{low}, {high}], got {fan_in!r}"
             )
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**64:
             raise InvalidInputError(f"seed must be an integer in [0, 2**64), got {self.seed!r}")

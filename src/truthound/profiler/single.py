@@ -10,8 +10,8 @@ from typing import Any
 import pyarrow as pa
 
 from truthound import _core
-from truthound.profiler.build import build_table_profile
 from truthound.profiler.errors import InvalidInputError, ProfilerError, SourceError, located
+from truthound.profiler.finish import finish_profile
 from truthound.profiler.model import TableProfile
 from truthound.profiler.settings import ProfileSettings
 from truthound.profiler.sources import (
@@ -22,13 +22,13 @@ from truthound.profiler.sources import (
     warn_if_exhausted,
 )
 
-__all__ = ["profile", "finish_profile"]
+__all__ = ["profile"]
 
 
 def profile(
     data: Any,
     columns: Sequence[str] | None = None,
-    top_n: int = 10,
+    top_n: int = _core.DEFAULT_TOP_N,
     seed: int = 42,
     include_patterns: bool = True,
     name: str | None = None,
@@ -109,34 +109,3 @@ def profile(
     )
     warn_if_exhausted(source.stream_source, result.row_count)
     return result
-
-
-def finish_profile(
-    blob: bytes,
-    settings: ProfileSettings,
-    *,
-    name: str,
-    source: str,
-    started: float,
-    profiled_at: datetime,
-    backend: str = "local",
-    partition_strategy: str = "row_based",
-    notes: Mapping[str, str] | None = None,
-) -> TableProfile:
-    """Finalize merged partial bytes into a timed :class:`TableProfile`; ``notes`` (per column,
-    from the source) join the engine's notes."""
-    stats = _core.finalize(blob, **settings.finalize_options())
-    for column in stats["columns"]:
-        extra = (notes or {}).get(column["name"])
-        if extra:
-            column["note"] = f"{column['note']}; {extra}" if column["note"] else extra
-    table = build_table_profile(
-        stats,
-        partial=blob,
-        name=name,
-        source=source,
-        backend=backend,
-        partition_strategy=partition_strategy,
-        settings=settings.to_dict(),
-    )
-    return table.with_timing(profiled_at, (time.perf_counter() - started) * 1000.0)

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from truthound import _core
 from truthound.profiler.settings import ProfileSettings
-from truthound.profiler.single import finish_profile
+from truthound.profiler.finish import finish_profile
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -45,9 +45,77 @@ struct UnitSpan {
 };
 UnitSpan peek_units(std::string_view bytes);
 
+// Live decoded states: every partial a merge path has decoded (a node's running state, or the one
+// input being folded into it) counts while it is alive, so tests can assert that a merge holds its
+// state plus one decoded input, whatever the fan-in. Counted across threads.
+namespace tree {
+uint64_t live_decoded_states();
+// The most states alive at once since the last reset_peak_decoded_states().
+uint64_t peak_decoded_states();
+void reset_peak_decoded_states();
+}  // namespace tree
+
+// A partial held by a merge path, counted in tree::live_decoded_states() while it lives.
+class DecodedPartial {
+ public:
+  explicit DecodedPartial(Partial partial);
+  DecodedPartial(DecodedPartial&& other) noexcept;
+  DecodedPartial& operator=(DecodedPartial&& other) noexcept;
+  DecodedPartial(const DecodedPartial&) = delete;
+  DecodedPartial& operator=(const DecodedPartial&) = delete;
+  ~DecodedPartial();
+
+  Partial& operator*() { return partial_; }
+  Partial* operator->() { return &partial_; }
+  // The partial, no longer counted.
+  Partial release() &&;
+
+ private:
+  Partial partial_;
+  bool counted_ = true;
+};
+
+// The streaming fold every merge node runs: inputs are folded into the running state one at a
+// time, each decoded only when its turn comes, so a fold holds its state plus one decoded input.
+// ByUnit sorts the inputs by the unit range in their headers (overlaps rejected) before decoding
+// any; AsGiven merges whole tables in the order given (Partial::merge_table).
+class StreamingFold {
+ public:
+  explicit StreamingFold(MergeOrder order = MergeOrder::ByUnit) : order_(order) {}
+  // Decodes and folds in the next input (CorruptPartial on bad bytes).
+  void add_bytes(std::string_view bytes);
+  // Folds in an input already decoded.
+  void add(Partial input);
+  bool empty() const { return !state_; }
+  // The merged state; InvalidInput if nothing was added. The fold is empty afterwards.
+  Partial finish();
+
+ private:
+  MergeOrder order_;
+  std::optional<DecodedPartial> state_;
+};
+
+// One node of the tree over serialized inputs: sorted by the unit ranges in their headers,
+// overlaps rejected, then decoded and folded one at a time (StreamingFold). Errors name the input
+// by its index in `inputs`. None throws InvalidInput.
+Partial merge_group_bytes(const std::vector<std::string_view>& inputs);
+// Serialized inputs folded one at a time in `order` (AsGiven: the order given).
+Partial fold_bytes(const std::vector<std::string_view>& inputs, MergeOrder order);
+
 // One node of the tree: sorted by first unit, overlapping unit ranges rejected (InvalidInput),
 // folded left. One partial is returned as it is; none throws InvalidInput.
 Partial merge_group(std::vector<Partial> partials);
+
+// The roots of a HASH plan's buckets merged into one partial (streaming, in unit order), with the
+// duplicate-row count summed over the buckets: equal rows share a bucket, so each bucket's count
+// (exact up to its own row_exact_limit) adds up to the table's. No count when a bucket has none.
+struct BucketMerge {
+  Partial merged;
+  std::optional<uint64_t> duplicate_rows;
+  bool duplicates_exact = false;
+  double duplicates_error = 0;  // the largest bucket's relative standard error
+};
+BucketMerge merge_buckets(const std::vector<std::string_view>& roots);
 
 // The whole tree over `partials` (any order; sorted by first unit, overlaps rejected).
 Partial merge_tree(std::vector<Partial> partials, uint32_t fan_in = tree::DEFAULT_FAN_IN);
@@ -87,7 +155,7 @@ class TreeMerger {
 
  private:
   struct Open {
-    std::optional<Partial> node;
+    std::optional<DecodedPartial> node;
     uint64_t children = 0;
   };
   void accept(const Partial& leaf);  // checks unit order, counts the leaf

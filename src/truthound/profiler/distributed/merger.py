@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from truthound import _core
 from truthound.profiler.distributed.plan import Plan
-from truthound.profiler.errors import InvalidInputError, SourceError
+from truthound.profiler.errors import InvalidInputError
+from truthound.profiler.finish import BucketDuplicates
 from truthound.profiler.merge import merge_profiles
 from truthound.profiler.merge_tree import DEFAULT_FAN_IN, MergeStats, TreeMerge
 from truthound.profiler.model import TableProfile
@@ -45,29 +45,9 @@ class ProfileMerger:
     def merge(
         self, partial_profiles: Iterable[TableProfile | bytes | str | os.PathLike | dict[str, Any]]
     ) -> TableProfile:
-        return merge_profiles([_as_profile(p) for p in partial_profiles])
-
-
-def _as_profile(item: Any) -> TableProfile | bytes:
-    if isinstance(item, (str, os.PathLike)):
-        path = Path(item)
-        if not path.is_file():
-            raise SourceError(f"no such profile file: {os.fspath(item)!r}")
-        try:
-            return TableProfile.load(path)
-        except ValueError as exc:  # json.JSONDecodeError, or a dict that is not a profile
-            raise InvalidInputError(f"{os.fspath(item)!r} is not a saved profile: {exc}") from exc
-    if isinstance(item, dict):
-        return TableProfile.from_dict(item)
-    return item
-
-
-class BucketDuplicates:
-    """The duplicate-row count of a HASH plan: the sum over buckets, since equal rows share one."""
-
-    def __init__(self, count: int, exact: bool):
-        self.count = count
-        self.exact = exact
+        """Merge the items in the order given, through the streaming fold: each is read (a path)
+        and decoded only when its turn comes, so memory holds the running state and one input."""
+        return merge_profiles(partial_profiles)
 
 
 class PlanMerger:
@@ -104,18 +84,8 @@ def bucket_units(plan: Plan) -> list[list[int]]:
 
 def merge_buckets(roots: list[bytes]) -> tuple[bytes, BucketDuplicates | None]:
     """The profile's partial from the roots of the buckets' trees, and under HASH the duplicate
-    rows summed over buckets (equal rows share one bucket)."""
+    rows summed over buckets by ``_core.merge_buckets`` (equal rows share one bucket)."""
     if len(roots) == 1:
         return roots[0], None
-    return _core.merge(roots, by_unit=True), _bucket_duplicates(roots)
-
-
-def _bucket_duplicates(blobs: list[bytes]) -> BucketDuplicates | None:
-    total, exact = 0, True
-    for blob in blobs:
-        stats = _core.finalize(blob, top_n=0, histogram_bins=0, quantiles=[])
-        if stats["duplicate_rows"] is None:
-            return None
-        total += stats["duplicate_rows"]
-        exact = exact and stats["duplicates_exact"]
-    return BucketDuplicates(total, exact)
+    merged, count, exact, error = _core.merge_buckets(roots)
+    return merged, None if count is None else BucketDuplicates(count, exact, error)

@@ -37,7 +37,7 @@ from truthound.profiler.distributed.registry import BackendRegistry
 from truthound.profiler.errors import BackendError, InvalidInputError
 from truthound.profiler.model import TableProfile
 from truthound.profiler.settings import ProfileSettings
-from truthound.profiler.single import finish_profile
+from truthound.profiler.finish import finish_profile
 from truthound.profiler.sources import warn_if_exhausted, with_storage_options
 
 __all__ = ["DistributedProfiler"]
@@ -215,12 +215,11 @@ class DistributedProfiler:
                 backend=self.backend_name,
                 partition_strategy=plan.strategy,
                 notes=plan.notes,
+                duplicates=duplicates,
             )
         except BaseException as exc:
             monitor.error(exc)
             raise
-        if duplicates is not None:
-            profile = _with_duplicates(profile, duplicates)
         for unit in plan.units[:1]:
             warn_if_exhausted(getattr(unit.part, "stream_source", None), profile.row_count)
         monitor.complete(profile)
@@ -301,14 +300,3 @@ def _strategy(value: PartitionStrategy | str) -> PartitionStrategy:
         raise InvalidInputError(
             f"unknown partition strategy {value!r}; choose one of {choices}"
         ) from None
-
-
-def _with_duplicates(profile: TableProfile, duplicates: BucketDuplicates) -> TableProfile:
-    rows = profile.row_count
-    return replace(
-        profile,
-        duplicate_row_count=duplicates.count,
-        duplicate_row_ratio=duplicates.count / rows if rows else 0.0,
-        duplicate_row_count_is_exact=duplicates.exact,
-        duplicate_row_method="exact" if duplicates.exact else "hyperloglog",
-    )
