@@ -23,6 +23,8 @@ from typing import Self
 
 __all__ = ["AWS_CLEAN_ENV", "MotoS3", "clean_aws_env"]
 
+_MOTO_SERVER = Path(__file__).with_name("moto_server.py")
+
 # No credentials, endpoint or region from the environment or ~/.aws, and never the EC2 metadata
 # service (169.254.169.254 is not on this machine): every test says what it uses.
 AWS_CLEAN_ENV = {
@@ -66,7 +68,8 @@ class MotoS3:
         self.endpoint = f"http://127.0.0.1:{port}"
         env = clean_aws_env(dict(os.environ))
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            # moto.server, with S3's name for one answer's root element (see moto_server.py)
+            [sys.executable, str(_MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -197,8 +197,11 @@ def scheme_of(path: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
-def resolve(url: str, storage_options: Mapping[str, Any] | None = None) -> tuple[Any, list[str]]:
+def resolve(
+    url: str, storage_options: Mapping[str, Any] | None = None, must_exist: bool = True
+) -> tuple[Any, list[str]]:
     """The filesystem of ``url`` and the paths in it it names (a glob's matches, sorted).
+    ``must_exist=False`` (a folder to write, such as a cache) skips the check that it exists.
 
     Raises SourceError (cannot reach, not found, no Hadoop client, missing package),
     InvalidInputError (an unknown or malformed option) or UnsupportedError (a glob over HTTP).
@@ -221,7 +224,8 @@ def resolve(url: str, storage_options: Mapping[str, Any] | None = None) -> tuple
     filesystem, path = make(parts, named, settings, url)
     if any(ch in path for ch in "*?["):
         return filesystem, _glob(filesystem, path, url, settings)
-    _check_reachable(filesystem, path, url, settings)
+    if must_exist:
+        _check_reachable(filesystem, path, url, settings)
     return filesystem, [path]
 
 
