@@ -2,6 +2,7 @@
 
     th profile SOURCE... [--distributed] [--backend local|spark|dask|ray|auto] [--workers N] ...
     th diff BASELINE CURRENT [--format console|json|yaml|html] [-o FILE] [--fail-on-drift]
+    th cache info DIR | th cache clear DIR [--older-than 7d]
 
 Exit codes: 0 success, 1 the data could not be profiled (missing or unreadable input, a backend
 that failed), 2 a usage error, 3 ``--fail-on`` matched an alert (the output is written first; the
@@ -138,6 +139,23 @@ def _parser() -> argparse.ArgumentParser:
         "--seed", type=_non_negative_int, default=42, help="seed of the sketches (default: 42)"
     )
 
+    cached = p.add_argument_group("cache")
+    cached.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="a folder or URL (s3://bucket/cache) of cached unit partials: unchanged files are "
+        "not read again (default: $TRUTHOUND_CACHE)",
+    )
+    cached.add_argument(
+        "--no-cache", action="store_true", help="do not use $TRUTHOUND_CACHE for this run"
+    )
+    cached.add_argument(
+        "--cache-max-size",
+        metavar="SIZE",
+        help="size cap of the cache, e.g. 10GB; least recently used entries go first "
+        "(default: $TRUTHOUND_CACHE_MAX_BYTES, else no cap)",
+    )
+
     remote = p.add_argument_group("remote data")
     remote.add_argument(
         "--storage-option",
@@ -206,7 +224,78 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", help="write to this file instead of standard output")
     r.add_argument("--debug", action="store_true", help="show tracebacks")
     _add_diff_parser(sub)
+    _add_cache_parser(sub)
     return parser
+
+
+def _add_cache_parser(sub: Any) -> None:
+    c = sub.add_parser("cache", help="inspect or clear a cache of unit partials")
+    actions = c.add_subparsers(dest="cache_command", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    info = actions.add_parser("info", help="entries, size and last use of a cache")
+    clear = actions.add_parser("clear", help="delete a cache's entries")
+    for action in (info, clear):
+        action.add_argument("dir", metavar="DIR", help="the cache folder or URL")
+        action.add_argument(
+            "--storage-option",
+            action="append",
+            type=_storage_option,
+            default=[],
+            metavar="KEY=VALUE",
+            help="an option of the store a URL names (repeatable)",
+        )
+        action.add_argument("--format", choices=("console", "json"), default="console")
+        action.add_argument("--debug", action="store_true", help="show tracebacks")
+    clear.add_argument(
+        "--older-than",
+        type=_age,
+        metavar="AGE",
+        help="only entries not used for AGE: 30s, 15m, 12h, 7d, 2w (default: every entry)",
+    )
+
+
+def _age(text: str) -> Any:
+    import datetime as dt
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text.lower())
+    if not m:
+        raise argparse.ArgumentTypeError(
+            f"expected an age such as 30s, 15m, 12h, 7d, 2w, got {text!r}"
+        )
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+    return dt.timedelta(seconds=float(m.group(1)) * seconds)
+
+
+def _cache(args: argparse.Namespace) -> int:
+    import json
+
+    from truthound.profiler.cache import PartialCache
+
+    cache = PartialCache(args.dir, dict(args.storage_option) or None)
+    if args.cache_command == "info":
+        info = cache.info()
+        if args.format == "json":
+            _write(json.dumps(info.to_dict(), indent=2) + "\n", None)
+            return EXIT_OK
+        lines = [
+            f"cache {info.location}",
+            f"  {info.entries:,} entries, {info.bytes / 1e6:,.1f} MB",
+        ]
+        if info.oldest_use is not None:
+            lines.append(
+                f"  last used between {info.oldest_use:%Y-%m-%d %H:%M:%S} and "
+                f"{info.newest_use:%Y-%m-%d %H:%M:%S} UTC"
+            )
+        if info.temporary_files:
+            lines.append(f"  {info.temporary_files:,} temporary files (unfinished writes)")
+        _write("\n".join(lines) + "\n", None)
+        return EXIT_OK
+    deleted, freed = cache.clear(args.older_than)
+    if args.format == "json":
+        _write(json.dumps({"deleted": deleted, "bytes_freed": freed}) + "\n", None)
+    else:
+        _write(f"deleted {deleted:,} entries ({freed / 1e6:,.1f} MB) from {args.dir}\n", None)
+    return EXIT_OK
 
 
 def _non_negative_float(text: str) -> float:
@@ -311,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = _parser().parse_args(argv)
-        commands = {"report": _report, "diff": _diff}
+        commands = {"report": _report, "diff": _diff, "cache": _cache}
         return commands.get(args.command, _profile)(args)
     except _UsageError as exc:
         _error(str(exc))
@@ -387,6 +476,8 @@ def _profile(args: argparse.Namespace) -> int:
             monitor=monitor,
             num_partitions=args.partitions,
             storage_options=dict(args.storage_option) or None,
+            cache=False if args.no_cache else args.cache,
+            cache_max_bytes=args.cache_max_size,
             **settings,
         )
     except InvalidInputError as exc:

@@ -378,6 +378,9 @@ class TableProfile:
     alerts: tuple[Alert, ...] = ()
     partial: bytes | None = field(default=None, repr=False, compare=False)
     settings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # what this run took from and gave to a partial cache (hits, misses, bytes_read,
+    # bytes_written); None when no cache was used. Like the duration, a fact of the run.
+    cache: dict[str, int] | None = field(default=None, compare=False)
 
     def __iter__(self) -> Iterator[ColumnProfile]:
         return iter(self.columns)
@@ -425,6 +428,8 @@ class TableProfile:
             "unit_count": self.unit_count,
             "alerts": [a.to_dict() for a in self.alerts],
         }
+        if self.cache is not None:
+            d["cache"] = dict(self.cache)
         if include_state and self.partial is not None:
             d["state"] = {
                 "format": "truthound-partial",

@@ -144,6 +144,17 @@ def _fit(line: str) -> str:
     return line if len(line) <= WIDTH else line[: WIDTH - 1] + "…"
 
 
+def _cache_line(profile: TableProfile) -> list[str]:
+    c = profile.cache
+    if c is None:
+        return []
+    units = c["hits"] + c["misses"]
+    return [
+        f"  cache: {c['hits']:,} of {units:,} units from the cache, {c['misses']:,} computed   "
+        f"read {c['bytes_read'] / 1e6:,.1f} MB, wrote {c['bytes_written'] / 1e6:,.1f} MB"
+    ]
+
+
 def render_console(profile: TableProfile) -> str:
     dup = profile.duplicate_row_count
     dup_text = (
@@ -156,6 +167,7 @@ def render_console(profile: TableProfile) -> str:
         f"  {_count(profile.row_count)} rows × {profile.column_count} columns   duplicates {dup_text}"
         f"   memory ≈ {profile.estimated_memory_bytes / 1e6:,.1f} MB   {profile.profile_duration_ms / 1000:.2f} s"
         f"   backend {profile.backend}",
+        *_cache_line(profile),
         "",
     ]
     lines.extend(_alert_lines(profile))

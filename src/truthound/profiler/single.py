@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -18,6 +18,7 @@ from truthound.profiler.sources import (
     SOURCE_OPTIONS,
     check_column_names,
     column_selection,
+    names_files,
     open_source,
     warn_if_exhausted,
 )
@@ -33,6 +34,8 @@ def profile(
     include_patterns: bool = True,
     name: str | None = None,
     storage_options: dict[str, Any] | None = None,
+    cache: Any = None,
+    cache_max_bytes: int | str | None = None,
     **options: Any,
 ) -> TableProfile:
     """Profile a table in this process, in one pass.
@@ -59,6 +62,16 @@ def profile(
         ``region``, ``anon``, ``profile``, ``key`` / ``secret``, ``project``,
         ``connect_timeout``, ``request_timeout``, ``max_retries``, ... (docs/user-guide.md,
         "Remote data").
+    cache
+        A folder or ``pyarrow.fs`` URL of cached unit partials (None reads ``TRUTHOUND_CACHE``;
+        False turns it off). With a cache, files are profiled in the units of the automatic
+        ``row_based`` plan (a file or its row groups each; one at a time, in this process), so an
+        unchanged unit is read from the cache instead of the file: the result is byte-identical
+        to ``DistributedProfiler.create("local")``'s for that plan, and its exact statistics to
+        the one-pass profile's. In-memory inputs are never cached. See docs/user-guide.md,
+        "Re-profiling a growing lake".
+    cache_max_bytes
+        Size cap of the cache (``"10GB"`` or bytes), least recently used entries go first.
     **options
         Reader options for files (``format``, ``delimiter``, ``header``, ``quote_char``,
         ``newlines_in_values``, ``column_types``), and further
@@ -78,8 +91,16 @@ def profile(
     """
     source_options = {k: options.pop(k) for k in SOURCE_OPTIONS if k in options}
     settings = ProfileSettings(seed=seed, top_n=top_n, include_patterns=include_patterns, **options)
+    if names_files(data):
+        from truthound.profiler.cache import open_cache
+
+        unit_cache = open_cache(cache, cache_max_bytes, storage_options)
+        if unit_cache is not None:
+            return _profile_cached(
+                data, columns, name, storage_options, unit_cache, settings, source_options
+            )
     started = time.perf_counter()
-    profiled_at = datetime.now(timezone.utc)
+    profiled_at = datetime.now(UTC)
     columns = column_selection(columns)
     source = open_source(data, storage_options=storage_options, **source_options)
     if source.dataset is not None:
@@ -109,3 +130,27 @@ def profile(
     )
     warn_if_exhausted(source.stream_source, result.row_count)
     return result
+
+
+def _profile_cached(
+    data: Any,
+    columns: Sequence[str] | None,
+    name: str | None,
+    storage_options: dict[str, Any] | None,
+    unit_cache: Any,
+    settings: ProfileSettings,
+    source_options: dict[str, Any],
+) -> TableProfile:
+    """Files through the cache: the automatic row-based plan's units, one at a time here."""
+    from truthound.profiler.distributed.backends.local import LocalBackend
+    from truthound.profiler.distributed.profiler import DistributedProfiler
+
+    profiler = DistributedProfiler(
+        LocalBackend(num_workers=1),
+        settings=settings,
+        backend_name="local",
+        storage_options=storage_options,
+        cache=unit_cache,
+    )
+    return profiler.profile(data, columns=columns, name=name, **source_options)
+

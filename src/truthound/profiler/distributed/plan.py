@@ -228,6 +228,8 @@ class Unit:
     buckets: int = 1  # ... of this many
     key_columns: tuple[str, ...] = ()  # hashed for the bucket (all columns when empty)
     row_columns: tuple[str, ...] | None = None  # what a row is: the user's selection (None = all)
+    cache: Any = None  # a cache.CacheRun when the unit's partial may come from / go to a cache ...
+    cache_key: str | None = None  # ... under this key (UnitCache.attach sets both)
 
     @property
     def track_rows(self) -> bool:
@@ -306,9 +308,16 @@ def _padded(
 
 
 def run_unit(unit: Unit) -> tuple[int, bytes]:
-    """Profile one unit into partial-profile bytes. Errors name the unit's file and rows."""
+    """Profile one unit into partial-profile bytes. Errors name the unit's file and rows.
+
+    A unit with a cache (:class:`~truthound.profiler.cache.UnitCache`) is looked up first, in
+    the process that runs it, and its data is not read on a hit; a miss is stored after."""
     from truthound import _core
 
+    if unit.cache is not None:
+        cached = unit.cache.lookup(unit)
+        if cached is not None:
+            return unit.unit_id, cached
     try:
         blob = _core.profile(
             open_unit(unit),
@@ -324,4 +333,6 @@ def run_unit(unit: Unit) -> tuple[int, bytes]:
         raise InvalidInputError(f"{unit.where}: {exc}") from exc
     except OSError as exc:
         raise SourceError(f"{unit.where}: {exc}") from exc
+    if unit.cache is not None:
+        unit.cache.store(unit, blob)
     return unit.unit_id, blob

@@ -77,9 +77,14 @@ class DistributedProfiler:
         num_partitions: int | None = None,
         backend_name: str | None = None,
         storage_options: dict[str, Any] | None = None,
+        cache: Any = None,
+        cache_max_bytes: int | str | None = None,
     ):
+        from truthound.profiler.cache import open_cache
+
         self.backend = backend
         self.storage_options = dict(storage_options or {})
+        self.cache = open_cache(cache, cache_max_bytes, self.storage_options)
         if isinstance(partition_strategy, Partitioner):
             self.partitioner = partition_strategy
         else:
@@ -101,6 +106,8 @@ class DistributedProfiler:
         monitor: DistributedMonitor | None = None,
         num_partitions: int | None = None,
         storage_options: dict[str, Any] | None = None,
+        cache: Any = None,
+        cache_max_bytes: int | str | None = None,
         **settings: Any,
     ) -> DistributedProfiler:
         """A profiler on ``backend``.
@@ -125,6 +132,14 @@ class DistributedProfiler:
             Options of the store a URL names, as polars and pandas take them
             (``{"endpoint_url": ..., "region": ..., "anon": True, "connect_timeout": 5}``; see
             docs/user-guide.md, "Remote data"). They travel with the units to the workers.
+        cache
+            A folder or ``pyarrow.fs`` URL (``s3://bucket/cache``) of cached unit partials, shared
+            by every worker: units whose file, rows, columns and settings are unchanged are not
+            read again (docs/user-guide.md, "Re-profiling a growing lake"). None reads
+            ``TRUTHOUND_CACHE``; False turns that off. A URL's store takes ``storage_options``.
+        cache_max_bytes
+            Size cap of the cache (``"10GB"`` or bytes); the least recently used entries beyond
+            it are deleted after a run. None reads ``TRUTHOUND_CACHE_MAX_BYTES``, else no cap.
         **settings
             :class:`~truthound.profiler.settings.ProfileSettings` fields (``top_n``, ``seed``,
             ``include_patterns``, ...).
@@ -158,6 +173,8 @@ class DistributedProfiler:
             num_partitions,
             name,
             storage_options=storage_options,
+            cache=cache,
+            cache_max_bytes=cache_max_bytes,
         )
 
     def plan(self, data: Any, columns: Sequence[str] | None = None, **source_options: Any) -> Plan:
@@ -203,8 +220,12 @@ class DistributedProfiler:
         try:
             with opened(data, **source_options) if callable(opened) else _as_is(data) as source:
                 plan = self.plan(source, columns, **source_options)
+                run = None
+                if self.cache is not None:
+                    plan, run = self.cache.attach(plan)
                 monitor.start(len(plan))
                 merged, duplicates = self._merged(plan, monitor)
+                cache_stats = run.finish() if run is not None else None
             profile = finish_profile(
                 merged,
                 self.settings,
@@ -220,6 +241,8 @@ class DistributedProfiler:
         except BaseException as exc:
             monitor.error(exc)
             raise
+        if cache_stats is not None:
+            profile = replace(profile, cache=cache_stats.to_dict())
         for unit in plan.units[:1]:
             warn_if_exhausted(getattr(unit.part, "stream_source", None), profile.row_count)
         monitor.complete(profile)
