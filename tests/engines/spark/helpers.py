@@ -103,3 +103,36 @@ class SparkPartitions(Partitioner):
             Unit(p, TablePart(t, 0, t.num_rows, f"partition {p}"), schema, options, selected)
             for p, t in enumerate(self.tables)
         ]
+
+
+class FailedTasks:
+    """Counts the failed task attempts of the Spark jobs run inside a ``with`` block, read from
+    the session's status tracker (every job, whatever its job group), so that a retry test can
+    show that the failure it injected really happened."""
+
+    _GAP = 64  # job ids past the last known one that may be missing before we stop looking
+
+    def __init__(self, session):
+        self._tracker = session.sparkContext.statusTracker()
+        self.count = 0
+
+    def _last_job(self, start: int = 0) -> int:
+        last, job = start - 1, start
+        while job - last <= self._GAP:
+            if self._tracker.getJobInfo(job) is not None:
+                last = job
+            job += 1
+        return last
+
+    def __enter__(self):
+        self._first = self._last_job() + 1
+        return self
+
+    def __exit__(self, *exc_info):
+        last = self._last_job(self._first)
+        for job_id in range(self._first, last + 1):
+            job = self._tracker.getJobInfo(job_id)
+            for stage_id in job.stageIds if job else ():
+                stage = self._tracker.getStageInfo(stage_id)
+                self.count += stage.numFailedTasks if stage else 0
+        return False

@@ -16,7 +16,7 @@ from truthound.profiler.distributed import (
 )
 from truthound.profiler.distributed.backends.spark import frame_source
 
-from .helpers import TIME_ZONE, SparkPartitions, spark_partitions, untimed
+from .helpers import TIME_ZONE, FailedTasks, SparkPartitions, spark_partitions, untimed
 
 EXACT = (
     "physical_type", "row_count", "null_count", "non_null_count", "empty_string_count",
@@ -157,14 +157,21 @@ def test_monitor_reports_each_unit_and_task_progress(spark, frame, data_dir):
 
 def test_a_failed_task_is_retried_and_the_profile_is_unchanged(spark, frame, data_dir, monkeypatch):
     path = str(data_dir / "data.parquet")
-    first = SparkBackend().profile(path, num_partitions=3)
+    with FailedTasks(spark) as clean:
+        first = SparkBackend().profile(path, num_partitions=3)
     monkeypatch.setenv("TRUTHOUND_FAIL_UNIT_ONCE", "1")
-    again = SparkBackend().profile(path, num_partitions=3)
+    with FailedTasks(spark) as injected:
+        again = SparkBackend().profile(path, num_partitions=3)
     assert untimed(again) == untimed(first)
-    frame_first = SparkBackend().profile(frame, partition_strategy="hash", num_partitions=3)
+    assert (clean.count, injected.count) == (0, 1)  # the injected failure happened, once
+    monkeypatch.delenv("TRUTHOUND_FAIL_UNIT_ONCE")
+    with FailedTasks(spark) as clean:
+        frame_first = SparkBackend().profile(frame, partition_strategy="hash", num_partitions=3)
     monkeypatch.setenv("TRUTHOUND_FAIL_UNIT_ONCE", "2")
-    frame_again = SparkBackend().profile(frame, partition_strategy="hash", num_partitions=3)
+    with FailedTasks(spark) as injected:
+        frame_again = SparkBackend().profile(frame, partition_strategy="hash", num_partitions=3)
     assert untimed(frame_again) == untimed(frame_first)
+    assert (clean.count, injected.count) == (0, 1)
 
 
 def test_data_errors_name_the_file_and_are_not_retried(spark, tmp_path):
