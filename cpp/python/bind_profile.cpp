@@ -25,7 +25,8 @@ T* capsule_pointer(nb::handle capsule, const char* name) {
 }
 
 truthound::ProfileOptions make_options(uint64_t seed, uint16_t kll_k, uint32_t distinct_exact_limit,
-                                       uint8_t hll_precision, uint32_t frequent_exact_capacity,
+                                       uint8_t hll_precision, uint8_t ell_precision,
+                                       uint32_t frequent_exact_capacity,
                                        uint32_t frequent_sketch_capacity, uint32_t row_exact_limit,
                                        uint32_t pattern_sample_size) {
   truthound::ProfileOptions o;
@@ -33,6 +34,7 @@ truthound::ProfileOptions make_options(uint64_t seed, uint16_t kll_k, uint32_t d
   o.kll_k = kll_k;
   o.distinct_exact_limit = distinct_exact_limit;
   o.hll_precision = hll_precision;
+  o.ell_precision = ell_precision;
   o.frequent_exact_capacity = frequent_exact_capacity;
   o.frequent_sketch_capacity = frequent_sketch_capacity;
   o.row_exact_limit = row_exact_limit;
@@ -45,9 +47,10 @@ nb::bytes to_bytes(const std::string& s) { return nb::bytes(s.data(), s.size());
 
 nb::bytes profile(nb::handle source, uint64_t unit_id, std::vector<std::string> columns, bool track_rows,
                   uint64_t seed, uint16_t kll_k, uint32_t distinct_exact_limit, uint8_t hll_precision,
+                  uint8_t ell_precision,
                   uint32_t frequent_exact_capacity, uint32_t frequent_sketch_capacity, uint32_t row_exact_limit,
                   uint32_t pattern_sample_size) {
-  truthound::ProfileOptions options = make_options(seed, kll_k, distinct_exact_limit, hll_precision,
+  truthound::ProfileOptions options = make_options(seed, kll_k, distinct_exact_limit, hll_precision, ell_precision,
                                                    frequent_exact_capacity, frequent_sketch_capacity,
                                                    row_exact_limit, pattern_sample_size);
   std::string out;
@@ -170,6 +173,7 @@ nb::dict column_dict(const truthound::ColumnResult& c) {
     d["distinct_count"] = c.distinct_count;
     d["distinct_exact"] = c.distinct_exact;
     d["distinct_error"] = c.distinct_error;
+    d["distinct_method"] = c.distinct_method;
   }
   nb::object min = nb::none(), max = nb::none();
   if (c.int_min) {
@@ -208,6 +212,9 @@ nb::dict column_dict(const truthound::ColumnResult& c) {
     nb::list counts_list;
     for (double v : c.histogram->counts) counts_list.append(v);
     h["counts"] = counts_list;
+    nb::list edges_list;
+    for (double v : c.histogram->edges) edges_list.append(v);
+    h["edges"] = edges_list;
     h["count_error"] = c.histogram->count_error;
     d["histogram"] = h;
   }
@@ -276,6 +283,7 @@ nb::dict finalize(const nb::bytes& blob, uint32_t top_n, uint32_t histogram_bins
   d["duplicate_rows"] = t.duplicate_rows ? nb::object(nb::int_(*t.duplicate_rows)) : nb::none();
   d["duplicates_exact"] = t.duplicates_exact;
   d["duplicates_error"] = t.duplicates_error;
+  d["duplicates_method"] = t.duplicates_method;
   d["estimated_memory_bytes"] = t.estimated_memory_bytes;
   nb::list columns;
   for (const auto& c : t.columns) columns.append(column_dict(c));
@@ -291,6 +299,7 @@ nb::dict describe(const nb::bytes& blob) {
   d["unit_count"] = p.unit_count();
   d["rows"] = p.rows();
   d["seed"] = p.options().seed;
+  d["format_version"] = p.format_version();
   nb::list names;
   for (const auto& c : p.columns()) names.append(c.name());
   d["columns"] = names;
@@ -304,6 +313,7 @@ void bind_profile(nb::module_& m) {
   m.def("profile", &profile, "source"_a, "unit_id"_a = 0, "columns"_a = std::vector<std::string>{},
         "track_rows"_a = true, "seed"_a = defaults.seed, "kll_k"_a = defaults.kll_k,
         "distinct_exact_limit"_a = defaults.distinct_exact_limit, "hll_precision"_a = defaults.hll_precision,
+        "ell_precision"_a = defaults.ell_precision,
         "frequent_exact_capacity"_a = defaults.frequent_exact_capacity,
         "frequent_sketch_capacity"_a = defaults.frequent_sketch_capacity,
         "row_exact_limit"_a = defaults.row_exact_limit, "pattern_sample_size"_a = defaults.pattern_sample_size,
@@ -316,4 +326,5 @@ void bind_profile(nb::module_& m) {
         "all_values_up_to values return them all as top values.");
   m.def("describe", &describe, "partial"_a, "Header facts of a partial: units, rows, columns, seed.");
   m.attr("PARTIAL_FORMAT_VERSION") = truthound::partial::FORMAT_VERSION;
+  m.attr("PARTIAL_OLDEST_FORMAT_VERSION") = truthound::partial::OLDEST_FORMAT_VERSION;
 }

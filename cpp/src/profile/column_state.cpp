@@ -1,5 +1,8 @@
 #include "truthound/profile/column_state.hpp"
 
+#include <bit>
+#include <cmath>
+#include <cstring>
 #include <utility>
 
 #include "truthound/hash.hpp"
@@ -18,7 +21,13 @@ enum Part : uint16_t {
   MOMENTS = 1 << 7,
   INT_SUM = 1 << 8,
   PATTERNS = 1 << 9,
+  // Format 2: not a part but the flag of a spilled frequency table.
+  SPILLED = 1 << 15,
 };
+
+constexpr uint8_t QUANTILES_RETAINED = 0;
+constexpr uint8_t QUANTILES_SKETCH = 1;
+constexpr uint64_t CANONICAL_NAN_BITS = 0x7ff8000000000000ULL;
 
 bool is_integer_kind(Kind k) { return k == Kind::Signed || k == Kind::Unsigned; }
 
@@ -86,11 +95,18 @@ ColumnState::ColumnState(std::string name, uint32_t ordinal, ColumnType type, co
   create_parts(options, sketch_seed);
 }
 
+void ColumnState::take_settings(const ProfileOptions& options) {
+  distinct_limit_ = options.distinct_exact_limit;
+  ell_precision_ = options.ell_precision;
+  kll_k_ = options.kll_k;
+}
+
+// New states are always format 2: the distinct counter and the quantile state appear at the spill.
 void ColumnState::create_parts(const ProfileOptions& options, uint64_t sketch_seed) {
+  take_settings(options);
+  sketch_seed_ = sketch_seed;
   uint16_t parts = parts_for(type_, options.pattern_sample_size > 0);
-  if (parts & DISTINCT) distinct_.emplace(options.distinct_exact_limit, options.hll_precision);
   if (parts & FREQUENT) frequent_.emplace(options.frequent_exact_capacity, options.frequent_sketch_capacity);
-  if (parts & QUANTILES) quantiles_.emplace(options.kll_k, sketch_seed);
   if (parts & INT_RANGE) int_range_.emplace();
   if (parts & FLOAT_RANGE) float_range_.emplace();
   if (parts & BYTES_RANGE) bytes_range_.emplace();
@@ -126,10 +142,17 @@ void ColumnState::merge(const ColumnState& other) {
     type_.kind = Kind::Signed;
     type_.name = other.type_.name;
   }
+  if (format_ != other.format_)
+    throw InvalidInput("cannot merge column \"" + name_ + "\" of partial format " + std::to_string(format_) +
+                       " with one of format " + std::to_string(other.format_));
   counts_.merge(other.counts_);
-  merge_part(distinct_, other.distinct_);
-  merge_part(frequent_, other.frequent_);
-  merge_part(quantiles_, other.quantiles_);
+  if (format_ == 1) {
+    merge_part(distinct_, other.distinct_);
+    merge_part(frequent_, other.frequent_);
+    merge_part(quantiles_, other.quantiles_);
+  } else {
+    merge_frequency_first(other);
+  }
   merge_part(int_range_, other.int_range_);
   merge_part(float_range_, other.float_range_);
   merge_part(bytes_range_, other.bytes_range_);
@@ -148,10 +171,31 @@ void ColumnState::serialize(ByteWriter& out) const {
   out.put_varint(ordinal_);
   put_type(out, type_);
   counts_.serialize(out);
-  out.put_u16(parts_for(type_, patterns_.has_value()));
-  if (distinct_) distinct_->serialize(out);
-  if (frequent_) frequent_->serialize(out);
-  if (quantiles_) quantiles_->serialize(out);
+  if (format_ == 1) {
+    out.put_u16(parts_for(type_, patterns_.has_value()));
+    if (distinct_) distinct_->serialize(out);
+    if (frequent_) frequent_->serialize(out);
+    if (quantiles_) quantiles_->serialize(out);
+  } else {
+    const uint16_t parts = parts_for(type_, patterns_.has_value());
+    out.put_u16(static_cast<uint16_t>(parts | (spilled_ ? SPILLED : 0)));
+    if (parts & QUANTILES) out.put_u64(sketch_seed_);
+    if (spilled_ && (parts & DISTINCT)) distinct_->serialize(out);
+    if (frequent_) frequent_->serialize(out);
+    if (spilled_ && (parts & QUANTILES)) {
+      if (quantiles_) {
+        out.put_u8(QUANTILES_SKETCH);
+        quantiles_->serialize(out);
+      } else {
+        // Ascending, so the bytes do not depend on arrival order.
+        std::vector<double> sorted = raw_;
+        std::sort(sorted.begin(), sorted.end());
+        out.put_u8(QUANTILES_RETAINED);
+        out.put_varint(sorted.size());
+        for (double v : sorted) out.put_f64(v);
+      }
+    }
+  }
   if (int_range_) int_range_->serialize(out);
   if (float_range_) float_range_->serialize(out);
   if (bytes_range_) bytes_range_->serialize(out);
@@ -161,21 +205,65 @@ void ColumnState::serialize(ByteWriter& out) const {
   if (patterns_) patterns_->serialize(out);
 }
 
-ColumnState ColumnState::deserialize(ByteReader& in, const ProfileOptions& options) {
+ColumnState ColumnState::deserialize(ByteReader& in, const ProfileOptions& options, uint16_t format) {
   ColumnState c;
+  c.format_ = format;
   c.name_ = std::string(in.get_bytes("column name"));
   std::string context = in.context();
   in.set_context(context + ", column \"" + c.name_ + "\"");
   c.ordinal_ = static_cast<uint32_t>(in.get_count("column ordinal", UINT32_MAX));
   c.type_ = get_type(in);
   c.counts_ = Counts::deserialize(in);
+  c.take_settings(options);
   uint16_t parts = in.get_u16("column parts");
+  if (format != 1) {
+    c.spilled_ = (parts & SPILLED) != 0;
+    parts = static_cast<uint16_t>(parts & ~SPILLED);
+  }
   // The parts present must be exactly those the kind implies: anything else is not our data.
   if (parts != parts_for(c.type_, options.pattern_sample_size > 0))
     in.fail("column parts " + std::to_string(parts) + " do not match kind " + kind_name(c.type_.kind));
-  if (parts & DISTINCT) c.distinct_ = DistinctCounter::deserialize(in);
-  if (parts & FREQUENT) c.frequent_ = FrequentItems::deserialize(in);
-  if (parts & QUANTILES) c.quantiles_ = KllSketch::deserialize(in);
+  if (format == 1) {
+    if (parts & DISTINCT) c.distinct_ = DistinctCounter::deserialize(in, DistinctSketch::HyperLogLog);
+    if (parts & FREQUENT) c.frequent_ = FrequentItems::deserialize(in);
+    if (parts & QUANTILES) c.quantiles_ = KllSketch::deserialize(in);
+  } else {
+    if (c.spilled_ && !(parts & FREQUENT)) in.fail("spilled flag on a column without a frequency table");
+    if (parts & QUANTILES) c.sketch_seed_ = in.get_u64("sketch seed");
+    if (c.spilled_ && (parts & DISTINCT)) {
+      c.distinct_ = DistinctCounter::deserialize(in, DistinctSketch::ExaLogLog);
+      if (c.distinct_->exact_limit() != options.distinct_exact_limit || c.distinct_->precision() != options.ell_precision)
+        in.fail("distinct counter settings differ from the options");
+    }
+    if (parts & FREQUENT) {
+      c.frequent_ = FrequentItems::deserialize(in);
+      if (c.frequent_->is_exact() == c.spilled_)
+        in.fail(c.spilled_ ? "spilled column with an exact frequency table"
+                           : "frequency table not exact on a column that did not spill");
+      if (c.frequent_->exact_capacity() != options.frequent_exact_capacity ||
+          c.frequent_->sketch_capacity() != options.frequent_sketch_capacity)
+        in.fail("frequency table settings differ from the options");
+    }
+    if (c.spilled_ && (parts & QUANTILES)) {
+      const uint8_t mode = in.get_u8("quantile state mode");
+      if (mode == QUANTILES_SKETCH) {
+        c.quantiles_ = KllSketch::deserialize(in);
+        if (c.quantiles_->k() != options.kll_k) in.fail("KLL k differs from the options");
+      } else if (mode == QUANTILES_RETAINED) {
+        const uint64_t n = in.get_count("retained value count", column::EXACT_QUANTILE_VALUES);
+        if (n > in.remaining() / 8) in.fail("retained value count " + std::to_string(n) + " past the end");
+        c.raw_.resize(n);
+        for (uint64_t i = 0; i < n; ++i) {
+          const double v = in.get_f64("retained value");
+          if (std::isnan(v) || (i > 0 && v < c.raw_[i - 1]) || (v == 0 && std::signbit(v)))
+            in.fail("retained values not ascending non-NaN numbers at " + std::to_string(i));
+          c.raw_[i] = v;
+        }
+      } else {
+        in.fail("quantile state mode " + std::to_string(mode) + ", expected 0 or 1");
+      }
+    }
+  }
   if (parts & INT_RANGE) c.int_range_ = IntRange::deserialize(in);
   if (parts & FLOAT_RANGE) c.float_range_ = FloatRange::deserialize(in);
   if (parts & BYTES_RANGE) c.bytes_range_ = BytesRange::deserialize(in);
@@ -188,6 +276,124 @@ ColumnState ColumnState::deserialize(ByteReader& in, const ProfileOptions& optio
   }
   in.set_context(context);
   return c;
+}
+
+bool ColumnState::operator==(const ColumnState& other) const {
+  ByteWriter a, b;
+  serialize(a);
+  other.serialize(b);
+  return a.take() == b.take();
+}
+
+WeightedValues ColumnState::table_values(const FrequentItems& table) const {
+  std::vector<std::pair<double, uint64_t>> pairs;
+  pairs.reserve(table.size());
+  const Kind kind = type_.kind;
+  const double scale = kind == Kind::Decimal ? std::pow(10.0, type_.scale) : 1.0;
+  table.for_each([&](uint64_t, uint64_t count, std::string_view bytes, bool) {
+    if (kind == Kind::Decimal) {
+      int128 v = 0;
+      std::memcpy(&v, bytes.data(), std::min<size_t>(16, bytes.size()));
+      pairs.emplace_back(static_cast<double>(v) / scale, count);
+      return;
+    }
+    uint64_t bits = 0;
+    std::memcpy(&bits, bytes.data(), std::min<size_t>(8, bytes.size()));
+    switch (kind) {
+      case Kind::Float:
+        if (bits == CANONICAL_NAN_BITS) return;  // NaN is counted apart, never a quantile item
+        pairs.emplace_back(std::bit_cast<double>(bits), count);
+        break;
+      case Kind::Unsigned: pairs.emplace_back(static_cast<double>(bits), count); break;
+      default: pairs.emplace_back(static_cast<double>(static_cast<int64_t>(bits)), count); break;
+    }
+  });
+  return WeightedValues::from_pairs(std::move(pairs));
+}
+
+std::optional<WeightedValues> ColumnState::exact_values() const {
+  if (!type_.is_ordered_number() || !frequent_) return std::nullopt;
+  if (frequent_->is_exact()) return table_values(*frequent_);
+  if (format_ != 1 && spilled_ && !quantiles_) return WeightedValues::from_values(raw_);
+  return std::nullopt;
+}
+
+void ColumnState::retained_to_sketch() {
+  quantiles_.emplace(kll_k_, sketch_seed_);
+  std::sort(raw_.begin(), raw_.end());  // ascending: the sketch does not depend on arrival order
+  quantiles_->update(raw_.data(), raw_.size());
+  std::vector<double>().swap(raw_);
+}
+
+void ColumnState::add_numbers(const double* values, size_t n) {
+  if (n == 0) return;
+  if (!quantiles_ && raw_.size() + n > column::EXACT_QUANTILE_VALUES) retained_to_sketch();
+  if (quantiles_)
+    quantiles_->update(values, n);
+  else
+    raw_.insert(raw_.end(), values, values + n);
+}
+
+void ColumnState::spill() {
+  spilled_ = true;
+  const FrequentItems& table = *frequent_;
+  distinct_.emplace(distinct_limit_, ell_precision_, DistinctSketch::ExaLogLog);
+  table.for_each([&](uint64_t hash, uint64_t, std::string_view, bool) { distinct_->update(hash); });
+  if (type_.is_ordered_number()) {
+    const WeightedValues values = table_values(table);
+    if (values.n() > column::EXACT_QUANTILE_VALUES) quantiles_.emplace(kll_k_, sketch_seed_);
+    values.expand([&](const double* v, size_t n) { add_numbers(v, n); });
+  }
+}
+
+void ColumnState::on_table_overflow(void* self) {
+  auto* c = static_cast<ColumnState*>(self);
+  // The values of this window so far are in the table; those after it go to the sketches.
+  if (c->scratch_) {
+    c->feed_numbers_from_ = c->scratch_->numbers.size();
+    c->feed_hashes_from_ = c->scratch_->hashes.size();
+  }
+  c->spill();
+}
+
+void ColumnState::feed_table(const FrequentItems& table) {
+  table.for_each([&](uint64_t hash, uint64_t, std::string_view, bool) { distinct_->update(hash); });
+  if (type_.is_ordered_number())
+    table_values(table).expand([&](const double* v, size_t n) { add_numbers(v, n); });
+}
+
+void ColumnState::merge_frequency_first(const ColumnState& other) {
+  if (!frequent_ || !other.frequent_) return;
+  const bool fits = !spilled_ && !other.spilled_ &&
+                    frequent_->union_size(*other.frequent_) <= frequent_->exact_capacity();
+  if (!fits) {
+    if (!spilled_) spill();
+    if (!other.spilled_) {
+      feed_table(*other.frequent_);
+    } else {
+      distinct_->merge(*other.distinct_);
+      if (type_.is_ordered_number()) {
+        if (other.quantiles_) {
+          if (!quantiles_) retained_to_sketch();
+          quantiles_->merge(*other.quantiles_);
+        } else {
+          std::vector<double> theirs = other.raw_;
+          std::sort(theirs.begin(), theirs.end());
+          add_numbers(theirs.data(), theirs.size());
+        }
+      }
+    }
+  }
+  frequent_->merge(*other.frequent_);
+}
+
+size_t ColumnState::memory_bytes() const {
+  size_t bytes = sizeof(*this) + name_.capacity() + raw_.capacity() * sizeof(double);
+  if (distinct_) bytes += distinct_->memory_bytes() - sizeof(DistinctCounter);
+  if (frequent_) bytes += frequent_->memory_bytes() - sizeof(FrequentItems);
+  if (quantiles_) bytes += quantiles_->memory_bytes() - sizeof(KllSketch);
+  if (patterns_) bytes += patterns_->memory_bytes() - sizeof(PatternStats);
+  return bytes;
 }
 
 }  // namespace truthound

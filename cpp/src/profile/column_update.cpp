@@ -126,6 +126,17 @@ void ColumnState::update(const ArrayView& array, uint64_t* row_hashes, BatchScra
     update_opaque(array, row_hashes);
     return;
   }
+  // Frequency first: the table tells us when it is about to overflow, so the spill happens while
+  // it is still exact. The hook and the scratch pointer live for this call only.
+  struct Hooked {
+    ColumnState& c;
+    ~Hooked() {
+      if (c.frequent_) c.frequent_->set_overflow_hook(nullptr, nullptr);
+      c.scratch_ = nullptr;
+    }
+  } hooked{*this};
+  scratch_ = &scratch;
+  if (format_ != 1 && frequent_ && !spilled_) frequent_->set_overflow_hook(&ColumnState::on_table_overflow, this);
   // Arrow batches can hold millions of rows; windows keep the scratch buffers in cache.
   for (int64_t start = 0; start < array.length(); start += WINDOW_ROWS) {
     int64_t length = std::min<int64_t>(WINDOW_ROWS, array.length() - start);
@@ -136,6 +147,8 @@ void ColumnState::update(const ArrayView& array, uint64_t* row_hashes, BatchScra
 void ColumnState::update_window(const ArrayView& array, uint64_t* row_hashes, BatchScratch& scratch) {
   scratch.numbers.clear();
   scratch.hashes.clear();
+  feed_numbers_from_ = 0;
+  feed_hashes_from_ = 0;
   switch (type_.kind) {
     case Kind::Boolean: update_booleans(array, row_hashes, scratch); break;
     case Kind::Signed:
@@ -149,13 +162,20 @@ void ColumnState::update_window(const ArrayView& array, uint64_t* row_hashes, Ba
   flush_hashes(scratch);
 }
 
+// Before the spill (format 2) the table holds every value: nothing else is fed.
 void ColumnState::flush_hashes(BatchScratch& scratch) {
-  if (distinct_ && !scratch.hashes.empty()) distinct_->update(scratch.hashes.data(), scratch.hashes.size());
+  if (!distinct_ || !spilled()) return;
+  const size_t from = format_ == 1 ? 0 : feed_hashes_from_;
+  if (scratch.hashes.size() > from) distinct_->update(scratch.hashes.data() + from, scratch.hashes.size() - from);
 }
 
 void ColumnState::flush_numbers(BatchScratch& scratch, bool all_finite) {
   if (scratch.numbers.empty()) return;
-  if (quantiles_) quantiles_->update(scratch.numbers.data(), scratch.numbers.size());
+  if (format_ == 1) {
+    if (quantiles_) quantiles_->update(scratch.numbers.data(), scratch.numbers.size());
+  } else if (spilled_ && scratch.numbers.size() > feed_numbers_from_) {
+    add_numbers(scratch.numbers.data() + feed_numbers_from_, scratch.numbers.size() - feed_numbers_from_);
+  }
   if (!moments_) return;
   if (all_finite) {
     moments_->update(scratch.numbers.data(), scratch.numbers.size());
@@ -184,8 +204,8 @@ void ColumnState::update_booleans(const ArrayView& array, uint64_t* row_hashes, 
           uint64_t key = v ? 1 : 0;
           (v ? counts_.trues : counts_.falses)++;
           uint64_t h = hash::of_u64(key);
-          scratch.hashes.push_back(h);
           frequent_->update(h, key_bytes(key));
+          scratch.hashes.push_back(h);
           return h;
         });
 }
@@ -199,11 +219,12 @@ void ColumnState::update_integers(const ArrayView& array, uint64_t* row_hashes, 
     if constexpr (std::is_signed_v<decltype(v)>) counts_.negatives += v < 0;
     int_range_->update(wide);
     sum += wide;
-    scratch.numbers.push_back(static_cast<double>(v));
     uint64_t key = static_cast<uint64_t>(v);
     uint64_t h = hash::of_u64(key);
-    scratch.hashes.push_back(h);
+    // The table first: an overflow spills it before this value enters the scratch buffers.
     frequent_->update(h, key_bytes(key));
+    scratch.numbers.push_back(static_cast<double>(v));
+    scratch.hashes.push_back(h);
     return h;
   };
   auto run = [&](auto tag) {
@@ -246,12 +267,12 @@ void ColumnState::update_floats(const ArrayView& array, uint64_t* row_hashes, Ba
         (v > 0 ? counts_.pos_inf : counts_.neg_inf)++;
       }
       float_range_->update(v);
-      scratch.numbers.push_back(v);
       key = std::bit_cast<uint64_t>(v);
     }
     uint64_t h = hash::of_u64(key);
-    scratch.hashes.push_back(h);
     frequent_->update(h, key_bytes(key));
+    if (key != CANONICAL_NAN_BITS) scratch.numbers.push_back(v);
+    scratch.hashes.push_back(h);
     return h;
   };
   switch (values.format_char()) {
@@ -283,12 +304,12 @@ void ColumnState::update_decimals(const ArrayView& array, uint64_t* row_hashes, 
           counts_.zeros += v == 0;
           counts_.negatives += v < 0;
           int_range_->update(v);
-          scratch.numbers.push_back(static_cast<double>(v) / scale);
           char bytes[16];
           std::memcpy(bytes, &v, 16);
           uint64_t h = hash::of_bytes({bytes, 16});
-          scratch.hashes.push_back(h);
           frequent_->update(h, {bytes, 16});
+          scratch.numbers.push_back(static_cast<double>(v) / scale);
+          scratch.hashes.push_back(h);
           return h;
         });
   flush_numbers(scratch, true);
@@ -301,11 +322,11 @@ void ColumnState::update_temporals(const ArrayView& array, uint64_t* row_hashes,
   auto on_value = [&](int64_t v) {
     if (date64) v = days_from_date64(v);
     int_range_->update(v);
-    scratch.numbers.push_back(static_cast<double>(v));
     uint64_t key = static_cast<uint64_t>(v);
     uint64_t h = hash::of_u64(key);
-    scratch.hashes.push_back(h);
     frequent_->update(h, key_bytes(key));
+    scratch.numbers.push_back(static_cast<double>(v));
+    scratch.hashes.push_back(h);
     return h;
   };
   if (values.width() == 4)
@@ -341,8 +362,8 @@ void ColumnState::update_strings(const ArrayView& array, uint64_t* row_hashes, B
           lengths_->update(chars, v.size());
           bytes_range_->update(v);
           uint64_t h = hash::of_bytes(v);
-          scratch.hashes.push_back(h);
           frequent_->update(h, v);
+          scratch.hashes.push_back(h);
           if (patterns_ && !v.empty()) patterns_->update(h, v);
           return h;
         });

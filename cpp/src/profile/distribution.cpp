@@ -120,9 +120,21 @@ ColumnDistribution distribution_of(const ColumnState& state, uint32_t grid) {
   d.counts = state.counts();
   d.ordered = d.type.is_ordered_number();
   if (state.frequent()) d.frequencies = frequency_table(state, d.ordered);
-  // The quantile function of an exact table is the table itself.
-  if (state.quantiles() && !(d.frequencies && d.frequencies->exact))
-    d.quantiles = quantile_grid(*state.quantiles(), grid);
+  // The quantile function of an exact table is the table itself. Past it, the retained values
+  // (exact) or the KLL sketch.
+  if (!(d.frequencies && d.frequencies->exact)) {
+    if (state.quantiles()) {
+      d.quantiles = quantile_grid(*state.quantiles(), grid);
+    } else if (std::optional<WeightedValues> exact = state.exact_values(); exact && !exact->empty()) {
+      QuantileGrid q;
+      q.n = exact->n();
+      q.min = exact->min();
+      q.max = exact->max();
+      q.values.resize(grid);
+      for (uint32_t i = 0; i < grid; ++i) q.values[i] = exact->quantile((i + 0.5) / grid);
+      d.quantiles = std::move(q);
+    }
+  }
   if (const auto& m = state.moments(); m && m->count() > 0) {
     MomentsResult r = m->finalize();
     d.moment_count = m->count();

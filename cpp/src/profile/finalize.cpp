@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+
+#include "truthound/stats/exact_values.hpp"
 
 namespace truthound {
 namespace {
@@ -15,6 +18,51 @@ uint64_t value_width(const ColumnType& type) {
   }
 }
 
+bool integer_valued(const ColumnType& type) {
+  return type.kind == Kind::Signed || type.kind == Kind::Unsigned || type.is_temporal();
+}
+
+// A width past which `v + width` no longer moves: a relative step instead.
+double bar_width(double v, double gap) {
+  double w = gap > 0 ? gap : 1.0;
+  if (v + w == v) w = std::max(std::abs(v) * 0x1p-40, std::numeric_limits<double>::min());
+  return w;
+}
+
+// The histogram's edges over [lo, hi] (finite):
+//   - an exact column with at most `bins` distinct values: one bar per value, [v_i, v_(i+1)), the
+//     last one [v_last, v_last + w] (w = 1 for integers, else the last gap);
+//   - integers, dates and times: bars `w` integers wide starting at lo (w = ceil((hi - lo + 1) /
+//     bins)), so no bar lies between two neighbouring integers and each covers the same integers;
+//   - anything else: `bins` equal-width bins over [lo, hi], as numpy.histogram(x, bins).
+std::vector<double> histogram_edges(const ColumnType& type, double lo, double hi, uint32_t bins,
+                                    const WeightedValues* exact) {
+  const bool integers = integer_valued(type) && std::floor(lo) == lo && std::floor(hi) == hi &&
+                        hi - lo < 0x1p52;
+  if (exact && exact->distinct() <= bins) {
+    std::vector<double> edges = exact->values();
+    const double last = edges.back();
+    const double gap = integers ? 1.0 : edges.size() > 1 ? last - edges[edges.size() - 2] : 1.0;
+    edges.push_back(last + bar_width(last, gap));
+    return edges;
+  }
+  if (integers) {
+    const double span = hi - lo + 1;
+    const double width = std::ceil(span / bins);
+    const auto n = static_cast<size_t>(std::ceil(span / width));
+    std::vector<double> edges(n + 1);
+    for (size_t i = 0; i <= n; ++i) edges[i] = lo + width * static_cast<double>(i);
+    return edges;
+  }
+  if (lo == hi) return {lo, lo + bar_width(lo, 1.0)};
+  return equal_width_edges(lo, hi, bins);
+}
+
+const char* distinct_method(const DistinctCounter& d) {
+  if (d.is_exact()) return "exact";
+  return d.sketch_kind() == DistinctSketch::ExaLogLog ? "exaloglog" : "hyperloglog";
+}
+
 ColumnResult finalize_column(const ColumnState& state, const FinalizeOptions& options) {
   ColumnResult r;
   r.name = state.name();
@@ -23,11 +71,16 @@ ColumnResult finalize_column(const ColumnState& state, const FinalizeOptions& op
   r.counts = state.counts();
   if (r.type.kind == Kind::Nested) r.note = "nested values are not profiled: row and null counts only";
 
-  if (const auto& d = state.distinct()) {
+  if (const auto& f = state.frequent(); f && f->is_exact()) {
+    // Frequency first: an exact table knows every distinct value.
+    r.has_distinct = true;
+    r.distinct_count = f->size();
+  } else if (const auto& d = state.distinct()) {
     r.has_distinct = true;
     r.distinct_count = d->estimate();
     r.distinct_exact = d->is_exact();
     r.distinct_error = d->relative_standard_error();
+    r.distinct_method = distinct_method(*d);
   }
   if (const auto& range = state.int_range(); range && !range->empty()) {
     r.int_min = range->min();
@@ -44,7 +97,21 @@ ColumnResult finalize_column(const ColumnState& state, const FinalizeOptions& op
   if (const auto& m = state.moments(); m && m->count() > 0) r.moments = m->finalize();
   r.int_sum = state.int_sum();
 
-  if (const auto& kll = state.quantiles(); kll && !kll->is_empty()) {
+  if (std::optional<WeightedValues> exact = state.exact_values()) {
+    if (!exact->empty()) {
+      for (double q : options.quantiles) r.quantiles.push_back({q, exact->quantile(q)});
+      r.quantiles_exact = true;
+      r.quantile_rank_error = 0;
+      if (options.histogram_bins > 0 && std::isfinite(exact->min()) && std::isfinite(exact->max())) {
+        HistogramResult h;
+        h.edges = histogram_edges(state.type(), exact->min(), exact->max(), options.histogram_bins, &*exact);
+        h.counts = exact->histogram(h.edges);
+        h.lo = h.edges.front();
+        h.hi = h.edges.back();
+        r.histogram = std::move(h);
+      }
+    }
+  } else if (const auto& kll = state.quantiles(); kll && !kll->is_empty()) {
     std::vector<double> values = kll->quantiles(options.quantiles);
     for (size_t i = 0; i < values.size(); ++i) r.quantiles.push_back({options.quantiles[i], values[i]});
     r.quantiles_exact = kll->is_exact();
@@ -52,11 +119,10 @@ ColumnResult finalize_column(const ColumnState& state, const FinalizeOptions& op
     double lo = kll->min_item(), hi = kll->max_item();
     if (options.histogram_bins > 0 && std::isfinite(lo) && std::isfinite(hi)) {
       HistogramResult h;
-      h.lo = lo;
-      h.hi = hi;
-      // A constant column has one value: one bin holding everything.
-      h.counts = lo < hi ? kll->histogram(lo, hi, options.histogram_bins)
-                         : std::vector<double>{static_cast<double>(kll->n())};
+      h.edges = histogram_edges(state.type(), lo, hi, options.histogram_bins, nullptr);
+      h.counts = kll->histogram(h.edges);
+      h.lo = h.edges.front();
+      h.hi = h.edges.back();
       h.count_error = kll->pmf_error() * static_cast<double>(kll->n());
       r.histogram = std::move(h);
     }
@@ -120,6 +186,7 @@ TableResult finalize(const Partial& partial, const FinalizeOptions& options) {
     t.duplicate_rows = t.rows - distinct;
     t.duplicates_exact = rows->is_exact();
     t.duplicates_error = rows->relative_standard_error();
+    t.duplicates_method = distinct_method(*rows);
   }
   return t;
 }

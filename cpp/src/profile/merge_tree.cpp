@@ -197,9 +197,9 @@ UnitSpan peek_units(std::string_view bytes) {
   if (header.get_u32("magic number") != partial::MAGIC)
     header.fail("not a truthound partial profile (bad magic number)");
   uint16_t version = header.get_u16("format version");
-  if (version != partial::FORMAT_VERSION)
-    header.fail("format version " + std::to_string(version) + ", this build reads version " +
-                std::to_string(partial::FORMAT_VERSION));
+  if (version < partial::OLDEST_FORMAT_VERSION || version > partial::FORMAT_VERSION)
+    header.fail("format version " + std::to_string(version) + ", this build reads versions " +
+                std::to_string(partial::OLDEST_FORMAT_VERSION) + " to " + std::to_string(partial::FORMAT_VERSION));
   uint16_t kind = header.get_u16("kind");
   if (kind != partial::KIND_TABLE) header.fail("kind " + std::to_string(kind) + ", expected a table partial");
   uint64_t size = header.get_u64("payload size");
@@ -207,7 +207,7 @@ UnitSpan peek_units(std::string_view bytes) {
   if (size != header.remaining())
     header.fail("payload of " + std::to_string(header.remaining()) + " bytes, header says " + std::to_string(size));
   ByteReader in(bytes.substr(partial::HEADER_BYTES), "payload");
-  ProfileOptions::deserialize(in);
+  ProfileOptions::deserialize(in, version);
   UnitSpan span;
   span.first = in.get_u64("first unit");
   span.last = in.get_u64("last unit");

@@ -22,7 +22,9 @@ std::string column_where(uint64_t unit, const std::string& name) {
 Partial::Partial(const ProfileOptions& options, uint64_t unit_id, bool track_rows)
     : options_(options), first_unit_(unit_id), last_unit_(unit_id) {
   options_.validate();
-  if (track_rows) row_distinct_.emplace(std::max<uint32_t>(options_.row_exact_limit, 1), options_.hll_precision);
+  if (track_rows)
+    row_distinct_.emplace(std::max<uint32_t>(options_.row_exact_limit, 1), options_.ell_precision,
+                          DistinctSketch::ExaLogLog);
 }
 
 void Partial::begin(const ArrowSchema& schema, const std::vector<std::string>& selected) {
@@ -95,10 +97,22 @@ void Partial::update(const ArrowSchema& schema, const ArrowArray& batch) {
   }
 }
 
-void Partial::merge(const Partial& other) {
+void Partial::check_mergeable(const Partial& other) const {
+  if (version_ != other.version_)
+    throw InvalidInput("cannot merge a format-" + std::to_string(version_) + " partial (units " +
+                       std::to_string(first_unit_) + ".." + std::to_string(last_unit_) + ") with a format-" +
+                       std::to_string(other.version_) + " partial (units " + std::to_string(other.first_unit_) +
+                       ".." + std::to_string(other.last_unit_) +
+                       "): their distinct-count sketches differ (format 1 HyperLogLog, format 2 ExaLogLog); "
+                       "profile the format-" + std::to_string(std::min(version_, other.version_)) +
+                       " source again");
   if (!(options_ == other.options_))
     throw InvalidInput("cannot merge partials profiled with different options (units " +
                        std::to_string(first_unit_) + " and " + std::to_string(other.first_unit_) + ")");
+}
+
+void Partial::merge(const Partial& other) {
+  check_mergeable(other);
   for (const ColumnState& theirs : other.columns_) {
     auto it = std::find_if(columns_.begin(), columns_.end(),
                            [&](const ColumnState& c) { return c.name() == theirs.name(); });
@@ -135,9 +149,7 @@ void Partial::merge_table(const Partial& other) {
     merge(other);
     return;
   }
-  if (!(options_ == other.options_))
-    throw InvalidInput("cannot merge partials profiled with different options (units " +
-                       std::to_string(first_unit_) + " and " + std::to_string(other.first_unit_) + ")");
+  check_mergeable(other);
   const uint64_t mine = table_rows(), theirs = other.table_rows();
   auto find = [](const std::vector<ColumnState>& in, const std::string& name) {
     return std::find_if(in.begin(), in.end(), [&](const ColumnState& c) { return c.name() == name; });
@@ -165,7 +177,7 @@ void Partial::merge_table(const Partial& other) {
 
 std::string Partial::serialize() const {
   ByteWriter body;
-  options_.serialize(body);
+  options_.serialize(body, version_);
   body.put_u64(first_unit_);
   body.put_u64(last_unit_);
   body.put_varint(unit_count_);
@@ -179,7 +191,7 @@ std::string Partial::serialize() const {
   std::string payload = body.take();
   ByteWriter out;
   out.put_u32(partial::MAGIC);
-  out.put_u16(partial::FORMAT_VERSION);
+  out.put_u16(version_);
   out.put_u16(partial::KIND_TABLE);
   out.put_u64(payload.size());
   out.put_u64(hash::xxh64(payload.data(), payload.size(), 0));
@@ -192,9 +204,9 @@ Partial Partial::deserialize(std::string_view bytes) {
   uint32_t magic = header.get_u32("magic number");
   if (magic != partial::MAGIC) header.fail("not a truthound partial profile (bad magic number)");
   uint16_t version = header.get_u16("format version");
-  if (version != partial::FORMAT_VERSION)
-    header.fail("format version " + std::to_string(version) + ", this build reads version " +
-                std::to_string(partial::FORMAT_VERSION));
+  if (version < partial::OLDEST_FORMAT_VERSION || version > partial::FORMAT_VERSION)
+    header.fail("format version " + std::to_string(version) + ", this build reads versions " +
+                std::to_string(partial::OLDEST_FORMAT_VERSION) + " to " + std::to_string(partial::FORMAT_VERSION));
   uint16_t kind = header.get_u16("kind");
   if (kind != partial::KIND_TABLE) header.fail("kind " + std::to_string(kind) + ", expected a table partial");
   uint64_t size = header.get_u64("payload size");
@@ -206,7 +218,8 @@ Partial Partial::deserialize(std::string_view bytes) {
 
   ByteReader in(payload, "payload");
   Partial p;
-  p.options_ = ProfileOptions::deserialize(in);
+  p.version_ = version;
+  p.options_ = ProfileOptions::deserialize(in, version);
   p.first_unit_ = in.get_u64("first unit");
   p.last_unit_ = in.get_u64("last unit");
   in.set_context("units " + std::to_string(p.first_unit_) + ".." + std::to_string(p.last_unit_));
@@ -215,11 +228,12 @@ Partial Partial::deserialize(std::string_view bytes) {
   if (p.unit_count_ == 0) in.fail("unit count 0");
   p.rows_ = in.get_varint("row count");
   p.tracked_rows_ = in.get_varint("tracked row count");
-  if (in.get_bool("row state flag")) p.row_distinct_ = DistinctCounter::deserialize(in);
+  const DistinctSketch sketch = version == 1 ? DistinctSketch::HyperLogLog : DistinctSketch::ExaLogLog;
+  if (in.get_bool("row state flag")) p.row_distinct_ = DistinctCounter::deserialize(in, sketch);
   uint64_t n = in.get_count("column count", in.remaining());
   p.columns_.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
-    p.columns_.push_back(ColumnState::deserialize(in, p.options_));
+    p.columns_.push_back(ColumnState::deserialize(in, p.options_, version));
     if (i > 0 && p.columns_[i].ordinal() <= p.columns_[i - 1].ordinal())
       in.fail("columns out of order at \"" + p.columns_[i].name() + "\"");
   }

@@ -77,33 +77,53 @@ size_t compact_nearly_sorted(uint64_t* table, size_t cap, unsigned shift) {
 
 }  // namespace
 
-DistinctCounter::DistinctCounter(uint32_t exact_limit, uint8_t precision)
-    : exact_limit_(exact_limit), precision_(precision) {
-  if (precision < hll::MIN_PRECISION || precision > hll::MAX_PRECISION)
-    throw InvalidInput("DistinctCounter precision " + std::to_string(precision) + ", expected " +
-                       std::to_string(hll::MIN_PRECISION) + ".." +
-                       std::to_string(hll::MAX_PRECISION));
+namespace {
+
+uint8_t min_precision(DistinctSketch sketch) {
+  return sketch == DistinctSketch::ExaLogLog ? ell::MIN_PRECISION : hll::MIN_PRECISION;
+}
+uint8_t max_precision(DistinctSketch sketch) {
+  return sketch == DistinctSketch::ExaLogLog ? ell::MAX_PRECISION : hll::MAX_PRECISION;
+}
+const char* sketch_name(DistinctSketch sketch) {
+  return sketch == DistinctSketch::ExaLogLog ? "ExaLogLog" : "HyperLogLog";
+}
+
+}  // namespace
+
+DistinctCounter::DistinctCounter(uint32_t exact_limit, uint8_t precision, DistinctSketch sketch)
+    : exact_limit_(exact_limit), precision_(precision), sketch_(sketch) {
+  if (sketch != DistinctSketch::ExaLogLog && sketch != DistinctSketch::HyperLogLog)
+    throw InvalidInput("DistinctCounter sketch kind " + std::to_string(static_cast<int>(sketch)) + " unknown");
+  if (precision < min_precision(sketch) || precision > max_precision(sketch))
+    throw InvalidInput("DistinctCounter " + std::string(sketch_name(sketch)) + " precision " +
+                       std::to_string(precision) + ", expected " + std::to_string(min_precision(sketch)) +
+                       ".." + std::to_string(max_precision(sketch)));
 }
 
 void DistinctCounter::update(const uint64_t* hashes, size_t n) {
   size_t i = 0;
-  while (i < n && !hll_) {
+  while (i < n && is_exact()) {
     const size_t end = std::min(n, i + BATCH_CHUNK);
     if (capacity() >= PREFETCH_MIN_CAPACITY) {
       // A large table misses the cache on most inserts; start each load a few hashes early. A
       // prefetch computed before a rehash only hints at a stale slot, which is harmless.
-      for (; i < end && !hll_; ++i) {
+      for (; i < end && is_exact(); ++i) {
         if (i + PREFETCH_AHEAD < n)
           __builtin_prefetch(table_.data() + home_of(hashes[i + PREFETCH_AHEAD]));
         insert_exact(hashes[i]);
       }
     } else {
-      for (; i < end && !hll_; ++i) insert_exact(hashes[i]);
+      for (; i < end && is_exact(); ++i) insert_exact(hashes[i]);
     }
   }
   if (i < n) {
-    HyperLogLog& sketch = *hll_;
-    for (; i < n; ++i) sketch.update(hashes[i]);
+    if (ell_) {
+      ell_->update(hashes + i, n - i);
+    } else {
+      HyperLogLog& sketch = *hll_;
+      for (; i < n; ++i) sketch.update(hashes[i]);
+    }
   }
 }
 
@@ -117,7 +137,7 @@ void DistinctCounter::insert_slow(uint64_t hash) {
     if (has_zero_) return;
     if (exact_count() >= exact_limit_) {
       to_sketch();
-      hll_->update(hash);
+      sketch_update(hash);
       return;
     }
     has_zero_ = true;
@@ -127,7 +147,7 @@ void DistinctCounter::insert_slow(uint64_t hash) {
   if (contains(hash)) return;
   if (exact_count() >= exact_limit_) {
     to_sketch();
-    hll_->update(hash);
+    sketch_update(hash);
     return;
   }
   if (count_ + 1 > max_count(capacity())) rehash(capacity_for(count_ + 1));
@@ -187,10 +207,13 @@ void DistinctCounter::rehash(size_t new_capacity) {
 }
 
 void DistinctCounter::to_sketch() {
-  hll_.emplace(precision_);
+  if (sketch_ == DistinctSketch::ExaLogLog)
+    ell_.emplace(precision_);
+  else
+    hll_.emplace(precision_);
   for (uint64_t h : table_)
-    if (h != 0) hll_->update(h);
-  if (has_zero_) hll_->update(0);
+    if (h != 0) sketch_update(h);
+  if (has_zero_) sketch_update(0);
   std::vector<uint64_t>().swap(table_);
   shift_ = 64;
   count_ = 0;
@@ -199,22 +222,25 @@ void DistinctCounter::to_sketch() {
 }
 
 void DistinctCounter::merge(const DistinctCounter& other) {
-  if (other.exact_limit_ != exact_limit_ || other.precision_ != precision_)
-    throw InvalidInput("cannot merge DistinctCounters with exact limit " +
-                       std::to_string(exact_limit_) + ", precision " + std::to_string(precision_) +
-                       " and exact limit " + std::to_string(other.exact_limit_) + ", precision " +
+  if (other.exact_limit_ != exact_limit_ || other.precision_ != precision_ || other.sketch_ != sketch_)
+    throw InvalidInput("cannot merge DistinctCounters with exact limit " + std::to_string(exact_limit_) + ", " +
+                       sketch_name(sketch_) + " precision " + std::to_string(precision_) + " and exact limit " +
+                       std::to_string(other.exact_limit_) + ", " + sketch_name(other.sketch_) + " precision " +
                        std::to_string(other.precision_));
   if (&other == this) return;  // a union with itself changes nothing
-  if (!hll_ && exact_count() == 0) {
+  if (is_exact() && exact_count() == 0) {
     *this = other;  // the first merge into a fresh accumulator: a copy
     return;
   }
-  if (other.hll_) {
-    if (!hll_) to_sketch();
-    hll_->merge(*other.hll_);
+  if (!other.is_exact()) {
+    if (is_exact()) to_sketch();
+    if (ell_)
+      ell_->merge(*other.ell_);
+    else
+      hll_->merge(*other.hll_);
     return;
   }
-  if (!hll_) {
+  if (is_exact()) {
     // Other's slots arrive in home order. Into a smaller table they would all land at its front
     // and pile into one cluster (quadratic), so first grow to at least other's capacity.
     const uint64_t union_bound =
@@ -230,20 +256,24 @@ void DistinctCounter::merge(const DistinctCounter& other) {
 }
 
 uint64_t DistinctCounter::estimate() const {
-  if (!hll_) return exact_count();
-  const double e = std::round(hll_->estimate());
+  if (is_exact()) return exact_count();
+  const double e = std::round(ell_ ? ell_->estimate() : hll_->estimate());
   // 2^64 as a double; the sketch caps its estimate there, where the cast would be undefined.
   constexpr double TWO_64 = 18446744073709551616.0;
   return e >= TWO_64 ? std::numeric_limits<uint64_t>::max() : static_cast<uint64_t>(e);
 }
 
-double DistinctCounter::relative_standard_error() const {
-  return hll_ ? hll_->relative_standard_error() : 0.0;
+double DistinctCounter::relative_standard_error() const { return is_exact() ? 0.0 : sketch_standard_error(); }
+
+double DistinctCounter::sketch_standard_error() const {
+  if (sketch_ == DistinctSketch::ExaLogLog) return ExaLogLog::relative_standard_error(precision_);
+  return 1.04 / std::sqrt(std::ldexp(1.0, precision_));
 }
 
 size_t DistinctCounter::memory_bytes() const {
   size_t bytes = sizeof(*this) + table_.capacity() * sizeof(uint64_t);
   if (hll_) bytes += hll_->memory_bytes() - sizeof(HyperLogLog);
+  if (ell_) bytes += ell_->memory_bytes() - sizeof(ExaLogLog);
   return bytes;
 }
 
@@ -261,9 +291,12 @@ std::vector<uint64_t> DistinctCounter::sorted_hashes() const {
 void DistinctCounter::serialize(ByteWriter& out) const {
   out.put_varint(exact_limit_);
   out.put_u8(precision_);
-  if (hll_) {
+  if (!is_exact()) {
     out.put_u8(distinct::MODE_SKETCH);
-    hll_->serialize(out);
+    if (ell_)
+      ell_->serialize(out);
+    else
+      hll_->serialize(out);
     return;
   }
   out.put_u8(distinct::MODE_EXACT);
@@ -276,14 +309,14 @@ void DistinctCounter::serialize(ByteWriter& out) const {
   }
 }
 
-DistinctCounter DistinctCounter::deserialize(ByteReader& in) {
+DistinctCounter DistinctCounter::deserialize(ByteReader& in, DistinctSketch kind) {
   const auto limit = static_cast<uint32_t>(
       in.get_count("DistinctCounter exact limit", std::numeric_limits<uint32_t>::max()));
   const uint8_t precision = in.get_u8("DistinctCounter precision");
-  if (precision < hll::MIN_PRECISION || precision > hll::MAX_PRECISION)
-    in.fail("DistinctCounter precision " + std::to_string(precision) + ", expected " +
-            std::to_string(hll::MIN_PRECISION) + ".." + std::to_string(hll::MAX_PRECISION));
-  DistinctCounter counter(limit, precision);
+  if (precision < min_precision(kind) || precision > max_precision(kind))
+    in.fail("DistinctCounter " + std::string(sketch_name(kind)) + " precision " + std::to_string(precision) +
+            ", expected " + std::to_string(min_precision(kind)) + ".." + std::to_string(max_precision(kind)));
+  DistinctCounter counter(limit, precision, kind);
   const uint8_t mode = in.get_u8("DistinctCounter mode");
   if (mode == distinct::MODE_EXACT) {
     const uint64_t n = in.get_count("DistinctCounter exact count", limit);
@@ -311,6 +344,12 @@ DistinctCounter DistinctCounter::deserialize(ByteReader& in) {
       counter.count_ = nonzero;
     }
     counter.update_room();
+  } else if (mode == distinct::MODE_SKETCH && kind == DistinctSketch::ExaLogLog) {
+    ExaLogLog sketch = ExaLogLog::deserialize(in);
+    if (sketch.precision() != precision)
+      in.fail("DistinctCounter sketch precision " + std::to_string(sketch.precision()) +
+              ", expected " + std::to_string(precision));
+    counter.ell_.emplace(std::move(sketch));
   } else if (mode == distinct::MODE_SKETCH) {
     HyperLogLog sketch = HyperLogLog::deserialize(in);
     if (sketch.precision() != precision)
@@ -326,7 +365,9 @@ DistinctCounter DistinctCounter::deserialize(ByteReader& in) {
 }
 
 bool DistinctCounter::operator==(const DistinctCounter& other) const {
-  if (exact_limit_ != other.exact_limit_ || precision_ != other.precision_) return false;
+  if (exact_limit_ != other.exact_limit_ || precision_ != other.precision_ || sketch_ != other.sketch_)
+    return false;
+  if (ell_ || other.ell_) return ell_ == other.ell_;
   if (hll_ || other.hll_) return hll_ == other.hll_;
   if (count_ != other.count_ || has_zero_ != other.has_zero_) return false;
   // Same size, so equal iff every hash of ours is in other's table.

@@ -21,7 +21,6 @@ struct FrequentItems::Item {
 
 namespace {
 
-constexpr uint32_t TRUNCATED_BIT = 0x8000'0000u;
 constexpr size_t MIN_TABLE_SIZE = 16;
 // Smallest serialized entry: u64 hash, 1-byte count, flag and length.
 constexpr size_t MIN_ENTRY_BYTES = 11;
@@ -100,6 +99,11 @@ void FrequentItems::insert_new(size_t slot, uint64_t hash, std::string_view valu
   const std::string_view kept = stored_prefix(value);
   const bool truncated = kept.size() < value.size();
   if (mode_ == frequent::MODE_EXACT && size_ == exact_capacity_) {
+    if (hook_) {
+      const OverflowHook hook = hook_;
+      hook_ = nullptr;  // once: the summary is a sketch from here on
+      hook(hook_context_);
+    }
     // One distinct value too many: become a sketch. purge() leaves at most k < 2k counters.
     std::vector<Item> all = items();
     all.push_back({hash, count, kept, truncated});
@@ -262,6 +266,21 @@ void FrequentItems::rebuild(const std::vector<Item>& items, uint8_t mode) {
   mode_ = mode;
   used_.clear();
   if (mode == frequent::MODE_SKETCH) index_slots();
+}
+
+bool FrequentItems::contains(uint64_t hash) const {
+  for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+    const Slot& s = slots_[i];
+    if (s.count == 0) return false;
+    if (s.hash == hash) return true;
+  }
+}
+
+size_t FrequentItems::union_size(const FrequentItems& other) const {
+  size_t n = size_;
+  for (const Slot& o : other.slots_)
+    if (o.count != 0 && !contains(o.hash)) ++n;
+  return n;
 }
 
 void FrequentItems::merge(const FrequentItems& other) {

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "truthound/error.hpp"
+#include "truthound/stats/exact_values.hpp"
 #include "truthound/hash.hpp"
 
 namespace truthound {
@@ -212,19 +213,6 @@ void merge_into(std::vector<double>& level, std::vector<double> run) {
 }
 
 // ---- Queries --------------------------------------------------------------------------------
-
-// numpy's _lerp: a + (b - a) * t, computed from b when t >= 0.5. With an infinite neighbour that
-// arithmetic gives NaN; we return the limit instead.
-double numpy_lerp(double a, double b, double t) {
-  if (a == b) return a;
-  if (std::isinf(a) || std::isinf(b)) {
-    if (t == 0) return a;
-    if (std::isinf(a) && std::isinf(b)) return t < 0.5 ? a : b;
-    return std::isinf(a) ? a : b;
-  }
-  const double diff = b - a;
-  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
-}
 
 // numpy.quantile(sorted, q, method="linear") for non-empty sorted data.
 double linear_quantile(const std::vector<double>& sorted, double q) {
@@ -508,6 +496,21 @@ std::vector<double> KllSketch::histogram(double lo, double hi, uint32_t bins) co
       ++i;
     }
     counts[i] += weight;
+  };
+  for (uint64_t key : level0_) add(from_key(key), 1.0);
+  for (size_t h = 1; h <= top(); ++h) {
+    const double weight = std::ldexp(1.0, static_cast<int>(h));
+    for (double x : level(h)) add(x, weight);
+  }
+  return counts;
+}
+
+std::vector<double> KllSketch::histogram(const std::vector<double>& edges) const {
+  if (edges.size() < 2) throw InvalidInput("KllSketch::histogram: fewer than 2 edges");
+  std::vector<double> counts(edges.size() - 1, 0.0);
+  const auto add = [&](double x, double weight) {
+    const std::ptrdiff_t b = histogram_bin(edges, x);
+    if (b >= 0) counts[static_cast<size_t>(b)] += weight;
   };
   for (uint64_t key : level0_) add(from_key(key), 1.0);
   for (size_t h = 1; h <= top(); ++h) {

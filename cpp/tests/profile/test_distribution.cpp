@@ -54,33 +54,42 @@ TEST(Distribution, FloatsPutNanLastAndKeepInfinities) {
   EXPECT_TRUE(std::isnan(f.numbers[4]));
 }
 
+// Past the frequency table: up to column::EXACT_QUANTILE_VALUES values the grid is exact (from the
+// retained values), beyond it KLL estimates within their rank error.
 TEST(Distribution, SketchModeGivesLowerBoundsAndAGridWithinRankError) {
   truthound::ProfileOptions options;
   options.frequent_exact_capacity = 64;
   options.frequent_sketch_capacity = 16;
-  std::vector<double> values;
-  for (int i = 0; i < 20000; ++i) values.push_back(std::fmod(i * 7919.0, 10007.0));
-  auto d = truthound::column_distributions(partial_of("g", values, options), {}, 256);
-  const auto &f = *d[0].frequencies;
-  EXPECT_FALSE(f.exact);
-  EXPECT_GT(f.max_error, 0u);
-  std::map<double, uint64_t> truth;
-  for (double v : values) ++truth[v];
-  for (size_t i = 0; i < f.numbers.size(); ++i) {
-    EXPECT_LE(f.counts[i], truth[f.numbers[i]]);
-    EXPECT_GE(f.counts[i] + f.max_error, truth[f.numbers[i]]);
-  }
-  ASSERT_TRUE(d[0].quantiles);
-  const auto &q = *d[0].quantiles;
-  ASSERT_EQ(q.values.size(), 256u);
-  std::vector<double> sorted = values;
-  std::sort(sorted.begin(), sorted.end());
-  for (size_t i = 0; i < q.values.size(); ++i) {
-    double u = (static_cast<double>(i) + 0.5) / 256;
-    const double n = static_cast<double>(sorted.size());
-    auto below = std::upper_bound(sorted.begin(), sorted.end(), q.values[i]) - sorted.begin();
-    double rank = static_cast<double>(below) / n;
-    EXPECT_LE(std::abs(rank - u), q.rank_error + 1.0 / n) << i;
+  for (int size : {20000, 100000}) {
+    std::vector<double> values;
+    for (int i = 0; i < size; ++i) values.push_back(std::fmod(i * 7919.0, 10007.0));
+    auto d = truthound::column_distributions(partial_of("g", values, options), {}, 256);
+    const auto &f = *d[0].frequencies;
+    EXPECT_FALSE(f.exact);
+    EXPECT_GT(f.max_error, 0u);
+    std::map<double, uint64_t> truth;
+    for (double v : values) ++truth[v];
+    for (size_t i = 0; i < f.numbers.size(); ++i) {
+      EXPECT_LE(f.counts[i], truth[f.numbers[i]]);
+      EXPECT_GE(f.counts[i] + f.max_error, truth[f.numbers[i]]);
+    }
+    ASSERT_TRUE(d[0].quantiles);
+    const auto &q = *d[0].quantiles;
+    EXPECT_EQ(q.exact, size <= 65536) << size;
+    EXPECT_EQ(q.rank_error == 0, size <= 65536) << size;
+    ASSERT_EQ(q.values.size(), 256u);
+    std::vector<double> sorted = values;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 0; i < q.values.size(); ++i) {
+      double u = (static_cast<double>(i) + 0.5) / 256;
+      const double n = static_cast<double>(sorted.size());
+      // Ties: any rank between the first and the last copy of the value is right.
+      auto first = std::lower_bound(sorted.begin(), sorted.end(), q.values[i]) - sorted.begin();
+      auto after = std::upper_bound(sorted.begin(), sorted.end(), q.values[i]) - sorted.begin();
+      const double tol = q.rank_error + 1.0 / n;
+      EXPECT_GE(u, static_cast<double>(first) / n - tol) << size << " " << i;
+      EXPECT_LE(u, static_cast<double>(after) / n + tol) << size << " " << i;
+    }
   }
 }
 

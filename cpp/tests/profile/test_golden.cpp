@@ -43,3 +43,54 @@ TEST(GoldenPartial, Version1ReadsAndFinalizes) {
   const auto& day = r.columns[3];
   EXPECT_EQ(static_cast<int64_t>(*day.int_min), 20454);  // 2026-01-01 in days since the epoch
 }
+
+// Format-1 partials still merge with each other (and stay format 1).
+TEST(GoldenPartial, Version1MergesWithVersion1) {
+  truthound::Partial a = truthound::Partial::deserialize(golden("partial_v1.bin"));
+  truthound::Partial b = truthound::Partial::deserialize(golden("partial_v1.bin"));
+  a.merge_table(b);
+  EXPECT_EQ(a.format_version(), 1u);
+  truthound::Partial again = truthound::Partial::deserialize(a.serialize());
+  EXPECT_EQ(again.format_version(), 1u);
+  truthound::TableResult r = truthound::finalize(again, {});
+  EXPECT_EQ(r.rows, 12u);
+  EXPECT_EQ(r.columns[2].distinct_count, 4u);
+  EXPECT_EQ(r.columns[2].top_values.at(0).count, 4u);  // "Seoul" twice in each
+}
+
+// Golden bytes of format version 2 (partial_v2.bin, written by make_partial_v2.py from the same
+// 6-row table): ExaLogLog distinct counters, frequency-first column state.
+TEST(GoldenPartial, Version2ReadsAndFinalizes) {
+  std::string bytes = golden("partial_v2.bin");
+  ASSERT_FALSE(bytes.empty());
+  truthound::Partial p = truthound::Partial::deserialize(bytes);
+  EXPECT_EQ(p.format_version(), 2u);
+  EXPECT_EQ(p.first_unit(), 7u);
+  EXPECT_EQ(p.serialize(), bytes);
+  truthound::TableResult r = truthound::finalize(p, {});
+  ASSERT_EQ(r.columns.size(), 4u);
+  EXPECT_EQ(r.rows, 6u);
+  EXPECT_EQ(static_cast<int64_t>(*r.columns[0].int_sum), 15);
+  EXPECT_DOUBLE_EQ(*r.columns[1].moments->mean, 2.5);
+  EXPECT_EQ(r.columns[2].distinct_count, 4u);
+  EXPECT_EQ(r.columns[2].top_values.at(0).value, "Seoul");
+  EXPECT_EQ(static_cast<int64_t>(*r.columns[3].int_min), 20454);
+  EXPECT_TRUE(r.columns[0].quantiles_exact);
+}
+
+TEST(GoldenPartial, Version1AndVersion2DoNotMerge) {
+  truthound::Partial v1 = truthound::Partial::deserialize(golden("partial_v1.bin"));
+  truthound::Partial v2 = truthound::Partial::deserialize(golden("partial_v2.bin"));
+  for (int order = 0; order < 2; ++order) {
+    truthound::Partial a = order ? v2 : v1;
+    const truthound::Partial& b = order ? v1 : v2;
+    try {
+      a.merge_table(b);
+      FAIL() << "merged format 1 with format 2";
+    } catch (const truthound::InvalidInput& e) {
+      std::string what = e.what();
+      EXPECT_NE(what.find("format-1"), std::string::npos) << what;
+      EXPECT_NE(what.find("format-2"), std::string::npos) << what;
+    }
+  }
+}

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <set>
@@ -19,6 +20,9 @@
 namespace truthound {
 namespace {
 
+// The HyperLogLog counter of format-1 partials; the ExaLogLog counter is tested at the end.
+constexpr DistinctSketch HLL = DistinctSketch::HyperLogLog;
+
 std::string to_bytes(const DistinctCounter& c) {
   ByteWriter out;
   c.serialize(out);
@@ -27,7 +31,7 @@ std::string to_bytes(const DistinctCounter& c) {
 
 DistinctCounter from_bytes(const std::string& bytes) {
   ByteReader in(bytes, "test");
-  DistinctCounter c = DistinctCounter::deserialize(in);
+  DistinctCounter c = DistinctCounter::deserialize(in, HLL);
   in.expect_end();
   return c;
 }
@@ -40,7 +44,7 @@ std::vector<uint64_t> hashes(uint64_t first, uint64_t n) {
 }
 
 DistinctCounter fed(const std::vector<uint64_t>& values, uint32_t limit, uint8_t p) {
-  DistinctCounter c(limit, p);
+  DistinctCounter c(limit, p, HLL);
   for (uint64_t v : values) c.update(v);
   return c;
 }
@@ -62,7 +66,7 @@ double relative_error(double estimate, double truth) { return std::abs(estimate 
 // ---- empty ----------------------------------------------------------------------------------
 
 TEST(DistinctCounter, Empty) {
-  DistinctCounter c;
+  DistinctCounter c(distinct::DEFAULT_EXACT_LIMIT, hll::DEFAULT_PRECISION, HLL);
   EXPECT_TRUE(c.is_exact());
   EXPECT_EQ(c.estimate(), 0u);
   EXPECT_EQ(c.relative_standard_error(), 0.0);
@@ -76,22 +80,22 @@ TEST(DistinctCounter, Empty) {
 TEST(DistinctCounter, EmptyIsTheMergeIdentity) {
   DistinctCounter c = fed(hashes(0, 500), 1000, 10);
   const std::string before = to_bytes(c);
-  c.merge(DistinctCounter(1000, 10));
+  c.merge(DistinctCounter(1000, 10, HLL));
   EXPECT_EQ(to_bytes(c), before);
-  DistinctCounter empty(1000, 10);
+  DistinctCounter empty(1000, 10, HLL);
   empty.merge(c);
   EXPECT_EQ(to_bytes(empty), before);
 }
 
 TEST(DistinctCounter, PrecisionOutsideRangeThrows) {
-  EXPECT_THROW(DistinctCounter(100, 3), InvalidInput);
-  EXPECT_THROW(DistinctCounter(100, 19), InvalidInput);
+  EXPECT_THROW(DistinctCounter(100, 3, HLL), InvalidInput);
+  EXPECT_THROW(DistinctCounter(100, 19, HLL), InvalidInput);
 }
 
 // ---- one value ------------------------------------------------------------------------------
 
 TEST(DistinctCounter, OneValue) {
-  DistinctCounter c;
+  DistinctCounter c(distinct::DEFAULT_EXACT_LIMIT, hll::DEFAULT_PRECISION, HLL);
   c.update(hash::of_bytes("x"));
   c.update(hash::of_bytes("x"));
   EXPECT_TRUE(c.is_exact());
@@ -100,7 +104,7 @@ TEST(DistinctCounter, OneValue) {
 
 TEST(DistinctCounter, HashZeroIsAValue) {
   // 0 marks empty slots in the table, so the hash 0 is tracked apart; it must count once.
-  DistinctCounter c(3, 8);
+  DistinctCounter c(3, 8, HLL);
   c.update(0);
   c.update(0);
   EXPECT_EQ(c.estimate(), 1u);
@@ -115,7 +119,7 @@ TEST(DistinctCounter, HashZeroIsAValue) {
   EXPECT_FALSE(c.is_exact());
   EXPECT_EQ(to_bytes(c), expected_sketch_bytes({0, 5, 7, 9}, 3, 8));
 
-  DistinctCounter only_zero(3, 8);
+  DistinctCounter only_zero(3, 8, HLL);
   only_zero.update(0);
   EXPECT_EQ(only_zero.memory_bytes(), sizeof(DistinctCounter));
   EXPECT_EQ(from_bytes(to_bytes(only_zero)).memory_bytes(), sizeof(DistinctCounter));
@@ -131,7 +135,7 @@ TEST(DistinctCounter, ExactMatchesUnorderedSet) {
     for (uint64_t i = 0; i < n; ++i) values.push_back(hash::of_u64(rng() % n));
     std::shuffle(values.begin(), values.end(), rng);
     const std::unordered_set<uint64_t> truth(values.begin(), values.end());
-    DistinctCounter c;
+    DistinctCounter c(distinct::DEFAULT_EXACT_LIMIT, hll::DEFAULT_PRECISION, HLL);
     for (uint64_t v : values) c.update(v);
     EXPECT_TRUE(c.is_exact()) << n;
     EXPECT_EQ(c.estimate(), truth.size()) << n;
@@ -145,7 +149,7 @@ TEST(DistinctCounter, BatchEqualsSingleUpdates) {
     std::vector<uint64_t> values(500'000);
     for (auto& v : values) v = hash::of_u64(rng() % distinct_values);
     const DistinctCounter single = fed(values, distinct::DEFAULT_EXACT_LIMIT, 14);
-    DistinctCounter batched;
+    DistinctCounter batched(distinct::DEFAULT_EXACT_LIMIT, hll::DEFAULT_PRECISION, HLL);
     for (size_t i = 0; i < values.size();) {
       const size_t n = std::min<size_t>(values.size() - i, rng() % 5000);
       batched.update(values.data() + i, n);
@@ -185,7 +189,7 @@ TEST(DistinctCounter, ClusteredHashesStayExact) {
   DistinctCounter repeated = back;
   for (uint64_t v : values) repeated.update(v);
   EXPECT_EQ(repeated, c);
-  DistinctCounter merged(10'000, 12);
+  DistinctCounter merged(10'000, 12, HLL);
   merged.merge(back);
   EXPECT_EQ(to_bytes(merged), bytes);
 }
@@ -206,7 +210,7 @@ TEST(DistinctCounter, EqualityIgnoresInsertionOrder) {
 TEST(DistinctCounter, SwitchesToSketchJustPastTheLimit) {
   const uint32_t limit = 1000;
   const std::vector<uint64_t> values = hashes(0, limit + 1);
-  DistinctCounter c(limit, 12);
+  DistinctCounter c(limit, 12, HLL);
   for (uint32_t i = 0; i < limit; ++i) {
     c.update(values[i]);
     c.update(values[i / 2]);  // repeats never count towards the limit
@@ -224,7 +228,7 @@ TEST(DistinctCounter, SwitchesToSketchJustPastTheLimit) {
 }
 
 TEST(DistinctCounter, LimitZeroIsASketchFromTheFirstValue) {
-  DistinctCounter c(0, 10);
+  DistinctCounter c(0, 10, HLL);
   EXPECT_TRUE(c.is_exact());
   c.update(hash::of_u64(1));
   EXPECT_FALSE(c.is_exact());
@@ -232,7 +236,7 @@ TEST(DistinctCounter, LimitZeroIsASketchFromTheFirstValue) {
 }
 
 TEST(DistinctCounter, MemoryDropsAfterTheSwitch) {
-  DistinctCounter c;
+  DistinctCounter c(distinct::DEFAULT_EXACT_LIMIT, hll::DEFAULT_PRECISION, HLL);
   const std::vector<uint64_t> values = hashes(0, distinct::DEFAULT_EXACT_LIMIT + 1);
   c.update(values.data(), values.size() - 1);
   // 100k hashes at load <= 1/2: 2^18 slots of 8 bytes, plus a pad slot.
@@ -244,7 +248,7 @@ TEST(DistinctCounter, MemoryDropsAfterTheSwitch) {
 // ---- estimation mode ------------------------------------------------------------------------
 
 TEST(DistinctCounter, MillionWithinBound) {
-  DistinctCounter c;
+  DistinctCounter c(distinct::DEFAULT_EXACT_LIMIT, hll::DEFAULT_PRECISION, HLL);
   const std::vector<uint64_t> values = hashes(1ULL << 40, 1'000'000);
   c.update(values.data(), values.size());
   EXPECT_FALSE(c.is_exact());
@@ -252,13 +256,13 @@ TEST(DistinctCounter, MillionWithinBound) {
 }
 
 TEST(DistinctCounter, TenMillionWithinBound) {
-  DistinctCounter c;
+  DistinctCounter c(distinct::DEFAULT_EXACT_LIMIT, hll::DEFAULT_PRECISION, HLL);
   for (uint64_t i = 0; i < 10'000'000; ++i) c.update(hash::of_u64(i));
   EXPECT_LE(relative_error(double(c.estimate()), 1e7), 3 * c.relative_standard_error());
 }
 
 TEST(DistinctCounter, SaturatedSketchEstimateIsCapped) {
-  DistinctCounter c(0, 4);
+  DistinctCounter c(0, 4, HLL);
   for (uint64_t i = 0; i < 16; ++i) c.update(i << 60);  // every register at its maximum rank
   EXPECT_EQ(c.estimate(), std::numeric_limits<uint64_t>::max());
 }
@@ -266,12 +270,12 @@ TEST(DistinctCounter, SaturatedSketchEstimateIsCapped) {
 TEST(DistinctCounter, HeavyDuplicates) {
   std::mt19937_64 rng(4);
   // Under the limit: exact despite a million updates.
-  DistinctCounter small;
+  DistinctCounter small(distinct::DEFAULT_EXACT_LIMIT, hll::DEFAULT_PRECISION, HLL);
   for (int i = 0; i < 1'000'000; ++i) small.update(hash::of_u64(rng() % 5000));
   EXPECT_TRUE(small.is_exact());
   EXPECT_EQ(small.estimate(), 5000u);
   // Over the limit: identical to the sketch of the distinct values alone.
-  DistinctCounter big(20'000, 14);
+  DistinctCounter big(20'000, 14, HLL);
   for (int i = 0; i < 1'000'000; ++i) big.update(hash::of_u64(rng() % 50'000));
   EXPECT_EQ(to_bytes(big), expected_sketch_bytes(hashes(0, 50'000), 20'000, 14));
   EXPECT_LE(relative_error(double(big.estimate()), 5e4), 3 * big.relative_standard_error());
@@ -308,7 +312,7 @@ TEST(DistinctCounter, MergeEqualsSinglePass) {
 // Partitions `values` at random into `parts` counters.
 std::vector<DistinctCounter> partition(const std::vector<uint64_t>& values, size_t parts,
                                        uint32_t limit, uint8_t p, std::mt19937_64& rng) {
-  std::vector<DistinctCounter> out(parts, DistinctCounter(limit, p));
+  std::vector<DistinctCounter> out(parts, DistinctCounter(limit, p, HLL));
   for (uint64_t v : values) out[rng() % parts].update(v);
   return out;
 }
@@ -328,7 +332,7 @@ TEST(DistinctCounter, MergeOrderDoesNotMatter) {
     std::vector<DistinctCounter> parts = partition(values, 12, limit, 12, rng);
     for (int trial = 0; trial < 6; ++trial) {
       std::shuffle(parts.begin(), parts.end(), rng);
-      DistinctCounter acc(limit, 12);
+      DistinctCounter acc(limit, 12, HLL);
       for (const auto& part : parts) acc.merge(part);
       EXPECT_EQ(to_bytes(acc), expected) << distinct_values;
     }
@@ -359,9 +363,9 @@ TEST(DistinctCounter, MergeWithItself) {
 }
 
 TEST(DistinctCounter, MergeDifferentSettingsThrows) {
-  DistinctCounter c(1000, 12);
-  EXPECT_THROW(c.merge(DistinctCounter(1001, 12)), InvalidInput);
-  EXPECT_THROW(c.merge(DistinctCounter(1000, 13)), InvalidInput);
+  DistinctCounter c(1000, 12, HLL);
+  EXPECT_THROW(c.merge(DistinctCounter(1001, 12, HLL)), InvalidInput);
+  EXPECT_THROW(c.merge(DistinctCounter(1000, 13, HLL)), InvalidInput);
 }
 
 // The bytes a counter must have after seeing exactly the hashes in `set`.
@@ -399,7 +403,7 @@ TEST(DistinctCounter, MatchesASetModelUnderRandomOperations) {
       }
     };
     const size_t parts = 1 + rng() % 4;
-    std::vector<DistinctCounter> counters(parts, DistinctCounter(limit, p));
+    std::vector<DistinctCounter> counters(parts, DistinctCounter(limit, p, HLL));
     std::vector<std::set<uint64_t>> sets(parts);
     for (int step = 0; step < 20; ++step) {
       const size_t i = rng() % parts;
@@ -446,7 +450,7 @@ TEST(DistinctCounter, RoundTripIdenticalBytes) {
 }
 
 TEST(DistinctCounter, SerializedSizes) {
-  DistinctCounter exact;
+  DistinctCounter exact(distinct::DEFAULT_EXACT_LIMIT, hll::DEFAULT_PRECISION, HLL);
   const std::vector<uint64_t> values = hashes(0, distinct::DEFAULT_EXACT_LIMIT + 1);
   exact.update(values.data(), distinct::DEFAULT_EXACT_LIMIT);
   const size_t exact_size = to_bytes(exact).size();
@@ -463,7 +467,7 @@ TEST(DistinctCounter, SerializedSizes) {
 // ---- golden bytes ---------------------------------------------------------------------------
 
 TEST(DistinctCounter, GoldenExactBytes) {
-  DistinctCounter c(5, 4);
+  DistinctCounter c(5, 4, HLL);
   for (uint64_t h : {300, 0, 1, 300}) c.update(h);
   // limit 5, precision 4, exact, 3 hashes: 0, +1, +299 (varint AB 02).
   const std::string expected("\x05\x04\x00\x03\x00\x01\xab\x02", 8);
@@ -488,7 +492,7 @@ TEST(DistinctCounterCorrupt, EveryTruncationThrows) {
   std::vector<uint64_t> with_zero = hashes(0, 50);
   with_zero.push_back(0);
   for (const DistinctCounter& c :
-       {DistinctCounter(), fed(hashes(0, 50), 100, 10), fed(with_zero, 100, 10),
+       {DistinctCounter(distinct::DEFAULT_EXACT_LIMIT, hll::DEFAULT_PRECISION, HLL), fed(hashes(0, 50), 100, 10), fed(with_zero, 100, 10),
         fed(hashes(0, 150), 100, 10), fed(hashes(0, 5000), 100, 10)}) {
     const std::string bytes = to_bytes(c);
     for (size_t len = 0; len < bytes.size(); ++len)
@@ -573,6 +577,93 @@ TEST(DistinctCounterCorrupt, RandomBytesNeverCrash) {
     } catch (const CorruptPartial&) {
     }
   }
+}
+
+
+// ---- the ExaLogLog counter of format-2 partials ----------------------------------------------
+
+constexpr DistinctSketch ELL = DistinctSketch::ExaLogLog;
+
+std::string ell_round_trip(const DistinctCounter& c) {
+  ByteWriter out;
+  c.serialize(out);
+  return out.take();
+}
+
+DistinctCounter ell_from_bytes(const std::string& bytes) {
+  ByteReader in(bytes, "test");
+  DistinctCounter c = DistinctCounter::deserialize(in, ELL);
+  in.expect_end();
+  return c;
+}
+
+TEST(DistinctCounterEll, DefaultIsExaLogLogP13WithItsOwnStandardError) {
+  DistinctCounter c;
+  EXPECT_EQ(c.sketch_kind(), ELL);
+  EXPECT_EQ(c.precision(), ell::DEFAULT_PRECISION);
+  EXPECT_EQ(c.relative_standard_error(), 0.0);
+  EXPECT_DOUBLE_EQ(c.sketch_standard_error(), ExaLogLog::relative_standard_error(13));
+  EXPECT_LE(c.sketch_standard_error(), 0.004);
+  EXPECT_THROW(DistinctCounter(100, 17, ELL), InvalidInput);
+  EXPECT_THROW(DistinctCounter(100, 3, ELL), InvalidInput);
+}
+
+TEST(DistinctCounterEll, SwitchHoldsTheExaLogLogOfEveryHash) {
+  const std::vector<uint64_t> values = hashes(0, 5'000);
+  DistinctCounter c(1'000, 12, ELL);
+  c.update(values.data(), values.size());
+  ASSERT_FALSE(c.is_exact());
+  ExaLogLog e(12);
+  for (uint64_t v : values) e.update(v);
+  ByteWriter expected;
+  expected.put_varint(1'000);
+  expected.put_u8(12);
+  expected.put_u8(distinct::MODE_SKETCH);
+  e.serialize(expected);
+  EXPECT_EQ(ell_round_trip(c), expected.take());
+  EXPECT_EQ(c.estimate(), static_cast<uint64_t>(std::round(e.estimate())));
+  EXPECT_DOUBLE_EQ(c.relative_standard_error(), e.relative_standard_error());
+  EXPECT_EQ(ell_from_bytes(ell_round_trip(c)), c);
+}
+
+TEST(DistinctCounterEll, MergeEqualsOnePassWhateverTheSplit) {
+  const std::vector<uint64_t> values = hashes(0, 30'000);
+  DistinctCounter whole(10'000, 13, ELL);
+  whole.update(values.data(), values.size());
+  for (size_t parts : {2, 3, 7}) {
+    std::vector<DistinctCounter> counters(parts, DistinctCounter(10'000, 13, ELL));
+    for (size_t i = 0; i < values.size(); ++i) counters[(i * 7919) % parts].update(values[i]);
+    DistinctCounter merged = counters[0];
+    for (size_t k = 1; k < parts; ++k) merged.merge(counters[k]);
+    EXPECT_EQ(ell_round_trip(merged), ell_round_trip(whole)) << parts;
+  }
+}
+
+TEST(DistinctCounterEll, KindsDoNotMerge) {
+  DistinctCounter a(100, 12, ELL), b(100, 12, HLL);
+  EXPECT_THROW(a.merge(b), InvalidInput);
+  EXPECT_THROW(b.merge(a), InvalidInput);
+}
+
+// The stated error is the sketch's own standard error, checked as the RMS relative error over 32
+// independently seeded streams past the exact limit. With 32 samples the RMS itself varies by
+// about 1/sqrt(64) = 12.5%, so 1.4x the stated error is over 3 of its standard deviations.
+TEST(DistinctCounterEll, RmsErrorOver32SeededStreamsIsTheStatedError) {
+  const uint64_t n = 200'000;
+  double sum_sq = 0;
+  double stated = 0;
+  for (uint64_t seed = 1; seed <= 32; ++seed) {
+    DistinctCounter c(1'000, ell::DEFAULT_PRECISION, ELL);
+    for (uint64_t i = 0; i < n; ++i) c.update(hash::splitmix64(i ^ (seed << 40)));
+    stated = c.relative_standard_error();
+    const double e = (static_cast<double>(c.estimate()) - double(n)) / double(n);
+    sum_sq += e * e;
+  }
+  const double rms = std::sqrt(sum_sq / 32);
+  EXPECT_LE(stated, 0.004);
+  EXPECT_LE(rms, 1.4 * stated) << "rms " << rms << " stated " << stated;
+  std::printf("ExaLogLog counter p=13, n=%llu, 32 streams: RMS %.4f%%, stated %.4f%%\n",
+              static_cast<unsigned long long>(n), 100 * rms, 100 * stated);
 }
 
 }  // namespace

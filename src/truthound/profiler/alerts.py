@@ -55,6 +55,7 @@ assert set(SEVERITY) == set(AlertSettings.kinds())
 
 _NUMERIC_KINDS = ("integer", "unsigned", "float", "decimal")
 _KEY_KINDS = ("integer", "unsigned", "string", "binary")
+_SKETCH_NAMES = {"exaloglog": "ExaLogLog", "hyperloglog": "HyperLogLog"}
 
 
 def _alert(column: str | None, kind: str, message: str, value: Any) -> Alert:
@@ -270,7 +271,8 @@ def column_alerts(
             how = (
                 ""
                 if c.distinct_count_is_exact
-                else f" (HyperLogLog estimate, ±{percent(c.distinct_count_error)})"
+                else f" ({_SKETCH_NAMES.get(c.distinct_count_method, c.distinct_count_method)}"
+                f" estimate, ±{percent(c.distinct_count_error)})"
             )
             message = f"{percent(c.unique_ratio)} of values distinct{how}: a near-unique key"
             out.append(_alert(c.name, "unique", message, c.unique_ratio))
@@ -307,7 +309,8 @@ def duplicate_alerts(
         return []
     message = (
         f"≈ {_plural(duplicate_rows, 'row')} ({percent(ratio)}) repeat an earlier row "
-        f"(HyperLogLog estimate, ±{percent(relative_error)} of the distinct rows)"
+        f"({_SKETCH_NAMES.get(method, method)} estimate, ±{percent(relative_error)} "
+        "of the distinct rows)"
     )
     return [_alert(None, "duplicates", message, ratio)]
 

@@ -195,11 +195,14 @@ def _column(c: dict[str, Any], top_n: int) -> tuple[ColumnProfile, list[tuple[An
     histogram = None
     h = c.get("histogram")
     if h is not None:
-        bins = len(h["counts"])
-        lo, hi = h["lo"], h["hi"]
-        edges = tuple(
-            value(lo + (hi - lo) * i / bins) if bins else value(lo) for i in range(bins + 1)
-        )
+        if "edges" in h:
+            edges = tuple(value(e) for e in h["edges"])
+        else:
+            bins = len(h["counts"])
+            lo, hi = h["lo"], h["hi"]
+            edges = tuple(
+                value(lo + (hi - lo) * i / bins) if bins else value(lo) for i in range(bins + 1)
+            )
         histogram = Histogram(
             edges=edges,
             counts=tuple(h["counts"]),
@@ -246,7 +249,9 @@ def _column(c: dict[str, Any], top_n: int) -> tuple[ColumnProfile, list[tuple[An
         kind=kind,
         non_null_count=non_null,
         distinct_count_is_exact=distinct_exact,
-        distinct_count_method="exact" if distinct_exact else "hyperloglog",
+        distinct_count_method=c.get(
+            "distinct_method", "exact" if distinct_exact else "hyperloglog"
+        ),
         distinct_count_error=c.get("distinct_error", 0.0),
         min=value(c["min"]),
         max=value(c["max"]),
@@ -309,7 +314,11 @@ def build_table_profile(
     duplicates = stats["duplicate_rows"]
     duplicate_ratio = (duplicates / rows if rows else 0.0) if duplicates is not None else None
     duplicate_method = (
-        "unknown" if duplicates is None else "exact" if stats["duplicates_exact"] else "hyperloglog"
+        "unknown"
+        if duplicates is None
+        else "exact"
+        if stats["duplicates_exact"]
+        else stats.get("duplicates_method", "hyperloglog")
     )
     alerts: list[Alert] = duplicate_alerts(
         duplicates,

@@ -71,6 +71,7 @@ _NUMBER_KINDS = ("integer", "unsigned", "float", "decimal")
 _TEMPORAL_KINDS = ("date", "timestamp", "time", "duration")
 _NUMBER_PATTERNS = ("integer", "float")
 _KEY_KINDS = ("integer", "unsigned", "string", "binary")
+_SKETCH_NAMES = {"exaloglog": "ExaLogLog", "hyperloglog": "HyperLogLog"}
 _PREFIXED = re.compile(r"^([^0-9]+)[0-9]+$")
 
 
@@ -138,7 +139,8 @@ def _distinct_text(c: ColumnProfile) -> str:
         return f"{count(c.distinct_count)} distinct of {count(c.non_null_count)} values"
     return (
         f"≈ {count(c.distinct_count)} distinct of {count(c.non_null_count)} values "
-        f"(HyperLogLog estimate, ±{percent(c.distinct_count_error)})"
+        f"({_SKETCH_NAMES.get(c.distinct_count_method, c.distinct_count_method)} estimate, "
+        f"±{percent(c.distinct_count_error)})"
     )
 
 

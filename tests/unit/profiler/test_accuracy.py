@@ -71,19 +71,20 @@ def test_integer_column_is_exact(table, profile):
 
 
 def test_distinct_counts_within_the_stated_error_beyond_the_exact_threshold(table, profile):
-    # distinct_count_error is HyperLogLog's relative standard error (1.04 / sqrt(2**14)); 4 of
-    # them bound a single estimate with probability above 99.99 %.
+    # distinct_count_error is ExaLogLog's relative standard error (0.3524 / sqrt(2**13), 0.389 %);
+    # 4 of them bound a single estimate with probability above 99.99 %.
     for name in ("normal", "ints", "unique"):
         truth = pc.count_distinct(table[name], mode="only_valid").as_py()
         c = profile[name]
         assert truth > 100_000
         assert not c.distinct_count_is_exact
-        assert c.distinct_count_method == "hyperloglog"
-        assert c.distinct_count_error == pytest.approx(1.04 / 2**7, rel=0.01)
+        assert c.distinct_count_method == "exaloglog"
+        assert c.distinct_count_error == pytest.approx(0.3524 / 2**6.5, rel=0.01)
+        assert c.distinct_count_error <= 0.004
         assert abs(c.distinct_count - truth) / truth <= 4 * c.distinct_count_error, name
 
 
-def test_hyperloglog_error_over_seeds_matches_its_stated_error():
+def test_distinct_sketch_error_over_seeds_matches_its_stated_error():
     # Values are hashed the same way whatever the sketch seed (so engines agree), so independent
     # trials are independent data: 12 seeds of random values. Over them the root-mean-square
     # relative error is the stated standard error; its sample value lies below 2x the stated one
@@ -151,8 +152,10 @@ def test_quantiles_are_exact_while_small(n):
     for key, q in {"p1": 0.01, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p99": 0.99}.items():
         assert p.percentiles[key] == pytest.approx(np.quantile(x, q), rel=1e-12, abs=1e-12)
     h = p.histogram
-    if n == 1:
-        assert list(h.counts) == [1] and h.edges[0] == h.edges[-1] == x[0]
-        return
-    truth, _ = np.histogram(x, bins=20, range=(x.min(), x.max()))
-    assert h.method == "exact" and list(h.counts) == list(truth)
+    assert h.method == "exact" and h.count_error == 0
+    truth, _ = np.histogram(x, bins=np.array(h.edges))
+    assert list(h.counts) == list(truth)
+    if n <= 20:  # no more distinct values than bins: one bar per value, starting at the value
+        assert list(h.counts) == [1] * n and list(h.edges[:-1]) == sorted(x)
+    else:
+        assert len(h.counts) == 20 and (h.edges[0], h.edges[-1]) == (x.min(), x.max())

@@ -144,7 +144,8 @@ def test_outliers_bounded_from_the_histogram():
     # more distinct values than finalize returns: the count is bounded from the histogram's bins
     # (each within its stated count error)
     rng = np.random.default_rng(4)
-    x = np.concatenate([rng.normal(0, 1, 20_000), rng.normal(40, 0.5, 3_000)])
+    # past 65,536 values: the histogram comes from the KLL sketch, with its count error
+    x = np.concatenate([rng.normal(0, 1, 100_000), rng.normal(40, 0.5, 3_000)])
     p = tp.profile(pa.table({"x": x}))
     (alert,) = [a for a in p.alerts if a.kind == "outliers"]
     q1, q3 = p["x"].percentiles["p25"], p["x"].percentiles["p75"]
@@ -154,7 +155,7 @@ def test_outliers_bounded_from_the_histogram():
     assert alert.value["count_min"] <= truth <= alert.value["count_max"]
     assert "from the histogram" in alert.message
     # too few outliers for the sketch's bound: no alert rather than a guess
-    few = np.concatenate([rng.normal(0, 1, 20_000), rng.normal(40, 0.5, 30)])
+    few = np.concatenate([rng.normal(0, 1, 100_000), rng.normal(40, 0.5, 30)])
     assert "outliers" not in [a.kind for a in tp.profile(pa.table({"x": few})).alerts]
 
 

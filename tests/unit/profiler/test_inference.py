@@ -157,7 +157,7 @@ def test_too_few_values_to_tell():
 def test_identifiers_unique_near_unique_prefixed_and_padded():
     kind, c = _infer([f"ID{i}" for i in range(200_000)])  # beyond the exact distinct count
     assert kind == T.IDENTIFIER and not c.distinct_count_is_exact
-    assert "'ID' + digits" in c.type_evidence and "HyperLogLog" in c.type_evidence
+    assert "'ID' + digits" in c.type_evidence and "ExaLogLog" in c.type_evidence
     assert "UniqueValidator()" in c.suggested_validators
     kind, c = _infer([f"{i:08d}" for i in range(5_000)])
     assert kind == T.IDENTIFIER and "zero-padded" in c.type_evidence

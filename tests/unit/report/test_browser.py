@@ -96,8 +96,15 @@ def test_small_report(browser, trips_profile, tmp_path, artifacts):
     assert len(browser.find_elements(By.CSS_SELECTOR, "#ov tbody tr svg.spark")) == len(columns)
 
     # approximate figures are marked, their bound in a tooltip
+    # (the trips table is small enough that every figure is exact since #22: none may be marked)
     approx = browser.find_elements(By.CSS_SELECTOR, ".ax[title]")
-    assert approx and all(a.get_attribute("title") for a in approx)
+    assert all(a.get_attribute("title") for a in approx)
+    estimated = [
+        c.name
+        for c in columns
+        if not c.distinct_count_is_exact or c.quantiles_method not in (None, "exact")
+    ]
+    assert bool(approx) == bool(estimated), estimated
     _assert_offline(browser, page_url)
     assert _dom_content_loaded_ms(browser) < MAX_DOM_CONTENT_LOADED_MS
     assert browser.get_log("browser") == []  # no script errors, no CSP violations

@@ -116,9 +116,9 @@ def test_approximate_figures_are_marked():
     keys = pa.array(rng.integers(0, 40_000, n)).cast(pa.string())
     p = tp.profile(pa.table({"x": rng.permutation(n), "key": keys}))
     x = p["x"]
-    assert x.distinct_count_method == "hyperloglog" and x.quantiles_method == "kll"
+    assert x.distinct_count_method == "exaloglog" and x.quantiles_method == "kll"
     assert x.histogram.method == "kll" and p["key"].top_values_method == "misra_gries"
-    p = replace(p, duplicate_row_count_is_exact=False, duplicate_row_method="hyperloglog")
+    p = replace(p, duplicate_row_count_is_exact=False, duplicate_row_method="exaloglog")
     html = render_html(p)
     titles = [
         a["title"]
@@ -127,13 +127,13 @@ def test_approximate_figures_are_marked():
     ]
     joined = "\n".join(titles)
     assert (
-        f"HyperLogLog estimate, relative standard error ±{x.distinct_count_error * 100:.1f}%"
+        f"ExaLogLog estimate, relative standard error ±{x.distinct_count_error * 100:.1f}%"
         in joined
     )
     assert f"rank is within ±{x.quantiles_rank_error * 100:.1f}%" in joined
     assert f"each within ± {round(x.histogram.count_error):,}" in joined
     assert f"low by at most {p['key'].top_values_max_error:,}" in joined
-    assert "HyperLogLog estimate, relative standard error ±0.8%" in joined  # duplicate rows
+    assert "ExaLogLog estimate, relative standard error ±0.4%" in joined  # duplicate rows
     assert html.count("≈") > 10
 
 

@@ -5,8 +5,9 @@
 //     state is exact; past it, the values the Misra–Gries summary still tracks, each count a lower
 //     bound within `max_error` of the truth (Agarwal et al., "Mergeable Summaries", PODS 2012);
 //   - the quantile function on a grid u_i = (i + 0.5) / m, only when the frequency table is not
-//     exact (an exact table gives the exact quantile function itself): KLL estimates, each within
-//     `rank_error` in rank of the truth (Karnin, Lang, Liberty 2016).
+//     exact (an exact table gives the exact quantile function itself): exact from the column's
+//     retained values up to column::EXACT_QUANTILE_VALUES of them, else KLL estimates, each
+//     within `rank_error` in rank of the truth (Karnin, Lang, Liberty 2016).
 //
 // This reads today's ColumnState parts (FrequentItems, KllSketch, Moments) through their public
 // getters only, so a new column state changes this file and nothing that uses it.

@@ -29,8 +29,12 @@ struct QuantileResult {
 };
 
 struct HistogramResult {
-  double lo = 0, hi = 0;
-  std::vector<double> counts;   // estimated items per equal-width bin over [lo, hi]
+  double lo = 0, hi = 0;        // edges.front(), edges.back()
+  // counts[i] items in [edges[i], edges[i+1]), the last bin closed: numpy.histogram(x, edges).
+  // One bar per value for exact columns of at most `bins` distinct values; bars a whole number
+  // of integers wide for integer, date and time columns; else equal width over [min, max].
+  std::vector<double> edges;
+  std::vector<double> counts;   // exact, or estimated from the KLL sketch
   double count_error = 0;       // bound on each bin's count error (0 = exact)
 };
 
@@ -58,6 +62,7 @@ struct ColumnResult {
   uint64_t distinct_count = 0;
   bool distinct_exact = true;
   double distinct_error = 0;  // relative standard error (0 = exact)
+  std::string distinct_method = "exact";  // "exact", "exaloglog" or "hyperloglog" (format 1)
 
   std::optional<int128> int_min, int_max;
   std::optional<double> float_min, float_max;
@@ -85,6 +90,7 @@ struct TableResult {
   std::optional<uint64_t> duplicate_rows;
   bool duplicates_exact = true;
   double duplicates_error = 0;  // relative standard error of the distinct-row estimate
+  std::string duplicates_method = "exact";  // as ColumnResult::distinct_method
   uint64_t estimated_memory_bytes = 0;
   std::vector<ColumnResult> columns;
 };

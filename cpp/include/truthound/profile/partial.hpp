@@ -18,7 +18,10 @@ namespace truthound {
 
 namespace partial {
 inline constexpr uint32_t MAGIC = 0x46505254;  // "TRPF" little-endian
-inline constexpr uint16_t FORMAT_VERSION = 1;
+// Version 2 (ExaLogLog distinct counts) is written; version 1 (HyperLogLog) is still read and
+// merged with version 1. Partials of different versions do not merge.
+inline constexpr uint16_t FORMAT_VERSION = 2;
+inline constexpr uint16_t OLDEST_FORMAT_VERSION = 1;
 inline constexpr uint16_t KIND_TABLE = 1;
 inline constexpr size_t HEADER_BYTES = 4 + 2 + 2 + 8 + 8;
 }  // namespace partial
@@ -48,6 +51,7 @@ class Partial {
   bool operator==(const Partial& other) const;
 
   const ProfileOptions& options() const { return options_; }
+  uint16_t format_version() const { return version_; }
   uint64_t first_unit() const { return first_unit_; }
   uint64_t last_unit() const { return last_unit_; }
   uint64_t unit_count() const { return unit_count_; }
@@ -60,6 +64,7 @@ class Partial {
   Partial() = default;
 
   ProfileOptions options_;
+  uint16_t version_ = partial::FORMAT_VERSION;
   uint64_t first_unit_ = 0, last_unit_ = 0, unit_count_ = 1;
   uint64_t rows_ = 0;          // rows this unit read (units of one row range may repeat it)
   uint64_t tracked_rows_ = 0;  // rows whose hashes entered row_distinct_
@@ -67,6 +72,7 @@ class Partial {
   std::vector<ColumnState> columns_;
 
   uint64_t table_rows() const;  // as finalize counts them: the first column's rows
+  void check_mergeable(const Partial& other) const;  // same format version and options
 
   // Per-stream bookkeeping, not serialised.
   std::vector<int64_t> child_index_;  // schema child of each column

@@ -90,6 +90,33 @@ class FrequentItems {
   // or counts that do not add up to the total; never reads past the end.
   static FrequentItems deserialize(ByteReader& in);
 
+  // Calls fn(hash, count, value, truncated) once per tracked entry, in table order (which depends
+  // on the insertion history: callers that need an order sort).
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].count == 0) continue;
+      const Ref ref = refs_[i];
+      fn(slots_[i].hash, slots_[i].count,
+         std::string_view(arena_).substr(ref.offset, ref.length & ~TRUNCATED_BIT),
+         (ref.length & TRUNCATED_BIT) != 0);
+    }
+  }
+  // Whether a value with this hash is tracked.
+  bool contains(uint64_t hash) const;
+  // Distinct values of the union with `other` while both are exact (no change to either).
+  size_t union_size(const FrequentItems& other) const;
+
+  // Called, while the summary is still exact and before anything changes, when a distinct value
+  // past exact_capacity() arrives through update(): the column state moves the exact table into
+  // its sketches then (frequency first, column_state.hpp). Not part of the state: not copied into
+  // comparisons or bytes; set only for the duration of one update.
+  using OverflowHook = void (*)(void* context);
+  void set_overflow_hook(OverflowHook hook, void* context) {
+    hook_ = hook;
+    hook_context_ = context;
+  }
+
   // Same settings, mode, total, offset and entries (the hash-map layout is not compared).
   bool operator==(const FrequentItems& other) const;
   // Bytes held by this summary.
@@ -132,6 +159,9 @@ class FrequentItems {
   std::vector<Slot> slots_;
   std::vector<Ref> refs_;
   std::string arena_;  // the tracked values' bytes
+  static constexpr uint32_t TRUNCATED_BIT = 0x8000'0000u;
+  OverflowHook hook_ = nullptr;
+  void* hook_context_ = nullptr;
   // In sketch mode, the occupied slots in any order: a purge reads and clears these 2k slots
   // instead of sweeping the whole (mostly empty) table. Unused in exact mode.
   std::vector<uint32_t> used_;

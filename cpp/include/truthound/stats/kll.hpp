@@ -87,6 +87,9 @@ class KllSketch {
   // closed, binned exactly as numpy.histogram(x, bins, range=(lo, hi)); exact in exact mode.
   // Needs finite lo < hi and bins >= 1, else InvalidInput.
   std::vector<double> histogram(double lo, double hi, uint32_t bins) const;
+  // Estimated items per bin of increasing `edges` (at least 2), binned as numpy.histogram(x,
+  // edges): [edges[i], edges[i+1]), the last bin closed; exact in exact mode.
+  std::vector<double> histogram(const std::vector<double>& edges) const;
 
   // Bound on |estimated rank - true rank| / n of one quantile (0 when exact).
   double normalized_rank_error() const;

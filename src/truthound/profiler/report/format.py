@@ -35,6 +35,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _VISIBLE = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _METHOD_NAMES = {
     "exact": "exact",
+    "exaloglog": "ExaLogLog",
     "hyperloglog": "HyperLogLog",
     "kll": "KLL sketch",
     "misra_gries": "Misra–Gries sketch",

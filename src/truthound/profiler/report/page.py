@@ -59,10 +59,16 @@ def _asset(name: str) -> str:
 
 
 def _hll_error(profile: TableProfile) -> float:
-    precision = (
-        profile.settings.get("hll_precision", 14) if isinstance(profile.settings, dict) else 14
-    )
-    return 1.04 / math.sqrt(2 ** int(precision))
+    """The duplicate-row estimate's relative standard error: the engine's own figure when the
+    profile has it, else that of the sketch its settings imply (ExaLogLog for ``ell_precision``,
+    HyperLogLog for profiles of format 1, which only carry ``hll_precision``)."""
+    stated = getattr(profile, "duplicate_row_error", None)
+    if stated:
+        return float(stated)
+    settings = profile.settings if isinstance(profile.settings, dict) else {}
+    if "ell_precision" in settings:
+        return 0.3524 / math.sqrt(2 ** int(settings["ell_precision"]))
+    return 1.04 / math.sqrt(2 ** int(settings.get("hll_precision", 14)))
 
 
 # ---------------------------------------------------------------------------------------------
