@@ -280,6 +280,7 @@ nb::dict finalize(const nb::bytes& blob, uint32_t top_n, uint32_t histogram_bins
   nb::dict d;
   d["rows"] = t.rows;
   d["units"] = t.units;
+  d["format_version"] = t.format_version;
   d["duplicate_rows"] = t.duplicate_rows ? nb::object(nb::int_(*t.duplicate_rows)) : nb::none();
   d["duplicates_exact"] = t.duplicates_exact;
   d["duplicates_error"] = t.duplicates_error;

@@ -172,6 +172,7 @@ TableResult finalize(const Partial& partial, const FinalizeOptions& options) {
   options.validate();
   TableResult t;
   t.units = partial.unit_count();
+  t.format_version = partial.format_version();
   for (const ColumnState& c : partial.columns()) t.columns.push_back(finalize_column(c, options));
   // Column-split plans read each row range once per column group: the columns' row counts agree
   // and are the table's; the unit row total is used only when there are no columns.

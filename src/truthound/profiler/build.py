@@ -97,6 +97,14 @@ class _Values:
         return v
 
 
+def _sketch_method(stats: dict[str, Any], method: str | None) -> str:
+    """The distinct-count sketch of an estimate: the engine's word for it, else that of the
+    partial format (a HASH plan's bucket sum has no counter of its own)."""
+    if method and method != "exact":
+        return method
+    return "hyperloglog" if stats.get("format_version") == 1 else "exaloglog"
+
+
 def _physical_type_to_data_type(kind: str) -> DataType:
     return {
         "integer": DataType.INTEGER,
@@ -318,7 +326,7 @@ def build_table_profile(
         if duplicates is None
         else "exact"
         if stats["duplicates_exact"]
-        else stats.get("duplicates_method", "hyperloglog")
+        else _sketch_method(stats, stats.get("duplicates_method"))
     )
     alerts: list[Alert] = duplicate_alerts(
         duplicates,

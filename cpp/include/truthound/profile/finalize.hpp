@@ -87,6 +87,7 @@ struct ColumnResult {
 struct TableResult {
   uint64_t rows = 0;
   uint64_t units = 0;
+  uint16_t format_version = 0;  // of the partial finalized
   std::optional<uint64_t> duplicate_rows;
   bool duplicates_exact = true;
   double duplicates_error = 0;  // relative standard error of the distinct-row estimate
