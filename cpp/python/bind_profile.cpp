@@ -3,6 +3,8 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <optional>
+
 #include <cstring>
 #include <string>
 #include <vector>
@@ -45,14 +47,29 @@ truthound::ProfileOptions make_options(uint64_t seed, uint16_t kll_k, uint32_t d
 
 nb::bytes to_bytes(const std::string& s) { return nb::bytes(s.data(), s.size()); }
 
+// The `relations` argument of profile(): None, or a dict with "numeric" and "nullity" (column
+// names), "sample_size" and "count_pairs".
+std::optional<truthound::RelationsOptions> relations_options(nb::handle relations, uint64_t seed) {
+  if (relations.is_none()) return std::nullopt;
+  nb::dict d = nb::cast<nb::dict>(relations);
+  truthound::RelationsOptions o;
+  o.numeric = nb::cast<std::vector<std::string>>(d["numeric"]);
+  o.nullity = nb::cast<std::vector<std::string>>(d["nullity"]);
+  o.sample_size = nb::cast<uint32_t>(d["sample_size"]);
+  o.count_pairs = nb::cast<bool>(d["count_pairs"]);
+  o.seed = seed;
+  return o;
+}
+
 nb::bytes profile(nb::handle source, uint64_t unit_id, std::vector<std::string> columns, bool track_rows,
-                  uint64_t seed, uint16_t kll_k, uint32_t distinct_exact_limit, uint8_t hll_precision,
-                  uint8_t ell_precision,
+                  nb::handle relations, uint64_t seed, uint16_t kll_k, uint32_t distinct_exact_limit,
+                  uint8_t hll_precision, uint8_t ell_precision,
                   uint32_t frequent_exact_capacity, uint32_t frequent_sketch_capacity, uint32_t row_exact_limit,
                   uint32_t pattern_sample_size) {
   truthound::ProfileOptions options = make_options(seed, kll_k, distinct_exact_limit, hll_precision, ell_precision,
                                                    frequent_exact_capacity, frequent_sketch_capacity,
                                                    row_exact_limit, pattern_sample_size);
+  std::optional<truthound::RelationsOptions> rel = relations_options(relations, seed);
   std::string out;
   if (nb::hasattr(source, "__arrow_c_stream__")) {
     nb::object capsule = source.attr("__arrow_c_stream__")();
@@ -60,7 +77,7 @@ nb::bytes profile(nb::handle source, uint64_t unit_id, std::vector<std::string> 
     ArrowArrayStream moved = *stream;
     stream->release = nullptr;  // the capsule no longer owns it
     nb::gil_scoped_release unlocked;
-    out = truthound::profile_stream(&moved, options, unit_id, columns, track_rows).serialize();
+    out = truthound::profile_stream(&moved, options, unit_id, columns, track_rows, rel ? &*rel : nullptr).serialize();
   } else if (nb::hasattr(source, "__arrow_c_array__")) {
     nb::tuple capsules = nb::cast<nb::tuple>(source.attr("__arrow_c_array__")());
     truthound::arrow::OwnedSchema schema(*capsule_pointer<ArrowSchema>(capsules[0], "arrow_schema"));
@@ -69,6 +86,7 @@ nb::bytes profile(nb::handle source, uint64_t unit_id, std::vector<std::string> 
     capsule_pointer<ArrowArray>(capsules[1], "arrow_array")->release = nullptr;
     nb::gil_scoped_release unlocked;
     truthound::Partial partial(options, unit_id, track_rows);
+    if (rel) partial.set_relations(*rel);
     partial.begin(*schema.get(), columns);
     partial.update(*schema.get(), *array.get());
     out = partial.serialize();
@@ -312,7 +330,7 @@ nb::dict describe(const nb::bytes& blob) {
 void bind_profile(nb::module_& m) {
   truthound::ProfileOptions defaults;
   m.def("profile", &profile, "source"_a, "unit_id"_a = 0, "columns"_a = std::vector<std::string>{},
-        "track_rows"_a = true, "seed"_a = defaults.seed, "kll_k"_a = defaults.kll_k,
+        "track_rows"_a = true, "relations"_a = nb::none(), "seed"_a = defaults.seed, "kll_k"_a = defaults.kll_k,
         "distinct_exact_limit"_a = defaults.distinct_exact_limit, "hll_precision"_a = defaults.hll_precision,
         "ell_precision"_a = defaults.ell_precision,
         "frequent_exact_capacity"_a = defaults.frequent_exact_capacity,

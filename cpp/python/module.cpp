@@ -7,6 +7,7 @@ void bind_errors(nb::module_& m);
 void bind_profile(nb::module_& m);
 void bind_merge(nb::module_& m);
 void bind_distribution(nb::module_& m);
+void bind_relations(nb::module_& m);
 
 NB_MODULE(_core, m) {
   m.doc() = "truthound's C++ profiling engine: one-pass kernels, mergeable partial profiles.";
@@ -14,4 +15,5 @@ NB_MODULE(_core, m) {
   bind_profile(m);
   bind_merge(m);
   bind_distribution(m);
+  bind_relations(m);
 }

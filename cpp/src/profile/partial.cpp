@@ -41,7 +41,9 @@ void Partial::begin(const ArrowSchema& schema, const std::vector<std::string>& s
   }
   std::vector<int64_t> chosen;
   if (selected.empty()) {
-    for (int64_t i = 0; i < schema.n_children; ++i) chosen.push_back(i);
+    for (int64_t i = 0; i < schema.n_children; ++i)
+      if (!schema.children[i]->name || std::string(schema.children[i]->name) != relations::POSITION_COLUMN)
+        chosen.push_back(i);
   } else {
     for (const std::string& name : selected) {
       auto it = by_name.find(name);
@@ -61,6 +63,15 @@ void Partial::begin(const ArrowSchema& schema, const std::vector<std::string>& s
     columns_.emplace_back(name, ordinal, parse_column_type(child), options_,
                           sketch_seed(options_.seed, first_unit_, ordinal));
     child_index_.push_back(i);
+  }
+  if (relations_) {
+    std::vector<uint32_t> ordinals;
+    std::vector<std::string> names;
+    for (const ColumnState& c : columns_) {
+      ordinals.push_back(c.ordinal());
+      names.push_back(c.name());
+    }
+    relations_->begin(schema, child_index_, ordinals, names);
   }
   // Row hashes cover the columns read: the caller tracks rows only when they make up a whole row
   // (every column, or the columns the user selected), never for one column group of several.
@@ -90,6 +101,7 @@ void Partial::update(const ArrowSchema& schema, const ArrowArray& batch) {
     ArrayView view(*schema.children[i], *child, batch.offset, where, n);
     columns_[c].update(view, row_hashes, scratch_);
   }
+  if (relations_) relations_->update(schema, batch, rows_, first_unit_);
   rows_ += static_cast<uint64_t>(n);
   if (row_distinct_) {
     row_distinct_->update(row_hashes_.data(), row_hashes_.size());
@@ -123,6 +135,14 @@ void Partial::merge(const Partial& other) {
   }
   std::stable_sort(columns_.begin(), columns_.end(),
                    [](const ColumnState& a, const ColumnState& b) { return a.ordinal() < b.ordinal(); });
+  if (relations_ && other.relations_)
+    relations_->merge(*other.relations_);
+  else if (other.relations_)
+    relations_ = other.relations_;
+  merge_rest(other);
+}
+
+void Partial::merge_rest(const Partial& other) {
   if (row_distinct_ && other.row_distinct_) {
     row_distinct_->merge(*other.row_distinct_);
   } else if (other.row_distinct_) {
@@ -146,7 +166,15 @@ void Partial::merge_table(const Partial& other) {
     return true;
   };
   if (same_columns()) {
-    merge(other);
+    // Another table with the same columns: states merge as units do, but the row samples'
+    // positions number different tables' rows.
+    check_mergeable(other);
+    for (size_t i = 0; i < columns_.size(); ++i) columns_[i].merge(other.columns_[i]);
+    if (relations_ && other.relations_)
+      relations_->merge_table(*other.relations_);
+    else
+      relations_.reset();
+    merge_rest(other);
     return;
   }
   check_mergeable(other);
@@ -167,6 +195,14 @@ void Partial::merge_table(const Partial& other) {
     columns_.back().add_absent_rows(mine);
   }
   for (size_t i = 0; i < columns_.size(); ++i) columns_[i].set_ordinal(static_cast<uint32_t>(i));
+  if (relations_ && other.relations_) {
+    relations_->merge_table(*other.relations_);
+    std::vector<std::pair<std::string, uint32_t>> ordinals;
+    for (const ColumnState& c : columns_) ordinals.emplace_back(c.name(), c.ordinal());
+    relations_->renumber(ordinals);
+  } else {
+    relations_.reset();  // one side has none: nothing to say about the union
+  }
   row_distinct_.reset();
   tracked_rows_ = 0;
   rows_ += other.rows_;
@@ -187,6 +223,10 @@ std::string Partial::serialize() const {
   if (row_distinct_) row_distinct_->serialize(body);
   body.put_varint(columns_.size());
   for (const ColumnState& c : columns_) c.serialize(body);
+  if (relations_) {
+    body.put_u8(partial::SECTION_RELATIONS);
+    relations_->serialize(body);
+  }
 
   std::string payload = body.take();
   ByteWriter out;
@@ -237,6 +277,11 @@ Partial Partial::deserialize(std::string_view bytes) {
     if (i > 0 && p.columns_[i].ordinal() <= p.columns_[i - 1].ordinal())
       in.fail("columns out of order at \"" + p.columns_[i].name() + "\"");
   }
+  if (in.remaining() > 0) {
+    uint8_t section = in.get_u8("section tag");
+    if (section != partial::SECTION_RELATIONS) in.fail("unknown section " + std::to_string(section));
+    p.relations_ = Relations::deserialize(in);
+  }
   in.expect_end();
   return p;
 }
@@ -265,7 +310,8 @@ Partial merge_partials(std::vector<Partial> partials, MergeOrder order) {
 }
 
 Partial profile_stream(ArrowArrayStream* stream, const ProfileOptions& options, uint64_t unit_id,
-                       const std::vector<std::string>& columns, bool track_rows) {
+                       const std::vector<std::string>& columns, bool track_rows,
+                       const RelationsOptions* relations) {
   arrow::OwnedStream owned(*stream);
   stream->release = nullptr;
   auto check = [&](int code, const char* what) {
@@ -277,6 +323,7 @@ Partial profile_stream(ArrowArrayStream* stream, const ProfileOptions& options, 
   arrow::OwnedSchema schema;
   check(owned->get_schema(owned.get(), schema.get()), "get_schema");
   Partial p(options, unit_id, track_rows);
+  if (relations) p.set_relations(*relations);
   p.begin(*schema.get(), columns);
   for (;;) {
     arrow::OwnedArray batch;

@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Context, Decimal
 from typing import Any
 
+from truthound import _core
 from truthound.profiler.alerts import column_alerts, correlation_alerts, duplicate_alerts
 from truthound.profiler.display import order_key
 from truthound.profiler.inference import infer_type, suggest_validators
@@ -20,9 +21,10 @@ from truthound.profiler.model import (
     TableProfile,
     ValueFrequency,
 )
+from truthound.profiler.relations import correlation_pairs, finalize_relations
 from truthound.profiler.settings import AlertSettings
 
-__all__ = ["build_table_profile", "PERCENTILE_POINTS"]
+__all__ = ["PERCENTILE_POINTS", "build_table_profile"]
 
 PERCENTILE_POINTS = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 _PERCENTILE_NAMES = {
@@ -50,7 +52,7 @@ def _timezone(name: str) -> dt.tzinfo | None:
     if not name:
         return None
     if name in ("UTC", "utc", "Z", "+00:00"):
-        return dt.timezone.utc
+        return dt.UTC
     if name[0] in "+-" and len(name) == 6:
         sign = 1 if name[0] == "+" else -1
         return dt.timezone(sign * dt.timedelta(hours=int(name[1:3]), minutes=int(name[4:6])))
@@ -59,7 +61,7 @@ def _timezone(name: str) -> dt.tzinfo | None:
 
         return ZoneInfo(name)
     except Exception:  # an unknown zone name: show UTC rather than fail the whole profile
-        return dt.timezone.utc
+        return dt.UTC
 
 
 class _Values:
@@ -81,9 +83,7 @@ class _Values:
             if kind == "timestamp":
                 micros = round(v * _UNIT_MICROS[self.unit]) if self.unit != "ns" else int(v) // 1000
                 naive = _EPOCH + dt.timedelta(microseconds=micros)
-                return (
-                    naive.replace(tzinfo=dt.timezone.utc).astimezone(self.tz) if self.tz else naive
-                )
+                return naive.replace(tzinfo=dt.UTC).astimezone(self.tz) if self.tz else naive
             if kind == "time":
                 micros = round(v * _UNIT_MICROS[self.unit]) if self.unit != "ns" else int(v) // 1000
                 return (dt.datetime.min + dt.timedelta(microseconds=micros)).time()
@@ -335,10 +335,14 @@ def build_table_profile(
         alert_settings,
         stats.get("duplicates_error", 0.0),
     )
-    # correlations are not computed yet: this hook fires once they are (TableProfile.correlations)
-    alerts += correlation_alerts((), alert_settings)
+    correlations, sample = finalize_relations(
+        _core.relations(partial) if partial is not None else None,
+        stats["columns"],
+        int(settings.get("correlation_max_columns", 64)),
+    )
     for column, values in built:
         alerts += column_alerts(column, alert_settings, values)
+    alerts += correlation_alerts(correlation_pairs(correlations), alert_settings)
     return TableProfile(
         name=name,
         row_count=rows,
@@ -354,6 +358,8 @@ def build_table_profile(
         partition_strategy=partition_strategy,
         unit_count=stats["units"],
         alerts=tuple(alerts),
+        correlations=correlations,
+        sample=sample,
         partial=partial,
         settings=settings,
     )

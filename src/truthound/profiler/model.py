@@ -10,26 +10,27 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 __all__ = [
     "SCHEMA_VERSION",
     "SEVERITIES",
     "Alert",
+    "ColumnProfile",
     "DataType",
     "DistributionStats",
-    "ValueFrequency",
-    "PatternMatch",
     "Histogram",
-    "ColumnProfile",
+    "PatternMatch",
     "TableProfile",
+    "ValueFrequency",
 ]
 
-SCHEMA_VERSION = "2.1.0"
+SCHEMA_VERSION = "2.2.0"
 
 # Alert severities, least serious first: ``--fail-on warning`` matches warnings and errors.
 SEVERITIES = ("info", "warning", "error")
@@ -365,7 +366,8 @@ class TableProfile:
     columns: tuple[ColumnProfile, ...] = ()
     duplicate_row_count: int | None = 0
     duplicate_row_ratio: float | None = 0.0
-    correlations: tuple[tuple[str, str, float], ...] = ()
+    # {"pearson" | "spearman" | "cramers_v" | "nullity": {"columns", "matrix", "method", ...}}
+    correlations: dict[str, Any] = field(default_factory=dict)
     source: str = ""
     profiled_at: datetime | None = None
     profile_duration_ms: float = 0.0
@@ -376,6 +378,8 @@ class TableProfile:
     partition_strategy: str = "row_based"
     unit_count: int = 1
     alerts: tuple[Alert, ...] = ()
+    # A deterministic row sample (pyarrow Table): bottom-k rows by a seeded hash of their position
+    sample: Any = field(default=None, repr=False, compare=False)
     partial: bytes | None = field(default=None, repr=False, compare=False)
     settings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # what this run took from and gave to a partial cache (hits, misses, bytes_read,
@@ -415,9 +419,7 @@ class TableProfile:
             "duplicate_row_count": self.duplicate_row_count,
             "duplicate_row_ratio": self.duplicate_row_ratio,
             "columns": [c.to_dict() for c in self.columns],
-            "correlations": [
-                {"column1": a, "column2": b, "correlation": r} for a, b, r in self.correlations
-            ],
+            "correlations": _jsonable_tree(self.correlations),
             "source": self.source,
             "profiled_at": self.profiled_at.isoformat() if self.profiled_at else None,
             "profile_duration_ms": self.profile_duration_ms,
@@ -427,6 +429,7 @@ class TableProfile:
             "partition_strategy": self.partition_strategy,
             "unit_count": self.unit_count,
             "alerts": [a.to_dict() for a in self.alerts],
+            "sample": sample_to_dict(self.sample),
         }
         if self.cache is not None:
             d["cache"] = dict(self.cache)
@@ -462,12 +465,14 @@ class TableProfile:
         kwargs = {
             k: v
             for k, v in d.items()
-            if k in known and k not in ("columns", "correlations", "partial", "alerts")
+            if k in known and k not in ("columns", "correlations", "partial", "alerts", "sample")
         }
         kwargs["alerts"] = tuple(Alert.from_dict(a) for a in d.get("alerts", ()))
         kwargs["columns"] = tuple(ColumnProfile.from_dict(c) for c in d.get("columns", ()))
-        kwargs["correlations"] = tuple(
-            (c["column1"], c["column2"], c["correlation"]) for c in d.get("correlations", ())
+        saved_correlations = d.get("correlations")
+        # profiles of schema 2.1 and before kept an (always empty) list of pairs here
+        kwargs["correlations"] = (
+            dict(saved_correlations) if isinstance(saved_correlations, dict) else {}
         )
         if d.get("profiled_at"):
             kwargs["profiled_at"] = datetime.fromisoformat(d["profiled_at"])
@@ -475,6 +480,7 @@ class TableProfile:
         if partial is not None:
             kwargs["partial"] = partial
             kwargs["settings"] = dict(d["state"].get("settings", {}))
+        kwargs["sample"] = sample_from_saved(d.get("sample"), partial)
         return cls(**kwargs)
 
     @classmethod
@@ -521,6 +527,40 @@ class TableProfile:
         return replace(
             self, profiled_at=profiled_at, profile_duration_ms=duration_ms, columns=columns
         )
+
+
+def sample_to_dict(table: Any) -> dict[str, Any] | None:
+    from truthound.profiler.relations import sample_to_dict as convert
+
+    return convert(table)
+
+
+def sample_from_saved(saved: Any, partial: bytes | None) -> Any:
+    """The sample of a saved profile: exact from its state, else rebuilt from the JSON rows
+    (long values cut, types as JSON gives them)."""
+    if partial is not None:
+        from truthound import _core
+        from truthound.profiler.relations import sample_table
+
+        raw = _core.relations(partial)
+        if raw is not None:
+            return sample_table(raw["sample"])
+    if isinstance(saved, dict) and isinstance(saved.get("rows"), list):
+        import pyarrow as pa
+
+        rows = [r for r in saved["rows"] if isinstance(r, dict)]
+        names = list(saved.get("columns") or (rows[0] if rows else {}))
+        arrays = []
+        for name in names:
+            values = [r.get(name) for r in rows]
+            try:
+                arrays.append(pa.array(values))
+            except (pa.ArrowException, TypeError, ValueError):  # "nan" beside numbers, ...
+                arrays.append(
+                    pa.array([None if v is None else str(v) for v in values], pa.string())
+                )
+        return pa.Table.from_arrays(arrays, names=[str(n) for n in names])
+    return None
 
 
 def _jsonable_tree(v: Any) -> Any:

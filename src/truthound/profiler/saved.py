@@ -30,6 +30,7 @@ _TABLE_CONTEXT = {
     "partition_strategy",
     "state",
     "correlations",
+    "sample",
 }
 _DUPLICATES = (
     "duplicate_row_count",

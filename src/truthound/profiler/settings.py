@@ -10,6 +10,7 @@ from typing import Any
 
 from truthound import _core
 from truthound.profiler.errors import InvalidInputError
+from truthound.profiler.relations import relation_spec
 
 __all__ = ["VALUES_FOR_INFERENCE", "AlertSettings", "ProfileSettings"]
 
@@ -86,6 +87,7 @@ class AlertSettings:
             )
         return cls(**dict(value))
 
+
 # The engine's limits (FinalizeOptions::validate) and integer widths (cpp/python/bind_profile.cpp),
 # checked before any data is read: past them the binding raises a raw TypeError, or the run fails
 # only at finalize.
@@ -101,6 +103,9 @@ _INTEGER_RANGES = {
     "kll_k": 2**16 - 1,
     "hll_precision": 2**8 - 1,
     "ell_precision": 2**8 - 1,
+    "correlation_max_columns": 1024,
+    "sample_size": 1_000_000,
+    "sample_max_cells": 100_000_000,
 }
 
 
@@ -126,6 +131,16 @@ class ProfileSettings:
     row_exact_limit: int = 1_000_000
     pattern_sample_size: int = 1_024
     quantiles: tuple[float, ...] = field(default=(0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99))
+    # Relationships between columns (docs/user-guide.md, "Relationships between columns"): exact
+    # Pearson and nullity correlation over the first ``correlation_max_columns`` numeric (and any)
+    # columns, or those named in ``correlation_columns``; a bottom-k row sample of ``sample_size``
+    # rows (fewer for wide tables: at most ``sample_max_cells`` values) for Spearman, Cramér's V
+    # and the report. ``correlations=False`` turns all of it off.
+    correlations: bool = True
+    correlation_columns: tuple[str, ...] | None = None
+    correlation_max_columns: int = 64
+    sample_size: int = 1_000
+    sample_max_cells: int = 200_000
     merge_fan_in: int = _core.MERGE_TREE_FAN_IN  # partials per node of the merge tree (the shape the bytes depend on)
     alerts: AlertSettings = field(default_factory=AlertSettings)
 
@@ -142,6 +157,17 @@ class ProfileSettings:
         if not isinstance(fan_in, int) or isinstance(fan_in, bool) or not low <= fan_in <= high:
             raise InvalidInputError(
                 f"merge_fan_in must be an integer in [{low}, {high}], got {fan_in!r}"
+            )
+        if self.correlation_columns is not None:
+            if isinstance(self.correlation_columns, str):
+                object.__setattr__(self, "correlation_columns", (self.correlation_columns,))
+            else:
+                object.__setattr__(self, "correlation_columns", tuple(self.correlation_columns))
+            if not all(isinstance(c, str) for c in self.correlation_columns):
+                raise InvalidInputError("correlation_columns must be column names")
+        if not isinstance(self.correlations, bool):
+            raise InvalidInputError(
+                f"correlations must be True or False, got {self.correlations!r}"
             )
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**64:
             raise InvalidInputError(f"seed must be an integer in [0, 2**64), got {self.seed!r}")
@@ -160,6 +186,12 @@ class ProfileSettings:
             "pattern_sample_size": self.pattern_sample_size if self.include_patterns else 0,
         }
 
+    def unit_options(self) -> dict[str, Any]:
+        """A unit's options: :meth:`engine_options` and, under ``"relations"``, the relation
+        settings, which each unit resolves against its schema
+        (:func:`truthound.profiler.relations.unit_relations`) before it calls the engine."""
+        return {**self.engine_options(), "relations": relation_spec(self)}
+
     def finalize_options(self) -> dict[str, Any]:
         """Keyword arguments of ``_core.finalize``. Columns of at most ``VALUES_FOR_INFERENCE``
         exactly counted values return them all; the model keeps ``top_n``."""
@@ -173,6 +205,8 @@ class ProfileSettings:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["quantiles"] = list(self.quantiles)
+        if self.correlation_columns is not None:
+            d["correlation_columns"] = list(self.correlation_columns)
         return d
 
     @classmethod
@@ -180,6 +214,8 @@ class ProfileSettings:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         if "quantiles" in known:
             known["quantiles"] = tuple(known["quantiles"])
+        if known.get("correlation_columns") is not None:
+            known["correlation_columns"] = tuple(known["correlation_columns"])
         if isinstance(known.get("alerts"), Mapping):
             # a profile saved by a newer version may name kinds this one does not know
             kinds = set(AlertSettings.kinds())

@@ -12,6 +12,7 @@
 #include "truthound/arrow/c_abi.hpp"
 #include "truthound/profile/column_state.hpp"
 #include "truthound/profile/options.hpp"
+#include "truthound/profile/relations.hpp"
 #include "truthound/stats/distinct.hpp"
 
 namespace truthound {
@@ -24,6 +25,8 @@ inline constexpr uint16_t FORMAT_VERSION = 2;
 inline constexpr uint16_t OLDEST_FORMAT_VERSION = 1;
 inline constexpr uint16_t KIND_TABLE = 1;
 inline constexpr size_t HEADER_BYTES = 4 + 2 + 2 + 8 + 8;
+// Optional sections after the columns, each a tag byte then its state.
+inline constexpr uint8_t SECTION_RELATIONS = 1;
 }  // namespace partial
 
 class Partial {
@@ -33,6 +36,8 @@ class Partial {
   // the user's selection; not one column group of several).
   Partial(const ProfileOptions& options, uint64_t unit_id, bool track_rows);
 
+  // Keeps relations between columns (correlations, nullity, a row sample): call before begin().
+  void set_relations(const RelationsOptions& options) { relations_.emplace(options); }
   // Declares the columns from a stream's schema (a struct whose children are the columns).
   // `selected` names the columns to profile (empty = all), in schema order.
   void begin(const ArrowSchema& schema, const std::vector<std::string>& selected);
@@ -59,6 +64,7 @@ class Partial {
   uint64_t tracked_rows() const { return tracked_rows_; }
   const std::optional<DistinctCounter>& row_distinct() const { return row_distinct_; }
   const std::vector<ColumnState>& columns() const { return columns_; }
+  const std::optional<Relations>& relations() const { return relations_; }
 
  private:
   Partial() = default;
@@ -70,9 +76,11 @@ class Partial {
   uint64_t tracked_rows_ = 0;  // rows whose hashes entered row_distinct_
   std::optional<DistinctCounter> row_distinct_;
   std::vector<ColumnState> columns_;
+  std::optional<Relations> relations_;
 
   uint64_t table_rows() const;  // as finalize counts them: the first column's rows
   void check_mergeable(const Partial& other) const;  // same format version and options
+  void merge_rest(const Partial& other);  // row hashes, counts and units, after the columns
 
   // Per-stream bookkeeping, not serialised.
   std::vector<int64_t> child_index_;  // schema child of each column
@@ -92,6 +100,7 @@ Partial merge_partials(std::vector<Partial> partials, MergeOrder order = MergeOr
 
 // Profiles one stream into a partial. Consumes (releases) the stream.
 Partial profile_stream(ArrowArrayStream* stream, const ProfileOptions& options, uint64_t unit_id,
-                       const std::vector<std::string>& columns, bool track_rows);
+                       const std::vector<std::string>& columns, bool track_rows,
+                       const RelationsOptions* relations = nullptr);
 
 }  // namespace truthound

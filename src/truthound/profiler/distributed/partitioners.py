@@ -39,18 +39,18 @@ from truthound.profiler.sources import (
 )
 
 __all__ = [
-    "Partitioner",
-    "RowBasedPartitioner",
-    "ColumnBasedPartitioner",
-    "HybridPartitioner",
-    "HashPartitioner",
-    "partitioner_for",
-    "TARGET_UNIT_ROWS",
-    "TARGET_UNIT_BYTES",
-    "TARGET_CSV_RANGE_BYTES",
     "DEFAULT_COLUMN_GROUPS",
     "DEFAULT_HASH_BUCKETS",
     "MAX_PARTS",
+    "TARGET_CSV_RANGE_BYTES",
+    "TARGET_UNIT_BYTES",
+    "TARGET_UNIT_ROWS",
+    "ColumnBasedPartitioner",
+    "HashPartitioner",
+    "HybridPartitioner",
+    "Partitioner",
+    "RowBasedPartitioner",
+    "partitioner_for",
 ]
 
 # Automatic sizing (num_partitions=None): a unit holds about this much, so that units are large
@@ -91,7 +91,7 @@ class Partitioner:
         check_column_names(schema, source.description)
         selected = selected_columns(schema, columns, source.description)
         return Plan(
-            units=tuple(self._units(source, schema, selected, settings.engine_options())),
+            units=tuple(self._units(source, schema, selected, settings.unit_options())),
             strategy=self.strategy.value,
             description=source.description,
             schema=schema,
@@ -242,6 +242,7 @@ class HashPartitioner(Partitioner):
                 # Equal rows of the selection must meet: by default they route by its columns.
                 key_columns=self.key_columns or (selected or ()),
                 row_columns=selected,
+                part_index=p,
             )
             for b in range(self.num_partitions)
             for p, part in enumerate(parts)
@@ -298,6 +299,7 @@ def cross_units(
             options,
             columns=None if group == everything else group,
             row_columns=None if selection == everything else selection,
+            part_index=p,
         )
         for p, part in enumerate(parts)
         for g, group in enumerate(groups)
@@ -360,7 +362,7 @@ def row_parts(source: Source, count: int | None) -> list[Part]:
         parts = _csv_ranges(dataset, fragments[0], count)
         if parts:
             return parts
-    return [FragmentPart(f, f.path) for f in fragments]
+    return [FragmentPart(f, f.path, file_index=i) for i, f in enumerate(fragments)]
 
 
 def _auto_count(rows: int, nbytes: int) -> int:
@@ -395,9 +397,9 @@ def _parquet_parts(fragments: list, count: int | None) -> list[Part]:
     count = count or _auto_count(total_rows, total_bytes)
     parts: list[Part] = []
     start = 0  # first row of the current row group in the whole table
-    for f, infos in groups:
+    for file_index, (f, infos) in enumerate(groups):
         if not infos:
-            parts.append(FragmentPart(f, f.path, 0))
+            parts.append(FragmentPart(f, f.path, 0, file_index=file_index))
             continue
         current: list[tuple[int, int]] = []
         current_key, first_row, file_row = None, 0, 0
@@ -406,26 +408,26 @@ def _parquet_parts(fragments: list, count: int | None) -> list[Part]:
             # spanning files.
             key = start * count // max(total_rows, 1)
             if current and key != current_key:
-                parts.append(_row_group_part(f, current, len(infos), first_row))
+                parts.append(_row_group_part(f, current, len(infos), first_row, file_index))
                 current, first_row = [], file_row
             current.append((rg_id, rows))
             current_key = key
             start += rows
             file_row += rows
-        parts.append(_row_group_part(f, current, len(infos), first_row))
+        parts.append(_row_group_part(f, current, len(infos), first_row, file_index))
     return parts
 
 
 def _row_group_part(
-    fragment, row_groups: list[tuple[int, int]], total: int, first_row: int
+    fragment, row_groups: list[tuple[int, int]], total: int, first_row: int, file_index: int = 0
 ) -> FragmentPart:
     ids = tuple(i for i, _ in row_groups)
     rows = sum(r for _, r in row_groups)
     if len(ids) == total:
-        return FragmentPart(fragment, fragment.path, rows, ids)
+        return FragmentPart(fragment, fragment.path, rows, ids, file_index)
     groups = f"row group {ids[0]}" if len(ids) == 1 else f"row groups {ids[0]}-{ids[-1]}"
     label = f"{fragment.path} {groups} (rows {first_row}-{first_row + rows - 1})"
-    return FragmentPart(fragment, label, rows, ids)
+    return FragmentPart(fragment, label, rows, ids, file_index)
 
 
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4", ".zip", ".xz")

@@ -22,13 +22,13 @@ from truthound.profiler.errors import InvalidInputError, ProfilerError, SourceEr
 from truthound.profiler.sources import BATCH_ROWS, stream_fragments
 
 __all__ = [
-    "Part",
-    "FragmentPart",
     "CsvRangePart",
-    "TablePart",
-    "StreamPart",
-    "Unit",
+    "FragmentPart",
+    "Part",
     "Plan",
+    "StreamPart",
+    "TablePart",
+    "Unit",
     "open_unit",
     "run_unit",
 ]
@@ -44,6 +44,11 @@ class Part:
     def open(self, columns: Sequence[str] | None, schema: pa.Schema) -> pa.RecordBatchReader:
         raise NotImplementedError
 
+    def first_position(self) -> int | None:
+        """The source position of the part's first row (its rows follow on), for the row sample
+        (:mod:`truthound.profiler.relations`); None when the part cannot say."""
+        return None
+
 
 @dataclass(frozen=True, eq=False)
 class FragmentPart(Part):
@@ -58,6 +63,19 @@ class FragmentPart(Part):
     label: str
     rows: int | None = None
     row_group_ids: tuple[int, ...] | None = None  # None: the whole fragment
+    file_index: int = 0  # the file's place in the source's files
+
+    def first_position(self) -> int | None:
+        from truthound.profiler.relations import position_base
+
+        if not self.row_group_ids:
+            return position_base(self.file_index)
+        before = 0
+        for group in self.fragment.row_groups:  # row groups of a part follow on in the file
+            if group.id == self.row_group_ids[0]:
+                break
+            before += group.num_rows
+        return position_base(self.file_index, before)
 
     def open(self, columns, schema):
         if self.row_group_ids is None:
@@ -75,15 +93,22 @@ class FragmentPart(Part):
             fragment.filesystem,
             fragment.partition_expression,
         )
-        return (_fragment_part, (shipped, self.label, self.rows, self.row_group_ids))
+        return (
+            _fragment_part,
+            (shipped, self.label, self.rows, self.row_group_ids, self.file_index),
+        )
 
 
 def _fragment_part(
-    shipped: tuple[Any, str, Any, Any], label: str, rows: int | None, ids: tuple[int, ...] | None
+    shipped: tuple[Any, str, Any, Any],
+    label: str,
+    rows: int | None,
+    ids: tuple[int, ...] | None,
+    file_index: int = 0,
 ) -> FragmentPart:
     file_format, path, filesystem, partition_expression = shipped
     fragment = file_format.make_fragment(path, filesystem, partition_expression)
-    return FragmentPart(fragment, label, rows, ids)
+    return FragmentPart(fragment, label, rows, ids, file_index)
 
 
 def _absolute_local(path: str, filesystem: Any) -> str:
@@ -109,6 +134,13 @@ class CsvRangePart(Part):
     header: bytes
     file_format: Any  # pyarrow.dataset.CsvFileFormat
     label: str
+
+    def first_position(self) -> int | None:
+        # The rows before a byte range are not counted; a range has fewer rows than bytes, so
+        # numbering its rows from its first byte keeps every range's positions apart.
+        from truthound.profiler.relations import position_base
+
+        return position_base(0, self.start)
 
     def __reduce__(self):
         fields = (self.start, self.end, self.header, self.file_format, self.label)
@@ -168,18 +200,28 @@ class TablePart(Part):
     offset: int
     length: int
     label: str
+    first_row: int | None = None  # the slice's first row in the whole table (default: offset)
 
     @property
     def rows(self) -> int:  # type: ignore[override]
         return self.length
 
+    def first_position(self) -> int | None:
+        return self.offset if self.first_row is None else self.first_row
+
     def __reduce__(self):
         # A pickled slice would carry the whole table's buffers: ship a copy of its rows only.
         if self.table is None:  # its rows travel separately (a Ray object ref)
-            return (TablePart, (None, self.offset, self.length, self.label))
+            return (TablePart, (None, self.offset, self.length, self.label, self.first_row))
         return (
             TablePart,
-            (_compact(self.table.slice(self.offset, self.length)), 0, self.length, self.label),
+            (
+                _compact(self.table.slice(self.offset, self.length)),
+                0,
+                self.length,
+                self.label,
+                self.first_position(),
+            ),
         )
 
     def open(self, columns, schema):
@@ -206,6 +248,9 @@ class StreamPart(Part):
     label: str
     shippable = False
 
+    def first_position(self) -> int | None:
+        return 0  # the whole stream: its rows are numbered as tp.profile numbers them
+
     def open(self, columns, schema):
         reader = pa.RecordBatchReader.from_stream(self.stream_source)
         if columns is None:
@@ -230,6 +275,7 @@ class Unit:
     row_columns: tuple[str, ...] | None = None  # what a row is: the user's selection (None = all)
     cache: Any = None  # a cache.CacheRun when the unit's partial may come from / go to a cache ...
     cache_key: str | None = None  # ... under this key (UnitCache.attach sets both)
+    part_index: int | None = None  # the part's place among the plan's row parts
 
     @property
     def track_rows(self) -> bool:
@@ -272,29 +318,72 @@ class Plan:
         return iter(self.units)
 
 
-def open_unit(unit: Unit) -> pa.RecordBatchReader:
+def unit_relations(unit: Unit) -> dict[str, Any] | None:
+    """The unit's ``relations`` argument of ``_core.profile`` (see :mod:`truthound.profiler.relations`)."""
+    from truthound.profiler.relations import unit_relations as resolve
+
+    return resolve(unit.options.get("relations"), unit.schema, unit.row_columns, unit.columns)
+
+
+def _position_base(unit: Unit) -> int:
+    """Where the unit's rows are numbered from in the row sample."""
+    from truthound.profiler.relations import ROW_BITS
+
+    base = unit.part.first_position()
+    if base is not None:
+        return base
+    # A part that cannot place its rows (an engine's partition): numbered within the part, the
+    # part told apart by its place in the plan.
+    from truthound.profiler.distributed.routing import _np, _splitmix
+
+    np = _np()
+    key = unit.part_index if unit.part_index is not None else unit.unit_id
+    mixed = int(_splitmix(np, np.array([key], dtype=np.uint64))[0])
+    return (mixed << ROW_BITS) & ((1 << 64) - 1)
+
+
+def open_unit(unit: Unit, relations: dict[str, Any] | None = None) -> pa.RecordBatchReader:
     """The unit's rows as a stream for the engine: the table's full schema with only the unit's
     columns filled (the others are null-typed placeholders), so the engine numbers each column by
-    its ordinal in the table whatever column group it is in."""
+    its ordinal in the table whatever column group it is in. With relations, a column group that
+    counts the related columns reads them too, and every row carries its source position."""
+    from truthound.profiler.relations import POSITION_COLUMN, read_columns, with_positions
+
+    if relations is None:
+        relations = unit_relations(unit)
     read = unit.columns
+    extra: list[str] = []
+    if read is not None:
+        extra = read_columns(relations, read)
+        if extra:
+            wanted = set(read) | set(extra)
+            read = tuple(n for n in unit.schema.names if n in wanted)
     if unit.bucket is not None and read is not None:
         wanted = set(read) | set(unit.key_columns or unit.schema.names)
         read = tuple(n for n in unit.schema.names if n in wanted)
     reader = unit.part.open(read, unit.schema)
+    if relations and relations["sample_size"]:
+        reader = with_positions(reader, _position_base(unit))
     if unit.bucket is not None:
         from truthound.profiler.distributed.routing import filter_bucket
 
-        reader = filter_bucket(reader, unit.key_columns, unit.bucket, unit.buckets)
+        keys = unit.key_columns or tuple(n for n in reader.schema.names if n != POSITION_COLUMN)
+        reader = filter_bucket(reader, keys, unit.bucket, unit.buckets)
     if unit.columns is not None:
-        reader = _padded(reader, unit.schema, unit.columns)
+        reader = _padded(reader, unit.schema, (*unit.columns, *extra))
     return reader
 
 
 def _padded(
     reader: pa.RecordBatchReader, schema: pa.Schema, columns: Sequence[str]
 ) -> pa.RecordBatchReader:
+    from truthound.profiler.relations import POSITION_COLUMN
+
     keep = set(columns)
     fields = [f if f.name in keep else pa.field(f.name, pa.null()) for f in schema]
+    if POSITION_COLUMN in reader.schema.names:
+        fields.append(reader.schema.field(POSITION_COLUMN))
+        keep.add(POSITION_COLUMN)
     padded_schema = pa.schema(fields)
 
     def batches():
@@ -318,13 +407,17 @@ def run_unit(unit: Unit) -> tuple[int, bytes]:
         cached = unit.cache.lookup(unit)
         if cached is not None:
             return unit.unit_id, cached
+    options = dict(unit.options)
+    options.pop("relations", None)
+    relations = unit_relations(unit)
     try:
         blob = _core.profile(
-            open_unit(unit),
+            open_unit(unit, relations),
             unit_id=unit.unit_id,
             columns=list(unit.columns or ()),
             track_rows=unit.track_rows,
-            **unit.options,
+            relations=relations,
+            **options,
         )
     except ProfilerError as exc:
         # The engine names the unit by number; the file and rows say more.

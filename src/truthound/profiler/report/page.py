@@ -613,17 +613,9 @@ def _header(profile: TableProfile, all_alerts: list[list[Chip]]) -> str:
 
 
 def _correlations(profile: TableProfile) -> str:
-    if not profile.correlations:
-        return ""
-    rows = "".join(
-        f'<tr><td>{esc(a)}</td><td>{esc(b)}</td><td class="num">{_num_html(r)}</td></tr>'
-        for a, b, r in profile.correlations
-    )
-    head = '<tr><th>column</th><th>column</th><th class="num">correlation</th></tr>'
-    return (
-        '<section id="correlations"><h2>Correlations</h2><table class="mini">'
-        f"<thead>{head}</thead><tbody>{rows}</tbody></table></section>"
-    )
+    from truthound.profiler.report.relations import correlations_section
+
+    return correlations_section(profile)
 
 
 def _footer(profile: TableProfile, version: str) -> str:

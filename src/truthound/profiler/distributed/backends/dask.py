@@ -690,7 +690,7 @@ def plan_frame(
     description = "dask.DataFrame"
     schema = frame_schema(frame)
     selected = selected_columns(schema, columns, description)
-    options = settings.engine_options()
+    options = settings.unit_options()
     rows = None
     if isinstance(partitioner, RowBasedPartitioner):
         rows = partitioner.num_partitions

@@ -314,7 +314,7 @@ def plan_dataset(
     refs = _ordered_arrow_refs(data)
     schema = _dataset_schema(ray, data, refs)
     selected = selected_columns(schema, columns, DATASET_DESCRIPTION)
-    options = settings.engine_options()
+    options = settings.unit_options()
 
     def groups(count: int) -> list[tuple[str, ...]]:
         return schema_column_groups(schema, selected or schema.names, count)

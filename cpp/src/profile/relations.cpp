@@ -1,0 +1,211 @@
+#include "truthound/profile/relations.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "truthound/arrow/array_view.hpp"
+#include "truthound/error.hpp"
+
+namespace truthound {
+namespace {
+
+constexpr double MISSING = std::numeric_limits<double>::quiet_NaN();
+
+double number_at(const ArrayView& v, int64_t i) {
+  if (v.layout() == Layout::Dictionary) {
+    if (!v.is_valid(i)) return MISSING;
+    return number_at(v.dictionary(), v.dictionary_index(i));
+  }
+  if (v.layout() != Layout::Fixed || !v.is_valid(i)) return MISSING;
+  double x;
+  switch (v.format_char()) {
+    case 'c': x = v.fixed_at<int8_t>(i); break;
+    case 'C': x = v.fixed_at<uint8_t>(i); break;
+    case 's': x = v.fixed_at<int16_t>(i); break;
+    case 'S': x = v.fixed_at<uint16_t>(i); break;
+    case 'i': x = v.fixed_at<int32_t>(i); break;
+    case 'I': x = v.fixed_at<uint32_t>(i); break;
+    case 'l': x = static_cast<double>(v.fixed_at<int64_t>(i)); break;
+    case 'L': x = static_cast<double>(v.fixed_at<uint64_t>(i)); break;
+    case 'f': x = v.fixed_at<float>(i); break;
+    case 'g': x = v.fixed_at<double>(i); break;
+    default: return MISSING;
+  }
+  return std::isfinite(x) ? x : MISSING;
+}
+
+std::string format_of(const ArrowSchema& s) {
+  const ArrowSchema* values = s.dictionary != nullptr ? s.dictionary : &s;
+  return values->format ? values->format : "";
+}
+
+std::vector<int64_t> resolve(const ArrowSchema& schema, const std::vector<std::string>& names, const char* what) {
+  std::map<std::string, int64_t> by_name;
+  for (int64_t i = 0; i < schema.n_children; ++i)
+    by_name.emplace(schema.children[i]->name ? schema.children[i]->name : "", i);
+  std::vector<int64_t> out;
+  for (const std::string& name : names) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) throw InvalidInput(std::string(what) + " column \"" + name + "\" not found in the table");
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+}  // namespace
+
+Relations::Relations(RelationsOptions options)
+    : options_(std::move(options)),
+      comoments_(static_cast<uint32_t>(options_.numeric.size())),
+      nullity_(static_cast<uint32_t>(options_.nullity.size())) {
+  if (options_.numeric.size() > CoMoments::MAX_COLUMNS || options_.nullity.size() > NullityCounts::MAX_COLUMNS)
+    throw InvalidInput("relations over more than " + std::to_string(CoMoments::MAX_COLUMNS) + " columns");
+  sample_ = RowSample(options_.sample_size, options_.seed, {});
+}
+
+void Relations::begin(const ArrowSchema& schema, const std::vector<int64_t>& sample_children,
+                      const std::vector<uint32_t>& ordinals, const std::vector<std::string>& names) {
+  position_child_ = -1;
+  for (int64_t i = 0; i < schema.n_children; ++i)
+    if (schema.children[i]->name && std::string(schema.children[i]->name) == relations::POSITION_COLUMN) position_child_ = i;
+  if (options_.count_pairs) {
+    numeric_children_ = resolve(schema, options_.numeric, "correlation");
+    nullity_children_ = resolve(schema, options_.nullity, "nullity");
+  }
+  sample_children_ = sample_children;
+  std::vector<SampleColumn> columns;
+  for (size_t c = 0; c < sample_children.size(); ++c)
+    columns.push_back({ordinals[c], names[c], format_of(*schema.children[sample_children[c]])});
+  sample_ = RowSample(options_.sample_size, options_.seed, std::move(columns));
+}
+
+void Relations::update(const ArrowSchema& schema, const ArrowArray& batch, uint64_t first_row, uint64_t unit_id) {
+  const int64_t n = batch.length;
+  auto view = [&](int64_t child, int64_t start, int64_t length) {
+    std::string where = "unit " + std::to_string(unit_id) + ", column \"" +
+                        (schema.children[child]->name ? schema.children[child]->name : "") + "\"";
+    return ArrayView(*schema.children[child], *batch.children[child], batch.offset, where, n).window(start, length);
+  };
+  for (int64_t start = 0; start < n; start += relations::WINDOW_ROWS) {
+    const int64_t rows = std::min<int64_t>(relations::WINDOW_ROWS, n - start);
+    if (options_.sample_size > 0) {
+      positions_.resize(static_cast<size_t>(rows));
+      if (position_child_ >= 0) {
+        ArrayView p = view(position_child_, start, rows);
+        if (p.layout() != Layout::Fixed || p.width() != 8)
+          throw InvalidInput(std::string("the position column ") + relations::POSITION_COLUMN + " must be uint64");
+        for (int64_t r = 0; r < rows; ++r) positions_[r] = p.fixed_at<uint64_t>(r);
+      } else {
+        for (int64_t r = 0; r < rows; ++r) positions_[r] = first_row + static_cast<uint64_t>(start + r);
+      }
+      std::vector<ArrayView> views;
+      views.reserve(sample_children_.size());
+      for (int64_t child : sample_children_) views.push_back(view(child, start, rows));
+      sample_.update(views, positions_.data(), rows);
+    }
+    if (!options_.count_pairs) continue;
+    const size_t k = numeric_children_.size();
+    if (k >= 2) {
+      numbers_.resize(k * static_cast<size_t>(rows));
+      std::vector<const double*> columns(k);
+      for (size_t c = 0; c < k; ++c) {
+        ArrayView v = view(numeric_children_[c], start, rows);
+        double* out = numbers_.data() + c * static_cast<size_t>(rows);
+        for (int64_t r = 0; r < rows; ++r) out[r] = number_at(v, r);
+        columns[c] = out;
+      }
+      comoments_.update(columns, static_cast<uint32_t>(rows));
+    }
+    const size_t m = nullity_children_.size();
+    if (m > 0) {
+      const size_t words = static_cast<size_t>(rows + 63) / 64;
+      null_bits_.assign(m * words, 0);
+      std::vector<const uint64_t*> bits(m, nullptr);
+      for (size_t c = 0; c < m; ++c) {
+        ArrayView v = view(nullity_children_[c], start, rows);
+        if (!v.has_validity()) continue;
+        uint64_t* out = null_bits_.data() + c * words;
+        bool any = false;
+        for (int64_t r = 0; r < rows; ++r) {
+          if (!v.is_valid(r)) {
+            out[r >> 6] |= uint64_t{1} << (r & 63);
+            any = true;
+          }
+        }
+        if (any) bits[c] = out;
+      }
+      nullity_.update(bits, static_cast<uint64_t>(rows));
+    }
+  }
+}
+
+void Relations::merge(const Relations& other) {
+  if (!options_.same_state(other.options_))
+    throw InvalidInput("cannot merge relations profiled with different correlation columns or sample settings");
+  comoments_.merge(other.comoments_);
+  nullity_.merge(other.nullity_);
+  sample_.merge(other.sample_);
+}
+
+void Relations::merge_table(const Relations& other) {
+  if (options_.numeric == other.options_.numeric && options_.nullity == other.options_.nullity) {
+    comoments_.merge(other.comoments_);
+    nullity_.merge(other.nullity_);
+  } else {  // pairs of different column sets cannot be joined: none are kept
+    options_.numeric.clear();
+    options_.nullity.clear();
+    comoments_ = CoMoments(0);
+    nullity_ = NullityCounts(0);
+  }
+  if (options_.sample_size == other.options_.sample_size && options_.seed == other.options_.seed) {
+    sample_.merge_table(other.sample_);
+  } else {
+    options_.sample_size = 0;
+    sample_ = RowSample(0, options_.seed, {});
+  }
+}
+
+void Relations::renumber(const std::vector<std::pair<std::string, uint32_t>>& ordinals) {
+  sample_.renumber(ordinals);
+}
+
+void Relations::serialize(ByteWriter& out) const {
+  out.put_varint(options_.numeric.size());
+  for (const std::string& s : options_.numeric) out.put_bytes(s);
+  out.put_varint(options_.nullity.size());
+  for (const std::string& s : options_.nullity) out.put_bytes(s);
+  out.put_varint(options_.sample_size);
+  out.put_u64(options_.seed);
+  comoments_.serialize(out);
+  nullity_.serialize(out);
+  sample_.serialize(out);
+}
+
+Relations Relations::deserialize(ByteReader& in) {
+  RelationsOptions o;
+  uint64_t k = in.get_count("correlation column count", CoMoments::MAX_COLUMNS);
+  for (uint64_t i = 0; i < k; ++i) o.numeric.emplace_back(in.get_bytes("correlation column name"));
+  uint64_t m = in.get_count("nullity column count", NullityCounts::MAX_COLUMNS);
+  for (uint64_t i = 0; i < m; ++i) o.nullity.emplace_back(in.get_bytes("nullity column name"));
+  o.sample_size = static_cast<uint32_t>(in.get_count("sample size", sample::MAX_SIZE));
+  o.seed = in.get_u64("sample seed");
+  Relations r(o);
+  r.comoments_ = CoMoments::deserialize(in);
+  if (r.comoments_.columns() != k) in.fail("co-moments over " + std::to_string(r.comoments_.columns()) + " columns, expected " + std::to_string(k));
+  r.nullity_ = NullityCounts::deserialize(in);
+  if (r.nullity_.columns() != m) in.fail("nullity over " + std::to_string(r.nullity_.columns()) + " columns, expected " + std::to_string(m));
+  r.sample_ = RowSample::deserialize(in);
+  if (r.sample_.capacity() != o.sample_size || r.sample_.seed() != o.seed) in.fail("sample size or seed disagrees with the relations' options");
+  return r;
+}
+
+bool Relations::operator==(const Relations& other) const {
+  ByteWriter a, b;
+  serialize(a);
+  other.serialize(b);
+  return a.take() == b.take();
+}
+
+}  // namespace truthound

@@ -1,0 +1,434 @@
+"""Relationships between columns: which columns the engine relates, where each row sits in its
+source, and the measures built from the engine's relations state.
+
+The engine keeps, per table, the co-moments of up to ``correlation_max_columns`` numeric columns
+(Pearson, exact and mergeable), the null co-occurrence of as many columns (nullity correlation,
+exact), and a bottom-k row sample keyed by a seeded hash of each row's position in its source
+(``file index << 40 | row in file``), so the sample of a merge is the sample of the union.
+Spearman and Cramér's V come from that sample and say so (method ``"sample"``, its size and an
+error estimate). See docs/user-guide.md, "Relationships between columns".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+__all__ = [
+    "POSITION_COLUMN",
+    "ROW_BITS",
+    "finalize_relations",
+    "position_base",
+    "read_columns",
+    "relation_spec",
+    "sample_table",
+    "sample_to_dict",
+    "unit_relations",
+    "with_positions",
+]
+
+POSITION_COLUMN = "__truthound_position__"
+ROW_BITS = 40  # a position is file index << ROW_BITS | row in the file
+_ROW_MASK = (1 << ROW_BITS) - 1
+_U64 = (1 << 64) - 1
+SAMPLE_TEXT_CHARS = 200  # sample values longer than this are cut in JSON and HTML
+
+
+def relation_spec(settings: Any) -> dict[str, Any] | None:
+    """What the engine options carry of the relation settings (resolved per unit by
+    :func:`unit_relations`), or None when relations are off."""
+    if not settings.correlations:
+        return None
+    return {
+        "columns": list(settings.correlation_columns)
+        if settings.correlation_columns is not None
+        else None,
+        "max_columns": settings.correlation_max_columns,
+        "sample_size": settings.sample_size,
+        "sample_max_cells": settings.sample_max_cells,
+    }
+
+
+def _is_numeric(t: pa.DataType) -> bool:
+    return (pa.types.is_integer(t) or pa.types.is_floating(t)) and not pa.types.is_float16(t)
+
+
+def unit_relations(
+    spec: Mapping[str, Any] | None,
+    schema: pa.Schema,
+    selection: Sequence[str] | None,
+    group: Sequence[str] | None = None,
+) -> dict[str, Any] | None:
+    """The ``relations`` argument of ``_core.profile`` for a unit reading ``group`` (None: every
+    column of the selection) of a table whose profiled columns are ``selection`` (None: all).
+
+    Of the column groups of one row range, only the group holding the selection's first column
+    adds its rows to the co-moments and nullity counts (it reads the related columns too)."""
+    if spec is None:
+        return None
+    known = set(schema.names)
+    names = [n for n in (selection or schema.names) if n != POSITION_COLUMN and n in known]
+    limit = int(spec["max_columns"])
+    if spec.get("columns") is not None:
+        wanted = set(spec["columns"])
+        named = [n for n in names if n in wanted]
+        numeric = [n for n in named if _is_numeric(schema.field(n).type)][:limit]
+        nullity = named[:limit]
+    else:
+        numeric = [n for n in names if _is_numeric(schema.field(n).type)][:limit]
+        nullity = names[:limit]
+    size = int(spec["sample_size"])
+    if size and names:
+        size = max(1, min(size, int(spec["sample_max_cells"]) // len(names)))
+    return {
+        "numeric": numeric,
+        "nullity": nullity,
+        "sample_size": size,
+        "count_pairs": group is None or not names or names[0] in set(group),
+    }
+
+
+def read_columns(relations: Mapping[str, Any] | None, group: Sequence[str]) -> list[str]:
+    """Columns a column-group unit reads besides its group: the related ones, when it counts them."""
+    if not relations or not relations["count_pairs"]:
+        return []
+    have = set(group)
+    extra = [n for n in [*relations["numeric"], *relations["nullity"]] if n not in have]
+    return list(dict.fromkeys(extra))
+
+
+def position_base(file_index: int, first_row: int = 0) -> int:
+    """The position of a file's row ``first_row``."""
+    return ((file_index << ROW_BITS) | (first_row & _ROW_MASK)) & _U64
+
+
+def with_positions(reader: pa.RecordBatchReader, first: int) -> pa.RecordBatchReader:
+    """``reader`` with :data:`POSITION_COLUMN` appended: ``first``, ``first + 1``, ... per row."""
+    import numpy as np
+
+    schema = reader.schema.append(pa.field(POSITION_COLUMN, pa.uint64()))
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        nonlocal first
+        for batch in reader:
+            n = batch.num_rows
+            positions = pa.array(np.arange(first, first + n, dtype=np.uint64), pa.uint64())
+            first += n
+            yield pa.RecordBatch.from_arrays([*batch.columns, positions], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+# --- finalize -------------------------------------------------------------------------------
+
+
+def _type_of(fmt: str) -> pa.DataType | None:
+    """The Arrow type of a C data interface format string (primitive types only)."""
+    simple = {
+        "b": pa.bool_(), "c": pa.int8(), "C": pa.uint8(), "s": pa.int16(), "S": pa.uint16(),
+        "i": pa.int32(), "I": pa.uint32(), "l": pa.int64(), "L": pa.uint64(), "e": pa.float16(),
+        "f": pa.float32(), "g": pa.float64(), "u": pa.string(), "U": pa.large_string(),
+        "vu": pa.string_view(), "z": pa.binary(), "Z": pa.large_binary(), "vz": pa.binary_view(),
+        "tdD": pa.date32(), "tdm": pa.date64(), "tts": pa.time32("s"), "ttm": pa.time32("ms"),
+        "ttu": pa.time64("us"), "ttn": pa.time64("ns"), "n": pa.null(),
+    }  # fmt: skip
+    if fmt in simple:
+        return simple[fmt]
+    units = {"s": "s", "m": "ms", "u": "us", "n": "ns"}
+    if fmt.startswith("ts") and len(fmt) >= 4 and fmt[2] in units:
+        tz = fmt[4:] or None
+        return pa.timestamp(units[fmt[2]], tz=tz)
+    if fmt.startswith("tD") and len(fmt) == 3 and fmt[2] in units:
+        return pa.duration(units[fmt[2]])
+    if fmt.startswith("d:"):
+        parts = fmt[2:].split(",")
+        precision, scale = int(parts[0]), int(parts[1])
+        width = int(parts[2]) if len(parts) > 2 else 128
+        return pa.decimal256(precision, scale) if width == 256 else pa.decimal128(precision, scale)
+    if fmt.startswith("w:"):
+        return pa.binary(int(fmt[2:]))
+    return None
+
+
+def _cell_array(cells: list[Any], fmt: str) -> tuple[pa.Array, str | None]:
+    """One column of the sample as an Arrow array of its own type, and a note when some values
+    could not be kept whole."""
+    t = _type_of(fmt)
+    n = len(cells)
+    truncated = sum(isinstance(c, tuple) for c in cells)
+    unsupported = sum(c == "unsupported" for c in cells)
+    raw = [c[0] if isinstance(c, tuple) else c for c in cells]
+    raw = [None if c in ("missing", "unsupported") else c for c in raw]
+    note = None
+    if truncated:
+        note = f"{truncated} value(s) longer than 4096 bytes keep their first 4096"
+    if unsupported:
+        note = "nested values are not kept in the sample (shown as null)"
+    if t is None or pa.types.is_null(t):
+        return pa.nulls(n), note
+    if pa.types.is_boolean(t):
+        return pa.array([None if c is None else c != b"\x00" for c in raw], pa.bool_()), note
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        text = [None if c is None else c.decode("utf-8", "replace") for c in raw]
+        return pa.array(text, pa.string()).cast(t), note
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_binary_view(t):
+        return pa.array(raw, pa.binary()).cast(t), note
+    width = t.byte_width
+    if any(c is not None and len(c) != width for c in raw):
+        return pa.nulls(n, t), "values of this type are not kept in the sample (shown as null)"
+    data = b"".join(bytes(width) if c is None else bytes(c) for c in raw)
+    valid = [c is not None for c in raw]
+    mask = pa.array(valid, pa.bool_()).buffers()[1] if not all(valid) else None
+    return pa.Array.from_buffers(t, n, [mask, pa.py_buffer(data)], null_count=-1), note
+
+
+def sample_table(raw: Mapping[str, Any] | None) -> pa.Table | None:
+    """The engine's sample (``_core.relations(...)["sample"]``) as a pyarrow Table, rows in
+    sample order (ascending hash of their position)."""
+    if raw is None or not raw["capacity"]:
+        return None
+    arrays, fields = [], []
+    for (_, name, fmt), cells in zip(raw["columns"], raw["cells"]):
+        array, _note = _cell_array(list(cells), fmt)
+        arrays.append(array)
+        fields.append(pa.field(name, array.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _short(v: Any) -> Any:
+    from truthound.profiler.model import _jsonable
+
+    v = _jsonable(v)
+    if isinstance(v, str) and len(v) > SAMPLE_TEXT_CHARS:
+        return v[:SAMPLE_TEXT_CHARS] + "…"
+    return v
+
+
+def sample_to_dict(table: pa.Table | None, method: str = "bottom-k") -> dict[str, Any] | None:
+    """``to_dict()["sample"]``: rows as ``{column: value}`` with long values cut."""
+    if table is None:
+        return None
+    rows = [{k: _short(v) for k, v in row.items()} for row in table.to_pylist()]
+    return {"rows": rows, "size": table.num_rows, "method": method, "columns": table.column_names}
+
+
+def _matrix(names: list[str], pairs: list[tuple[int, int, Any]], index: dict[int, int]) -> list:
+    k = len(names)
+    m: list[list[float | None]] = [[1.0 if i == j else None for j in range(k)] for i in range(k)]
+    for i, j, r in pairs:
+        if i in index and j in index:
+            a, b = index[i], index[j]
+            m[a][b] = m[b][a] = r
+    return m
+
+
+def _ranks(values):
+    """Average ranks (ties share their mean rank), as scipy.stats.rankdata."""
+    import numpy as np
+
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(len(values), dtype=np.float64)
+    sorted_values = values[order]
+    boundaries = np.flatnonzero(np.diff(sorted_values) != 0) + 1
+    starts = np.concatenate(([0], boundaries))
+    ends = np.concatenate((boundaries, [len(values)]))
+    mean_rank = (starts + ends - 1) / 2.0 + 1.0
+    ranks[order] = np.repeat(mean_rank, ends - starts)
+    return ranks
+
+
+def _spearman(table: pa.Table, names: list[str]) -> dict[str, Any] | None:
+    import numpy as np
+
+    cols = [n for n in names if n in table.column_names]
+    if len(cols) < 2:
+        return None
+    data = []
+    for n in cols:
+        a = table.column(n).combine_chunks()
+        x = a.to_numpy(zero_copy_only=False).astype(np.float64)
+        x[np.asarray(a.is_null().to_numpy(zero_copy_only=False))] = np.nan
+        data.append(x)
+    k = len(cols)
+    matrix: list[list[float | None]] = [
+        [1.0 if i == j else None for j in range(k)] for i in range(k)
+    ]
+    error: list[list[float | None]] = [
+        [0.0 if i == j else None for j in range(k)] for i in range(k)
+    ]
+    size: list[list[int]] = [[0] * k for _ in range(k)]
+    for i in range(k):
+        for j in range(i + 1, k):
+            ok = np.isfinite(data[i]) & np.isfinite(data[j])
+            n = int(ok.sum())
+            size[i][j] = size[j][i] = n
+            if n < 3:
+                continue
+            rx, ry = _ranks(data[i][ok]), _ranks(data[j][ok])
+            if rx.std() == 0 or ry.std() == 0:
+                continue
+            r = float(np.clip(np.corrcoef(rx, ry)[0, 1], -1.0, 1.0))
+            matrix[i][j] = matrix[j][i] = r
+            # Fieller, Hartley & Pearson (1957): sd of atanh(r_s) is 1.03 / sqrt(n - 3); mapped
+            # back through tanh at r, this is the standard error of r_s itself.
+            se = 1.03 * (1.0 - r * r) / math.sqrt(n - 3) if n > 3 else None
+            error[i][j] = error[j][i] = se
+    return {
+        "columns": cols,
+        "matrix": matrix,
+        "method": "sample",
+        "sample_size": table.num_rows,
+        "pair_counts": size,
+        "error": error,
+        "error_method": "standard error (Fieller et al. 1957)",
+    }
+
+
+def _categorical_columns(
+    table: pa.Table, stats_columns: list[dict[str, Any]], limit: int
+) -> list[str]:
+    """Columns whose values are categories: booleans, and strings or integers with 2..50 distinct
+    values in the whole column (exactly counted)."""
+    out = []
+    for c in stats_columns:
+        name = c["name"]
+        if name not in table.column_names:
+            continue
+        kind = c["kind"]
+        distinct = c.get("distinct_count")
+        exact = c.get("distinct_exact", False)
+        if kind == "boolean" or (
+            kind in ("string", "signed", "unsigned") and exact and distinct and 2 <= distinct <= 50
+        ):
+            out.append(name)
+    return out[:limit]
+
+
+def _cramers_v(table: pa.Table, cols: list[str]) -> dict[str, Any] | None:
+    import numpy as np
+
+    if len(cols) < 2:
+        return None
+    codes = []
+    for n in cols:
+        a = table.column(n).combine_chunks()
+        if pa.types.is_dictionary(a.type):
+            a = a.dictionary_decode()
+        enc = a.dictionary_encode()
+        idx = enc.indices.to_numpy(zero_copy_only=False)
+        idx = np.where(np.asarray(enc.is_null().to_numpy(zero_copy_only=False)), -1, idx)
+        codes.append(idx.astype(np.int64))
+    k = len(cols)
+    matrix: list[list[float | None]] = [
+        [1.0 if i == j else None for j in range(k)] for i in range(k)
+    ]
+    error: list[list[float | None]] = [
+        [0.0 if i == j else None for j in range(k)] for i in range(k)
+    ]
+    for i in range(k):
+        for j in range(i + 1, k):
+            ok = (codes[i] >= 0) & (codes[j] >= 0)
+            x, y = codes[i][ok], codes[j][ok]
+            n = len(x)
+            if n < 2:
+                continue
+            _, xi = np.unique(x, return_inverse=True)
+            _, yi = np.unique(y, return_inverse=True)
+            r, c = xi.max() + 1, yi.max() + 1
+            if r < 2 or c < 2:
+                continue
+            table_ = np.zeros((r, c))
+            np.add.at(table_, (xi, yi), 1)
+            expected = table_.sum(1, keepdims=True) * table_.sum(0, keepdims=True) / n
+            chi2 = float(((table_ - expected) ** 2 / expected).sum())
+            # Bergsma (2013): phi^2 and the table's shape corrected for their bias at size n.
+            phi2 = max(0.0, chi2 / n - (r - 1) * (c - 1) / (n - 1))
+            rc = r - (r - 1) ** 2 / (n - 1)
+            cc = c - (c - 1) ** 2 / (n - 1)
+            denominator = min(rc - 1, cc - 1)
+            if denominator <= 0:
+                continue
+            v = math.sqrt(phi2 / denominator)
+            matrix[i][j] = matrix[j][i] = v
+            # Under independence chi^2 has sd sqrt(2 df): the spread of V that noise alone gives.
+            df = (r - 1) * (c - 1)
+            error[i][j] = error[j][i] = math.sqrt(math.sqrt(2 * df) / n / denominator)
+    return {
+        "columns": cols,
+        "matrix": matrix,
+        "method": "sample",
+        "sample_size": table.num_rows,
+        "error": error,
+        "error_method": "spread of V under independence (sqrt(2 df) / n)",
+    }
+
+
+def finalize_relations(
+    raw: Mapping[str, Any] | None, stats_columns: list[dict[str, Any]], limit: int = 64
+) -> tuple[dict[str, Any], pa.Table | None]:
+    """``TableProfile.correlations`` and ``TableProfile.sample`` from ``_core.relations``."""
+    if raw is None:
+        return {}, None
+    out: dict[str, Any] = {}
+    p = raw["pearson"]
+    if len(p["columns"]) >= 2:
+        k = len(p["columns"])
+        counts = [[0] * k for _ in range(k)]
+        for i, j, n, _ in p["pairs"]:
+            counts[i][j] = counts[j][i] = n
+        out["pearson"] = {
+            "columns": list(p["columns"]),
+            "matrix": _matrix(
+                list(p["columns"]),
+                [(i, j, r) for i, j, _, r in p["pairs"]],
+                {i: i for i in range(k)},
+            ),
+            "method": "exact",
+            "pair_counts": counts,
+        }
+    table = sample_table(raw["sample"])
+    if table is not None:
+        spearman = _spearman(table, list(p["columns"]))
+        if spearman:
+            out["spearman"] = spearman
+        cramers = _cramers_v(table, _categorical_columns(table, stats_columns, limit))
+        if cramers:
+            out["cramers_v"] = cramers
+    nl = raw["nullity"]
+    keep = [i for i, c in enumerate(nl["nulls"]) if 0 < c < nl["rows"]]
+    if len(keep) >= 2:
+        index = {i: a for a, i in enumerate(keep)}
+        out["nullity"] = {
+            "columns": [nl["columns"][i] for i in keep],
+            "matrix": _matrix(
+                [nl["columns"][i] for i in keep], [(i, j, r) for i, j, _, r in nl["pairs"]], index
+            ),
+            "method": "exact",
+            "null_counts": [nl["nulls"][i] for i in keep],
+            "rows": nl["rows"],
+        }
+    return out, table
+
+
+def correlation_pairs(correlations: Mapping[str, Any]) -> list[tuple[str, str, float]]:
+    """(a, b, r) of every measured pair for the alerts, with the strongest of its measures
+    (Pearson, Spearman, Cramér's V; nullity is not a relation between values), in the order the
+    pairs first appear."""
+    best: dict[tuple[str, str], float] = {}
+    for measure in ("pearson", "spearman", "cramers_v"):
+        m = correlations.get(measure)
+        if not m:
+            continue
+        names = m["columns"]
+        for i in range(len(names)):
+            for j in range(i + 1, len(names)):
+                r = m["matrix"][i][j]
+                key = (names[i], names[j])
+                if r is None:
+                    continue
+                if key not in best or abs(r) > abs(best[key]):
+                    best[key] = r
+    return [(a, b, r) for (a, b), r in best.items()]
