@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "truthound/arrow/array_view.hpp"
 #include "truthound/error.hpp"
@@ -13,10 +14,11 @@ namespace {
 
 constexpr double MISSING = std::numeric_limits<double>::quiet_NaN();
 
-double number_at(const ArrayView& v, int64_t i) {
+// `scale` divides decimals (10^scale of the column's type).
+double number_at(const ArrayView& v, int64_t i, double scale) {
   if (v.layout() == Layout::Dictionary) {
     if (!v.is_valid(i)) return MISSING;
-    return number_at(v.dictionary(), v.dictionary_index(i));
+    return number_at(v.dictionary(), v.dictionary_index(i), scale);
   }
   if (v.layout() != Layout::Fixed || !v.is_valid(i)) return MISSING;
   double x;
@@ -31,6 +33,7 @@ double number_at(const ArrayView& v, int64_t i) {
     case 'L': x = static_cast<double>(v.fixed_at<uint64_t>(i)); break;
     case 'f': x = v.fixed_at<float>(i); break;
     case 'g': x = v.fixed_at<double>(i); break;
+    case 'd': x = static_cast<double>(v.fixed_at<int128>(i)) / scale; break;
     default: return MISSING;
   }
   return std::isfinite(x) ? x : MISSING;
@@ -72,6 +75,19 @@ void Relations::begin(const ArrowSchema& schema, const std::vector<int64_t>& sam
     if (schema.children[i]->name && std::string(schema.children[i]->name) == relations::POSITION_COLUMN) position_child_ = i;
   if (options_.count_pairs) {
     numeric_children_ = resolve(schema, options_.numeric, "correlation");
+    numeric_scales_.clear();
+    for (int64_t child : numeric_children_) {
+      const std::string format = format_of(*schema.children[child]);
+      double scale = 1;
+      if (format.starts_with("d:")) {
+        size_t comma = format.find(',');
+        if (comma == std::string::npos || format.find(',', comma + 1) != std::string::npos)
+          throw InvalidInput("correlation column \"" + options_.numeric[numeric_scales_.size()] +
+                             "\": only 128-bit decimals are supported, got format " + format);
+        scale = std::pow(10.0, std::stoi(format.substr(comma + 1)));
+      }
+      numeric_scales_.push_back(scale);
+    }
     nullity_children_ = resolve(schema, options_.nullity, "nullity");
   }
   sample_children_ = sample_children;
@@ -83,49 +99,68 @@ void Relations::begin(const ArrowSchema& schema, const std::vector<int64_t>& sam
 
 void Relations::update(const ArrowSchema& schema, const ArrowArray& batch, uint64_t first_row, uint64_t unit_id) {
   const int64_t n = batch.length;
-  auto view = [&](int64_t child, int64_t start, int64_t length) {
+  // One view per column and batch (validated once); windows of it are cheap copies.
+  auto view = [&](int64_t child) {
     std::string where = "unit " + std::to_string(unit_id) + ", column \"" +
                         (schema.children[child]->name ? schema.children[child]->name : "") + "\"";
-    return ArrayView(*schema.children[child], *batch.children[child], batch.offset, where, n).window(start, length);
+    return ArrayView(*schema.children[child], *batch.children[child], batch.offset, where, n);
   };
+  auto views_of = [&](const std::vector<int64_t>& children) {
+    std::vector<ArrayView> out;
+    out.reserve(children.size());
+    for (int64_t child : children) out.push_back(view(child));
+    return out;
+  };
+  const bool sampling = options_.sample_size > 0;
+  std::vector<ArrayView> sample_views, numeric_views, nullity_views;
+  std::optional<ArrayView> position_view;
+  if (sampling) {
+    sample_views = views_of(sample_children_);
+    if (position_child_ >= 0) {
+      position_view.emplace(view(position_child_));
+      if (position_view->layout() != Layout::Fixed || position_view->width() != 8)
+        throw InvalidInput(std::string("the position column ") + relations::POSITION_COLUMN + " must be uint64");
+    }
+  }
+  if (options_.count_pairs) {
+    if (numeric_children_.size() >= 2) numeric_views = views_of(numeric_children_);
+    nullity_views = views_of(nullity_children_);
+  }
+  std::vector<ArrayView> windows;
   for (int64_t start = 0; start < n; start += relations::WINDOW_ROWS) {
     const int64_t rows = std::min<int64_t>(relations::WINDOW_ROWS, n - start);
-    if (options_.sample_size > 0) {
+    if (sampling) {
       positions_.resize(static_cast<size_t>(rows));
-      if (position_child_ >= 0) {
-        ArrayView p = view(position_child_, start, rows);
-        if (p.layout() != Layout::Fixed || p.width() != 8)
-          throw InvalidInput(std::string("the position column ") + relations::POSITION_COLUMN + " must be uint64");
+      if (position_view) {
+        ArrayView p = position_view->window(start, rows);
         for (int64_t r = 0; r < rows; ++r) positions_[r] = p.fixed_at<uint64_t>(r);
       } else {
         for (int64_t r = 0; r < rows; ++r) positions_[r] = first_row + static_cast<uint64_t>(start + r);
       }
-      std::vector<ArrayView> views;
-      views.reserve(sample_children_.size());
-      for (int64_t child : sample_children_) views.push_back(view(child, start, rows));
-      sample_.update(views, positions_.data(), rows);
+      windows.clear();
+      for (const ArrayView& v : sample_views) windows.push_back(v.window(start, rows));
+      sample_.update(windows, positions_.data(), rows);
     }
-    if (!options_.count_pairs) continue;
-    const size_t k = numeric_children_.size();
+    const size_t k = numeric_views.size();
     if (k >= 2) {
       numbers_.resize(k * static_cast<size_t>(rows));
       std::vector<const double*> columns(k);
       for (size_t c = 0; c < k; ++c) {
-        ArrayView v = view(numeric_children_[c], start, rows);
+        ArrayView v = numeric_views[c].window(start, rows);
         double* out = numbers_.data() + c * static_cast<size_t>(rows);
-        for (int64_t r = 0; r < rows; ++r) out[r] = number_at(v, r);
+        for (int64_t r = 0; r < rows; ++r) out[r] = number_at(v, r, numeric_scales_[c]);
         columns[c] = out;
       }
       comoments_.update(columns, static_cast<uint32_t>(rows));
     }
-    const size_t m = nullity_children_.size();
+    const size_t m = nullity_views.size();
     if (m > 0) {
       const size_t words = static_cast<size_t>(rows + 63) / 64;
       null_bits_.assign(m * words, 0);
       std::vector<const uint64_t*> bits(m, nullptr);
       for (size_t c = 0; c < m; ++c) {
-        ArrayView v = view(nullity_children_[c], start, rows);
-        if (!v.has_validity()) continue;
+        if (!nullity_views[c].has_validity() || nullity_views[c].null_count() == 0) continue;
+        ArrayView v = nullity_views[c].window(start, rows);
         uint64_t* out = null_bits_.data() + c * words;
         bool any = false;
         for (int64_t r = 0; r < rows; ++r) {

@@ -495,6 +495,12 @@ class TableProfile:
     def load(cls, path: str | Path) -> TableProfile:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
+    def _repr_html_(self) -> str:
+        """The compact overview a notebook shows (no Jupyter package needed)."""
+        from truthound.profiler.notebook import overview_html
+
+        return overview_html(self)
+
     def to_html(self, path: str | Path | None = None) -> str:
         """The self-contained HTML report (see :mod:`truthound.profiler.report`); also written to
         ``path`` when given."""

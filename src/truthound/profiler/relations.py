@@ -53,7 +53,11 @@ def relation_spec(settings: Any) -> dict[str, Any] | None:
 
 
 def _is_numeric(t: pa.DataType) -> bool:
-    return (pa.types.is_integer(t) or pa.types.is_floating(t)) and not pa.types.is_float16(t)
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return (
+        pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal128(t)
+    ) and not pa.types.is_float16(t)
 
 
 def unit_relations(
@@ -249,6 +253,8 @@ def _spearman(table: pa.Table, names: list[str]) -> dict[str, Any] | None:
     data = []
     for n in cols:
         a = table.column(n).combine_chunks()
+        if pa.types.is_decimal(a.type):
+            a = a.cast(pa.float64())
         x = a.to_numpy(zero_copy_only=False).astype(np.float64)
         x[np.asarray(a.is_null().to_numpy(zero_copy_only=False))] = np.nan
         data.append(x)

@@ -141,7 +141,9 @@ class ProfileSettings:
     correlation_max_columns: int = 64
     sample_size: int = 1_000
     sample_max_cells: int = 200_000
-    merge_fan_in: int = _core.MERGE_TREE_FAN_IN  # partials per node of the merge tree (the shape the bytes depend on)
+    merge_fan_in: int = (
+        _core.MERGE_TREE_FAN_IN
+    )  # partials per node of the merge tree (the shape the bytes depend on)
     alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def __post_init__(self) -> None:

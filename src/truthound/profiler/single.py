@@ -195,4 +195,3 @@ def _profile_cached(
         cache=unit_cache,
     )
     return profiler.profile(data, columns=columns, name=name, **source_options)
-

@@ -71,6 +71,7 @@ class Relations {
   // Per-stream bookkeeping, not serialised.
   int64_t position_child_ = -1;
   std::vector<int64_t> numeric_children_, nullity_children_, sample_children_;
+  std::vector<double> numeric_scales_;  // 10^scale of decimal columns, else 1
   std::vector<double> numbers_;
   std::vector<uint64_t> null_bits_, positions_;
 };

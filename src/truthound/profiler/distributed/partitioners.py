@@ -424,10 +424,10 @@ def _row_group_part(
     ids = tuple(i for i, _ in row_groups)
     rows = sum(r for _, r in row_groups)
     if len(ids) == total:
-        return FragmentPart(fragment, fragment.path, rows, ids, file_index)
+        return FragmentPart(fragment, fragment.path, rows, ids, file_index, first_row)
     groups = f"row group {ids[0]}" if len(ids) == 1 else f"row groups {ids[0]}-{ids[-1]}"
     label = f"{fragment.path} {groups} (rows {first_row}-{first_row + rows - 1})"
-    return FragmentPart(fragment, label, rows, ids, file_index)
+    return FragmentPart(fragment, label, rows, ids, file_index, first_row)
 
 
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4", ".zip", ".xz")

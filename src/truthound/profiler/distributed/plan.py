@@ -64,18 +64,12 @@ class FragmentPart(Part):
     rows: int | None = None
     row_group_ids: tuple[int, ...] | None = None  # None: the whole fragment
     file_index: int = 0  # the file's place in the source's files
+    first_row: int = 0  # the row in the file of the part's first row
 
     def first_position(self) -> int | None:
         from truthound.profiler.relations import position_base
 
-        if not self.row_group_ids:
-            return position_base(self.file_index)
-        before = 0
-        for group in self.fragment.row_groups:  # row groups of a part follow on in the file
-            if group.id == self.row_group_ids[0]:
-                break
-            before += group.num_rows
-        return position_base(self.file_index, before)
+        return position_base(self.file_index, self.first_row)
 
     def open(self, columns, schema):
         if self.row_group_ids is None:
@@ -95,7 +89,7 @@ class FragmentPart(Part):
         )
         return (
             _fragment_part,
-            (shipped, self.label, self.rows, self.row_group_ids, self.file_index),
+            (shipped, self.label, self.rows, self.row_group_ids, self.file_index, self.first_row),
         )
 
 
@@ -105,10 +99,11 @@ def _fragment_part(
     rows: int | None,
     ids: tuple[int, ...] | None,
     file_index: int = 0,
+    first_row: int = 0,
 ) -> FragmentPart:
     file_format, path, filesystem, partition_expression = shipped
     fragment = file_format.make_fragment(path, filesystem, partition_expression)
-    return FragmentPart(fragment, label, rows, ids, file_index)
+    return FragmentPart(fragment, label, rows, ids, file_index, first_row)
 
 
 def _absolute_local(path: str, filesystem: Any) -> str:
@@ -342,15 +337,14 @@ def _position_base(unit: Unit) -> int:
     return (mixed << ROW_BITS) & ((1 << 64) - 1)
 
 
-def open_unit(unit: Unit, relations: dict[str, Any] | None = None) -> pa.RecordBatchReader:
+def open_unit(unit: Unit) -> pa.RecordBatchReader:
     """The unit's rows as a stream for the engine: the table's full schema with only the unit's
     columns filled (the others are null-typed placeholders), so the engine numbers each column by
     its ordinal in the table whatever column group it is in. With relations, a column group that
     counts the related columns reads them too, and every row carries its source position."""
     from truthound.profiler.relations import POSITION_COLUMN, read_columns, with_positions
 
-    if relations is None:
-        relations = unit_relations(unit)
+    relations = unit_relations(unit)
     read = unit.columns
     extra: list[str] = []
     if read is not None:
@@ -412,7 +406,7 @@ def run_unit(unit: Unit) -> tuple[int, bytes]:
     relations = unit_relations(unit)
     try:
         blob = _core.profile(
-            open_unit(unit, relations),
+            open_unit(unit),
             unit_id=unit.unit_id,
             columns=list(unit.columns or ()),
             track_rows=unit.track_rows,

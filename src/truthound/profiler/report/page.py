@@ -37,6 +37,12 @@ from truthound.profiler.report.format import (
     timestamp,
     value_html,
 )
+from truthound.profiler.report.relations import (
+    correlations_section,
+    heatmap_css,
+    missing_section,
+    sample_section,
+)
 
 __all__ = ["OPEN_SECTIONS_UP_TO", "render_page"]
 
@@ -612,10 +618,8 @@ def _header(profile: TableProfile, all_alerts: list[list[Chip]]) -> str:
     )
 
 
-def _correlations(profile: TableProfile) -> str:
-    from truthound.profiler.report.relations import correlations_section
-
-    return correlations_section(profile)
+def _relations(profile: TableProfile) -> str:
+    return correlations_section(profile) + missing_section(profile) + sample_section(profile)
 
 
 def _footer(profile: TableProfile, version: str) -> str:
@@ -662,9 +666,9 @@ def render_page(profile: TableProfile, version: str) -> str:
         f'<meta name="generator" content="truthound {esc(version)}">'
         f"<title>{esc(clip(title, 120))} · truthound profile</title>"
         '<link rel="icon" href="data:,">'
-        f"<style>{_asset('report.css')}</style></head><body>"
+        f"<style>{_asset('report.css')}{heatmap_css()}</style></head><body>"
         f'{_header(profile, all_alerts)}<main class="wrap">{_overview(profile, all_alerts)}'
         f'<section id="columns"><h2>Column details</h2>{sections}</section>'
-        f"{_correlations(profile)}</main>{_footer(profile, version)}"
+        f"{_relations(profile)}</main>{_footer(profile, version)}"
         f"<script>{script}</script></body></html>\n"
     )

@@ -76,4 +76,17 @@
       query.focus();
     }
   });
+  // Heatmaps too large to carry a tooltip per cell keep each row's values in data-v: the
+  // tooltip (pair and value) is made when the pointer reaches a cell.
+  document.addEventListener("mouseover", (event) => {
+    const td = event.target.closest("table.hm td");
+    if (!td || td.title) return;
+    const tr = td.parentElement;
+    const table = td.closest("table.hm");
+    const values = (tr.dataset.v || "").split(",");
+    const j = td.cellIndex - 1;
+    const head = table.tHead.rows[0].cells[j + 1];
+    const v = values[j] === "" || values[j] === undefined ? "—" : values[j];
+    td.title = `${tr.cells[0].title} ~ ${head.title}: ${v}`;
+  });
 })();
