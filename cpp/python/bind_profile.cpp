@@ -6,6 +6,7 @@
 #include <optional>
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -311,7 +312,13 @@ nb::dict finalize(const nb::bytes& blob, uint32_t top_n, uint32_t histogram_bins
 }
 
 nb::dict describe(const nb::bytes& blob) {
-  truthound::Partial p = truthound::Partial::deserialize({blob.c_str(), blob.size()});
+  std::string_view view(blob.c_str(), blob.size());
+  std::optional<truthound::Partial> decoded;
+  {
+    nb::gil_scoped_release unlocked;  // a full decode: other threads (a cache's readers) go on
+    decoded.emplace(truthound::Partial::deserialize(view));
+  }
+  const truthound::Partial& p = *decoded;
   nb::dict d;
   d["first_unit"] = p.first_unit();
   d["last_unit"] = p.last_unit();

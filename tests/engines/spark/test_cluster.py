@@ -220,3 +220,57 @@ def test_spec_spark_examples_on_the_cluster(cluster, data_dir, capsys):
     out = capsys.readouterr().out
     assert "Rows: 6,000" in out and "Columns: 8" in out
     assert "Partition 0 complete" in out and "Progress: 100.0%" in out
+
+
+def test_executors_share_one_cache_folder(cluster, tmp_path, monkeypatch):
+    """The partial cache (#20) on the standalone cluster: the executors read and write the
+    folder themselves (the driver never gets or puts an entry), a re-run computes only the new
+    file, and the bytes are the local backend's for the same plan. Then the same with the cache
+    on S3 (moto), whose endpoint and keys reach the executors inside the plan."""
+    from s3server import MotoS3
+    from unit.profiler.cache.lake import add_day, entries, lake
+
+    from truthound.profiler.cache import PartialCache, UnitCache
+    from truthound.profiler.distributed import SparkBackend, SparkConfig
+
+    url, _, _ = cluster
+    calls: list[str] = []  # entries got or put in this, the driver's, process
+    for verb in ("get", "put"):
+        original = getattr(PartialCache, verb)
+        monkeypatch.setattr(
+            PartialCache,
+            verb,
+            lambda s, *a, _o=original, _v=verb, **k: calls.append(_v) or _o(s, *a, **k),
+        )
+    config = SparkConfig(master=url, executor_memory="512m", executor_cores=1, num_executors=1)
+
+    def on_cluster(cache, data):
+        return DistributedProfiler.create(backend=SparkBackend(config), cache=cache).profile(
+            str(data)
+        )
+
+    def uncached(data):
+        return DistributedProfiler.create(backend=LocalBackend(1), cache=False).profile(str(data))
+
+    data = lake(tmp_path / "lake", 3)
+    folder = tmp_path / "cache"
+    first = on_cluster(folder, data)
+    assert first.backend == "spark" and first.cache["misses"] == 3 and len(entries(folder)) == 3
+    add_day(data, 3)
+    again = on_cluster(folder, data)
+    assert again.cache["hits"] == 3 and again.cache["misses"] == 1
+    assert again.partial == uncached(data).partial
+    victim = entries(folder)[2]
+    victim.write_bytes(victim.read_bytes()[:-5])
+    damaged = on_cluster(folder, data)
+    assert damaged.cache["misses"] == 1 and damaged.partial == again.partial
+
+    with MotoS3() as s3:
+        cache = UnitCache(f"s3://{s3.bucket}/shared-cache", storage_options=s3.options)
+        assert on_cluster(cache, data).cache["misses"] == 4
+        add_day(data, 4)
+        on_s3 = on_cluster(cache, data)
+        assert on_s3.cache["hits"] == 4 and on_s3.cache["misses"] == 1
+        assert on_s3.partial == uncached(data).partial
+        assert PartialCache(cache.folder.location, s3.options).info().entries == 5
+    assert calls == []

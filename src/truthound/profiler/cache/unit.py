@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,6 +29,8 @@ from truthound.profiler.distributed.plan import Plan, Unit
 __all__ = ["CACHE_ENV", "CACHE_MAX_BYTES_ENV", "CacheStats", "CacheRun", "UnitCache", "open_cache"]
 
 CACHE_ENV = "TRUTHOUND_CACHE"
+# At most this many units expected to miss are started before the hits (CacheRun.submission_order)
+EARLY_MISSES = 16
 CACHE_MAX_BYTES_ENV = "TRUTHOUND_CACHE_MAX_BYTES"
 
 
@@ -138,6 +140,17 @@ class CacheRun:
         if self.keys:
             self.folder.ensure()
             self._before = self.folder.entries()
+
+    def submission_order(self, units: Sequence[Unit]) -> list[Unit]:
+        """``units`` in the order to start them: when only a few will miss (at most
+        :data:`EARLY_MISSES`, and not all), those first, so the new data is read while the
+        driver merges the hits; else as given. Only when they start changes: the merge takes
+        partials in unit order whatever the order they arrive in, holding at most those few."""
+        misses = [u for u in units if u.cache_key is None or u.cache_key not in self._before]
+        if not misses or len(misses) == len(units) or len(misses) > EARLY_MISSES:
+            return list(units)
+        early = {u.unit_id for u in misses}
+        return [*misses, *(u for u in units if u.unit_id not in early)]
 
     # -- where the unit runs ---------------------------------------------------------------------
 

@@ -224,7 +224,7 @@ class DistributedProfiler:
                 if self.cache is not None:
                     plan, run = self.cache.attach(plan)
                 monitor.start(len(plan))
-                merged, duplicates = self._merged(plan, monitor)
+                merged, duplicates = self._merged(plan, monitor, run)
                 cache_stats = run.finish() if run is not None else None
             profile = finish_profile(
                 merged,
@@ -249,7 +249,7 @@ class DistributedProfiler:
         return profile
 
     def _merged(
-        self, plan: Plan, monitor: DistributedMonitor
+        self, plan: Plan, monitor: DistributedMonitor, run: Any = None
     ) -> tuple[bytes, BucketDuplicates | None]:
         """The plan's merged partial: merged on the cluster by a backend that runs the merge
         tree there, else on the driver through the same tree as the units' partials arrive."""
@@ -266,7 +266,9 @@ class DistributedProfiler:
                     )
                 return merge_buckets(list(roots))
         merger = PlanMerger(plan, fan_in)
-        with contextlib.closing(self._map_units(plan.units, monitor)) as results:
+        # With a cache, the few units that will miss start first (CacheRun.submission_order).
+        units = run.submission_order(plan.units) if run is not None else plan.units
+        with contextlib.closing(self._map_units(units, monitor)) as results:
             for unit_id, blob in results:
                 merger.add(unit_id, blob)
                 monitor.partition_complete(unit_id)

@@ -261,3 +261,30 @@ def test_saved_profile_keeps_its_cache_use(tmp_path):
     profile.save(tmp_path / "p.json")
     loaded = tp.TableProfile.load(tmp_path / "p.json")
     assert loaded.cache == profile.cache
+
+
+def test_the_few_units_that_will_miss_start_first(tmp_path, monkeypatch):
+    from truthound.profiler.cache.unit import EARLY_MISSES
+    from truthound.profiler.distributed import LocalBackend
+
+    data = lake(tmp_path / "lake", 5)
+    cache = tmp_path / "cache"
+    local(cache).profile(str(data))
+    add_day(data, 5)
+    started: list[list[int]] = []
+    original = LocalBackend.map_units
+
+    def spy(self, units, *args, **kwargs):
+        started.append([u.unit_id for u in units])
+        return original(self, units, *args, **kwargs)
+
+    monkeypatch.setattr(LocalBackend, "map_units", spy)
+    again = local(cache).profile(str(data))
+    assert started[-1] == [5, 0, 1, 2, 3, 4]
+    assert again.partial == local().profile(str(data)).partial  # merged in unit order
+    # A first run (all misses) and a run of many misses keep unit order.
+    assert started[-1] == [0, 1, 2, 3, 4, 5]
+    for day in range(6, 6 + EARLY_MISSES + 1):
+        add_day(data, day)
+    local(cache).profile(str(data))
+    assert started[-1] == list(range(6 + EARLY_MISSES + 1))
