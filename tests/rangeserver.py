@@ -96,16 +96,19 @@ class RangeServer:
                     left = end - start
                     while left > 0:
                         chunk = f.read(min(left, 1 << 16))
+                        # Counted before it is sent: counted after, a client that has all its
+                        # bytes may go on (and the test reset the count) before this thread
+                        # adds them, which put a previous request's bytes in the next count.
+                        with server._lock:
+                            server.bytes_served[name] = server.bytes_served.get(name, 0) + len(
+                                chunk
+                            )
                         try:
                             self.wfile.write(chunk)
                         except (BrokenPipeError, ConnectionResetError):  # the client hung up
                             self.close_connection = True
                             return
                         left -= len(chunk)
-                        with server._lock:
-                            server.bytes_served[name] = server.bytes_served.get(name, 0) + len(
-                                chunk
-                            )
 
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
