@@ -256,7 +256,8 @@ def _spearman(table: pa.Table, names: list[str]) -> dict[str, Any] | None:
         if pa.types.is_decimal(a.type):
             a = a.cast(pa.float64())
         x = a.to_numpy(zero_copy_only=False).astype(np.float64)
-        x[np.asarray(a.is_null().to_numpy(zero_copy_only=False))] = np.nan
+        if a.null_count:
+            x[np.asarray(a.is_null().to_numpy(zero_copy_only=False))] = np.nan
         data.append(x)
     k = len(cols)
     matrix: list[list[float | None]] = [
@@ -266,17 +267,34 @@ def _spearman(table: pa.Table, names: list[str]) -> dict[str, Any] | None:
         [0.0 if i == j else None for j in range(k)] for i in range(k)
     ]
     size: list[list[int]] = [[0] * k for _ in range(k)]
+    complete = [bool(np.isfinite(x).all()) for x in data]
+    # Columns without missing values are ranked once and correlated together; a pair with a
+    # column that misses some is ranked over the pair's common rows.
+    full = [i for i in range(k) if complete[i]]
+    together = None
+    if len(full) >= 2 and table.num_rows >= 3:
+        ranks = np.vstack([_ranks(data[i]) for i in full])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            together = np.corrcoef(ranks)
+    where = {c: a for a, c in enumerate(full)}
     for i in range(k):
         for j in range(i + 1, k):
-            ok = np.isfinite(data[i]) & np.isfinite(data[j])
-            n = int(ok.sum())
+            r = None
+            if together is not None and complete[i] and complete[j]:
+                n = table.num_rows
+                value = together[where[i], where[j]]
+                if np.isfinite(value):
+                    r = float(np.clip(value, -1.0, 1.0))
+            else:
+                ok = np.isfinite(data[i]) & np.isfinite(data[j])
+                n = int(ok.sum())
+                if n >= 3:
+                    rx, ry = _ranks(data[i][ok]), _ranks(data[j][ok])
+                    if rx.std() > 0 and ry.std() > 0:
+                        r = float(np.clip(np.corrcoef(rx, ry)[0, 1], -1.0, 1.0))
             size[i][j] = size[j][i] = n
-            if n < 3:
+            if r is None:
                 continue
-            rx, ry = _ranks(data[i][ok]), _ranks(data[j][ok])
-            if rx.std() == 0 or ry.std() == 0:
-                continue
-            r = float(np.clip(np.corrcoef(rx, ry)[0, 1], -1.0, 1.0))
             matrix[i][j] = matrix[j][i] = r
             # Fieller, Hartley & Pearson (1957): sd of atanh(r_s) is 1.03 / sqrt(n - 3); mapped
             # back through tanh at r, this is the standard error of r_s itself.
@@ -318,7 +336,7 @@ def _cramers_v(table: pa.Table, cols: list[str]) -> dict[str, Any] | None:
 
     if len(cols) < 2:
         return None
-    codes = []
+    codes, levels, complete = [], [], []
     for n in cols:
         a = table.column(n).combine_chunks()
         if pa.types.is_dictionary(a.type):
@@ -327,6 +345,8 @@ def _cramers_v(table: pa.Table, cols: list[str]) -> dict[str, Any] | None:
         idx = enc.indices.to_numpy(zero_copy_only=False)
         idx = np.where(np.asarray(enc.is_null().to_numpy(zero_copy_only=False)), -1, idx)
         codes.append(idx.astype(np.int64))
+        levels.append(len(enc.dictionary))
+        complete.append(enc.null_count == 0)
     k = len(cols)
     matrix: list[list[float | None]] = [
         [1.0 if i == j else None for j in range(k)] for i in range(k)
@@ -336,18 +356,20 @@ def _cramers_v(table: pa.Table, cols: list[str]) -> dict[str, Any] | None:
     ]
     for i in range(k):
         for j in range(i + 1, k):
-            ok = (codes[i] >= 0) & (codes[j] >= 0)
-            x, y = codes[i][ok], codes[j][ok]
-            n = len(x)
-            if n < 2:
-                continue
-            _, xi = np.unique(x, return_inverse=True)
-            _, yi = np.unique(y, return_inverse=True)
-            r, c = xi.max() + 1, yi.max() + 1
+            if complete[i] and complete[j]:  # every code in use: no renumbering
+                xi, yi, n = codes[i], codes[j], len(codes[i])
+                r, c = levels[i], levels[j]
+            else:
+                ok = (codes[i] >= 0) & (codes[j] >= 0)
+                n = int(ok.sum())
+                if n < 2:
+                    continue
+                _, xi = np.unique(codes[i][ok], return_inverse=True)
+                _, yi = np.unique(codes[j][ok], return_inverse=True)
+                r, c = int(xi.max()) + 1, int(yi.max()) + 1
             if r < 2 or c < 2:
                 continue
-            table_ = np.zeros((r, c))
-            np.add.at(table_, (xi, yi), 1)
+            table_ = np.bincount(xi * c + yi, minlength=r * c).reshape(r, c).astype(np.float64)
             expected = table_.sum(1, keepdims=True) * table_.sum(0, keepdims=True) / n
             chi2 = float(((table_ - expected) ** 2 / expected).sum())
             # Bergsma (2013): phi^2 and the table's shape corrected for their bias at size n.
