@@ -22,14 +22,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def _median_pair(run_off, run_on, repeat: int) -> tuple[float, float]:
-    off, on = [], []
+def _median_pair(run_off, run_on, repeat: int) -> dict[str, float]:
+    """Medians of wall and CPU seconds (this process: the kernel runs on the calling thread, so
+    CPU time is the kernel's own, and shifts less than wall time when the machine is shared)."""
+    wall: dict[str, list[float]] = {"off": [], "on": []}
+    cpu: dict[str, list[float]] = {"off": [], "on": []}
     for _ in range(repeat):
-        for times, run in ((off, run_off), (on, run_on)):
-            started = time.perf_counter()
+        for key, run in (("off", run_off), ("on", run_on)):
+            wall0, cpu0 = time.perf_counter(), time.process_time()
             run()
-            times.append(time.perf_counter() - started)
-    return statistics.median(off), statistics.median(on)
+            wall[key].append(time.perf_counter() - wall0)
+            cpu[key].append(time.process_time() - cpu0)
+    return {
+        f"{kind}_{key}": round(statistics.median(values[key]), 3)
+        for kind, values in (("wall", wall), ("cpu", cpu))
+        for key in ("off", "on")
+    }
 
 
 def measure(path: Path, repeat: int) -> dict:
@@ -48,10 +56,12 @@ def measure(path: Path, repeat: int) -> dict:
     def kernel(rel):
         return lambda: _core.profile(table, relations=rel, **options)
 
-    kernel_off, kernel_on = _median_pair(kernel(None), kernel(relations), repeat)
-    whole_off, whole_on = _median_pair(
+    k = _median_pair(kernel(None), kernel(relations), repeat)
+    w = _median_pair(
         lambda: tp.profile(str(path), correlations=False), lambda: tp.profile(str(path)), repeat
     )
+    import os
+
     return {
         "data": path.name,
         "rows": table.num_rows,
@@ -59,13 +69,14 @@ def measure(path: Path, repeat: int) -> dict:
         "pearson_columns": len(relations["numeric"]),
         "nullity_columns": len(relations["nullity"]),
         "sample_rows": relations["sample_size"],
-        "kernel_off_s": round(kernel_off, 3),
-        "kernel_on_s": round(kernel_on, 3),
-        "kernel_slowdown": round(kernel_on / kernel_off - 1, 4),
-        "profile_off_s": round(whole_off, 3),
-        "profile_on_s": round(whole_on, 3),
-        "profile_slowdown": round(whole_on / whole_off - 1, 4),
+        "kernel": k,
+        "kernel_cpu_slowdown": round(k["cpu_on"] / k["cpu_off"] - 1, 4),
+        "kernel_wall_slowdown": round(k["wall_on"] / k["wall_off"] - 1, 4),
+        "profile": w,
+        "profile_cpu_slowdown": round(w["cpu_on"] / w["cpu_off"] - 1, 4),
+        "profile_wall_slowdown": round(w["wall_on"] / w["wall_off"] - 1, 4),
         "repeat": repeat,
+        "load_average": os.getloadavg(),
     }
 
 

@@ -394,6 +394,68 @@ def _cramers_v(table: pa.Table, cols: list[str]) -> dict[str, Any] | None:
     }
 
 
+def _correlation_ratio(
+    table: pa.Table, numeric: list[str], categories: list[str]
+) -> dict[str, Any] | None:
+    """η (Pearson 1903): how much of a number's variance its category explains, sqrt of the
+    between-category sum of squares over the total; rows are the numbers, columns the categories."""
+    import numpy as np
+
+    nums = [n for n in numeric if n in table.column_names]
+    cats = [c for c in categories if c not in set(nums)]
+    if not nums or not cats:
+        return None
+    values = []
+    for n in nums:
+        a = table.column(n).combine_chunks()
+        if pa.types.is_decimal(a.type):
+            a = a.cast(pa.float64())
+        x = a.to_numpy(zero_copy_only=False).astype(np.float64)
+        if a.null_count:
+            x[np.asarray(a.is_null().to_numpy(zero_copy_only=False))] = np.nan
+        values.append(x)
+    codes = []
+    for c in cats:
+        a = table.column(c).combine_chunks()
+        if pa.types.is_dictionary(a.type):
+            a = a.dictionary_decode()
+        enc = a.dictionary_encode()
+        idx = enc.indices.to_numpy(zero_copy_only=False)
+        idx = np.where(np.asarray(enc.is_null().to_numpy(zero_copy_only=False)), -1, idx)
+        codes.append(idx.astype(np.int64))
+    matrix: list[list[float | None]] = []
+    errors: list[list[float | None]] = []
+    for x in values:
+        row: list[float | None] = []
+        spread: list[float | None] = []
+        errors.append(spread)
+        for g in codes:
+            ok = np.isfinite(x) & (g >= 0)
+            xs, gs = x[ok], g[ok]
+            total = float(((xs - xs.mean()) ** 2).sum()) if len(xs) else 0.0
+            if len(xs) < 2 or total <= 0:
+                row.append(None)
+                spread.append(None)
+                continue
+            n = np.bincount(gs)
+            sums = np.bincount(gs, weights=xs)
+            used = n > 0
+            between = float((sums[used] ** 2 / n[used]).sum() - xs.sum() ** 2 / len(xs))
+            row.append(math.sqrt(min(1.0, max(0.0, between / total))))
+            # with no relation at all, eta^2 is about (k - 1) / (n - 1) from noise alone
+            spread.append(math.sqrt(max(0, int(used.sum()) - 1) / (len(xs) - 1)))
+        matrix.append(row)
+    return {
+        "row_columns": nums,
+        "columns": cats,
+        "matrix": matrix,
+        "method": "sample",
+        "sample_size": table.num_rows,
+        "error": errors,
+        "error_method": "eta that noise alone gives (sqrt((k - 1) / (n - 1)))",
+    }
+
+
 def finalize_relations(
     raw: Mapping[str, Any] | None, stats_columns: list[dict[str, Any]], limit: int = 64
 ) -> tuple[dict[str, Any], pa.Table | None]:
@@ -422,9 +484,13 @@ def finalize_relations(
         spearman = _spearman(table, list(p["columns"]))
         if spearman:
             out["spearman"] = spearman
-        cramers = _cramers_v(table, _categorical_columns(table, stats_columns, limit))
+        categories = _categorical_columns(table, stats_columns, limit)
+        cramers = _cramers_v(table, categories)
         if cramers:
             out["cramers_v"] = cramers
+        ratio = _correlation_ratio(table, list(p["columns"]), categories)
+        if ratio:
+            out["correlation_ratio"] = ratio
     nl = raw["nullity"]
     keep = [i for i, c in enumerate(nl["nulls"]) if 0 < c < nl["rows"]]
     if len(keep) >= 2:

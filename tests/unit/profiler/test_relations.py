@@ -172,6 +172,23 @@ def test_spearman_and_cramers_v_from_the_sample(xyzw):
     assert v["error"][0][1] > 0
 
 
+def test_correlation_ratio_from_the_sample():
+    rng = np.random.default_rng(4)
+    n = 50_000
+    group = rng.choice(["a", "b", "c", "d"], n)
+    shift = np.select([group == "a", group == "b", group == "c"], [0.0, 3.0, -2.0], 1.0)
+    other = rng.choice(["p", "q"], n)
+    p = tp.profile(pa.table({"v": shift + rng.normal(size=n), "g": group, "o": other}))
+    eta = p.correlations["correlation_ratio"]
+    assert eta["row_columns"] == ["v"] and eta["columns"] == ["g", "o"] and eta["method"] == "sample"
+    v, g = p.sample["v"].to_numpy(), np.asarray(p.sample["g"].to_pylist())
+    between = sum((g == k).sum() * (v[g == k].mean() - v.mean()) ** 2 for k in set(g))
+    expected = math.sqrt(between / ((v - v.mean()) ** 2).sum())
+    assert eta["matrix"][0][0] == pytest.approx(expected, abs=1e-12)
+    assert eta["matrix"][0][0] > 0.8 and eta["matrix"][0][1] < 0.1
+    assert 0 < eta["error"][0][1] < 0.1
+
+
 def test_cramers_v_of_dependent_categoricals_is_high():
     rng = np.random.default_rng(2)
     a = rng.choice(["a", "b", "c"], 20_000)
@@ -185,7 +202,7 @@ def test_output_shape_json_yaml_and_alerts(xyzw, tmp_path):
     t = xyzw.slice(0, 20_000)
     p = tp.profile(t)
     d = json.loads(p.to_json())
-    assert set(d["correlations"]) == {"pearson", "spearman"}
+    assert set(d["correlations"]) == {"pearson", "spearman"}  # no categories, no nulls
     assert d["sample"]["size"] == 1_000 and len(d["sample"]["rows"]) == 1_000
     assert d["sample"]["method"] == "bottom-k"
     assert set(d["sample"]["rows"][0]) == set(NAMES)

@@ -46,7 +46,7 @@ def test_relationship_sections(browser, related_profile, tmp_path, artifacts):
     page_url = _open(browser, path)
     for section in ("correlations", "missing", "sample"):
         assert browser.find_element(By.ID, section).is_displayed(), section
-    for measure in ("pearson", "spearman", "cramers_v", "nullity"):
+    for measure in ("pearson", "spearman", "cramers_v", "correlation_ratio", "nullity"):
         assert browser.find_elements(By.ID, f"hm-{measure}"), measure
     tips = browser.execute_script(
         "return [...document.querySelectorAll('#hm-pearson td')].map(td => td.title)"

@@ -16,6 +16,11 @@ MEASURES = (
     ("pearson", "Pearson", "exact, over every row where both values are present"),
     ("spearman", "Spearman", "rank correlation of the row sample"),
     ("cramers_v", "Cramér's V", "bias-corrected, of the row sample's categories"),
+    (
+        "correlation_ratio",
+        "Correlation ratio",
+        "η of each number (rows) by each category (columns), of the row sample",
+    ),
 )
 SAMPLE_ROWS_SHOWN = 50
 TOOLTIP_CELLS_UP_TO = 16  # larger heatmaps get their tooltips from report.js
@@ -55,16 +60,18 @@ def heatmap(measure: dict[str, Any], label: str, table_id: str) -> str:
     """A square table of coloured cells; each cell's tooltip names the pair, the value, and how
     it was computed (pairs counted, sample size, error)."""
     names = measure["columns"]
+    row_names = measure.get("row_columns", names)  # a rectangular measure names its rows
+    square = row_names is names
     matrix = measure["matrix"]
     counts = measure.get("pair_counts")
     errors = measure.get("error")
-    short = [esc(clip(n, 18)) for n in names]
+    short = [esc(clip(n, 18)) for n in row_names]
     head = "".join(
-        f'<th class="hh" title="{esc(n)}"><span>{s}</span></th>' for n, s in zip(names, short)
+        f'<th class="hh" title="{esc(n)}"><span>{esc(clip(n, 18))}</span></th>' for n in names
     )
-    compact = len(names) > TOOLTIP_CELLS_UP_TO
+    compact = len(names) > TOOLTIP_CELLS_UP_TO or len(row_names) > TOOLTIP_CELLS_UP_TO
     rows = []
-    for i, a in enumerate(names):
+    for i, a in enumerate(row_names):
         cells = []
         for j, b in enumerate(names):
             r = matrix[i][j]
@@ -72,11 +79,12 @@ def heatmap(measure: dict[str, Any], label: str, table_id: str) -> str:
                 cells.append(f'<td class="{_colour(r)}"></td>')
                 continue
             tip = f"{a} ~ {b}: {_fmt(r)}"
-            if counts is not None and i != j:
+            off_diagonal = not square or i != j
+            if counts is not None and off_diagonal:
                 tip += f" ({count(counts[i][j])} rows)"
-            if errors is not None and i != j and errors[i][j] is not None:
+            if errors is not None and off_diagonal and errors[i][j] is not None:
                 tip += f" ± {errors[i][j]:.3f}"
-            text = _fmt(r) if i != j else ""
+            text = _fmt(r) if off_diagonal else ""
             cells.append(f'<td class="{_colour(r)}" title="{esc(tip)}">{text}</td>')
         data = ""
         if compact:
@@ -90,7 +98,8 @@ def heatmap(measure: dict[str, Any], label: str, table_id: str) -> str:
 
 def _method_note(measure: dict[str, Any]) -> str:
     if measure.get("method") == "sample":
-        return f"from a sample of {count(measure.get('sample_size', 0))} rows; hover for ± one standard error"
+        note = f"from a sample of {count(measure.get('sample_size', 0))} rows"
+        return note + ("; hover for the error" if measure.get("error") else "")
     return "exact"
 
 
