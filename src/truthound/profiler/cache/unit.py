@@ -195,6 +195,12 @@ class CacheRun:
         return CacheStats(**stats)
 
 
+    def abandon(self) -> None:
+        """The run failed: forget its flags (the entries its finished units wrote stay)."""
+        if self.keys:
+            self.folder.drop_flags(self.run_id)
+
+
 def _run_on_worker(folder: PartialCache, run_id: str) -> CacheRun:
     run = CacheRun.__new__(CacheRun)
     run.folder, run.max_bytes, run.run_id, run.keys, run._before = folder, None, run_id, {}, {}

@@ -217,10 +217,10 @@ class DistributedProfiler:
         if not callable(getattr(self.backend, "map_units", None)):
             return self._delegate(data, monitor)
         opened = getattr(self.backend, "opened", None)
+        run = None
         try:
             with opened(data, **source_options) if callable(opened) else _as_is(data) as source:
                 plan = self.plan(source, columns, **source_options)
-                run = None
                 if self.cache is not None:
                     plan, run = self.cache.attach(plan)
                 monitor.start(len(plan))
@@ -239,6 +239,8 @@ class DistributedProfiler:
                 duplicates=duplicates,
             )
         except BaseException as exc:
+            if run is not None:
+                run.abandon()  # the entries of the units that finished stay for the next run
             monitor.error(exc)
             raise
         if cache_stats is not None:

@@ -288,3 +288,35 @@ def test_the_few_units_that_will_miss_start_first(tmp_path, monkeypatch):
         add_day(data, day)
     local(cache).profile(str(data))
     assert started[-1] == list(range(6 + EARLY_MISSES + 1))
+
+
+def test_a_backends_own_profile_takes_the_cache(tmp_path):
+    from truthound.profiler.distributed import LocalBackend
+
+    data = lake(tmp_path / "lake", 2)
+    cache = tmp_path / "cache"
+    assert LocalBackend(2).profile_file(str(data), cache=cache).cache["misses"] == 2
+    assert LocalBackend(2).profile(str(data), cache=cache).cache["hits"] == 2
+
+
+def test_a_failed_run_keeps_what_its_finished_units_computed(tmp_path):
+    from truthound.profiler.distributed import LocalBackend
+    from truthound.profiler.errors import ProfilerError
+
+    import pyarrow.parquet as pq
+
+    data = lake(tmp_path / "lake", 3)
+    # Day 1's footer plans, its data page does not read.
+    path = add_day(data, 1, row_group_size=None)
+    raw = bytearray(path.read_bytes())
+    start = pq.read_metadata(path).row_group(0).column(3).data_page_offset
+    raw[start + 20 : start + 400] = b"\xff" * 380
+    path.write_bytes(bytes(raw))
+    cache = tmp_path / "cache"
+    one_worker = DistributedProfiler.create(backend=LocalBackend(1), cache=cache)
+    with pytest.raises(ProfilerError, match="day-001"):
+        one_worker.profile(str(data))
+    add_day(data, 1)  # repaired
+    again = one_worker.profile(str(data))
+    assert again.cache == {**again.cache, "hits": 1, "misses": 2}  # day 0 was kept
+    assert not list((cache / "runs").glob("*/*"))  # no run's flags are left behind

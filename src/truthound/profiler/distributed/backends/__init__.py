@@ -80,13 +80,20 @@ class UnitBackend:
     def profile(self, data: Any, columns: Sequence[str] | None = None, **options: Any):
         """Profile ``data`` on this backend (see :meth:`DistributedProfiler.profile`).
 
-        ``options``: ``partition_strategy``, ``num_partitions``, ``monitor``, any
+        ``options``: ``partition_strategy``, ``num_partitions``, ``monitor``, ``cache``,
+        ``cache_max_bytes``, any
         :class:`~truthound.profiler.settings.ProfileSettings` field, and source options
         (``delimiter``, ``header``, ...).
         """
         from truthound.profiler.distributed.profiler import DistributedProfiler
 
-        create_keys = ("partition_strategy", "num_partitions", "monitor")
+        create_keys = (
+            "partition_strategy",
+            "num_partitions",
+            "monitor",
+            "cache",
+            "cache_max_bytes",
+        )
         settings_keys = set(_settings_fields())
         create = {k: options.pop(k) for k in create_keys if k in options}
         settings = {k: options.pop(k) for k in list(options) if k in settings_keys}
