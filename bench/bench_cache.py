@@ -5,8 +5,9 @@ rows, then a 25th file.
     flock /tmp/truthound-engine.lock python bench/bench_cache.py --repeat 3 --rows 50000
 
 For each profiler (``DistributedProfiler.create("local")``: every core, threads; and
-``tp.profile``: one unit at a time in the caller's thread) it measures, each run in a process of
-its own, the median of ``--repeat`` runs of:
+``tp.profile``, which with a cache runs that same plan on the local backend, and without one
+profiles the lake in one pass) it measures, each run in a process of its own, the median of
+``--repeat`` runs of:
 
 - ``first``: the 24 files, cache on and empty (every unit computed and written);
 - ``uncached``: the 24 files, no cache (what the cache costs on a first run);

@@ -73,10 +73,10 @@ def profile(
     cache
         A folder or ``pyarrow.fs`` URL of cached unit partials (None reads ``TRUTHOUND_CACHE``;
         False turns it off). With a cache, files are profiled in the units of the automatic
-        ``row_based`` plan (a file or its row groups each; one at a time, in this process), so an
-        unchanged unit is read from the cache instead of the file: the result is byte-identical
-        to ``DistributedProfiler.create("local")``'s for that plan, and its exact statistics to
-        the one-pass profile's. In-memory inputs are never cached. See docs/user-guide.md,
+        ``row_based`` plan (a file or its row groups each) on the local backend's threads in this
+        process, so an unchanged unit is read from the cache instead of the file: the result is
+        ``DistributedProfiler.create("local", cache=...)``'s, byte-identical to that plan's
+        uncached run, and its exact statistics are the one-pass profile's. In-memory inputs are never cached. See docs/user-guide.md,
         "Re-profiling a growing lake".
     cache_max_bytes
         Size cap of the cache (``"10GB"`` or bytes), least recently used entries go first.
@@ -183,12 +183,12 @@ def _profile_cached(
     settings: ProfileSettings,
     source_options: dict[str, Any],
 ) -> TableProfile:
-    """Files through the cache: the automatic row-based plan's units, one at a time here."""
+    """Files through the cache: the automatic row-based plan's units on the local backend."""
     from truthound.profiler.distributed.backends.local import LocalBackend
     from truthound.profiler.distributed.profiler import DistributedProfiler
 
     profiler = DistributedProfiler(
-        LocalBackend(num_workers=1),
+        LocalBackend(),  # TRUTHOUND_NUM_WORKERS or every CPU: hits are read while others merge
         settings=settings,
         backend_name="local",
         storage_options=storage_options,
