@@ -7,11 +7,12 @@ Cases:
   - ``unit-2x100k``: one 2-row x 100,000-column int64 unit through ``_core.profile`` (the kernel
     alone: per-column cost of small states), and the same unit merged with itself;
   - ``mem-20000x5000``: 20,000 int64 columns x 5,000 rows in memory (800 MB) through
-    ``tp.profile``; the target is peak RSS < 2x the data;
+    ``tp.profile``; the target is peak RSS < 2x the data (BENCH_COLUMNS=2000 for a smaller run);
   - ``csv-100000x3``: a 100,000-column x 3-row CSV through ``tp.profile`` (target < 10 s, < 1 GiB);
   - ``wide-1000x100k``: the suite's wide Parquet table (1,000 columns x 100,000 rows,
     bench/suite/data.py) through ``tp.profile`` (target <= 600 MB).
 
+Every case is killed past TRUTHOUND_BENCH_RSS_LIMIT_MB (8 GiB) resident, and reported so.
 Prints a markdown table of medians; docs/benchmarks.md quotes it.
 """
 
@@ -27,8 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data" / "memory"
+LIMIT_MB = float(os.environ.get("TRUTHOUND_BENCH_RSS_LIMIT_MB", "8192"))
 
 CASES: dict[str, str] = {
     "unit-2x100k": """
@@ -54,7 +58,8 @@ RESULT = {"data_mb": data / 2**20, "profile_s": profile_s, "merge_s": merge_s,
 import time, numpy as np, pyarrow as pa
 import truthound.profiler as tp
 rng = np.random.default_rng(14)
-cols, rows = 20_000, 5_000
+import os
+cols, rows = int(os.environ.get("BENCH_COLUMNS", "20000")), 5_000
 block = rng.integers(0, 1_000_000, (rows, cols))
 t = pa.table({f"c{i}": pa.array(block[:, i]) for i in range(cols)})
 del block
@@ -109,8 +114,24 @@ def run_case(name: str) -> dict:
         code += f"\nimport json\njson.dump(RESULT, open({out.name!r}, 'w'))\n"
         started = time.perf_counter()
         child = subprocess.Popen([sys.executable, "-c", code])
-        _, status, usage = os.wait4(child.pid, 0)
+        # A guard: the machine is shared, so a case past the limit is killed and reported as such.
+        proc = psutil.Process(child.pid)
+        killed = None
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            try:
+                rss = proc.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+            if rss > LIMIT_MB * 2**20:
+                killed = rss / 2**20
+                child.kill()
+            time.sleep(0.05)
         wall = time.perf_counter() - started
+        if killed:
+            return {"killed_at_mb": killed, "peak_rss_mb": killed, "process_s": wall, "seconds": wall}
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"case {name} failed with status {status}")
         result = json.load(open(out.name))

@@ -67,8 +67,8 @@ ColumnType get_type(ByteReader& in) {
   return t;
 }
 
-template <typename T>
-void merge_part(std::optional<T>& mine, const std::optional<T>& theirs) {
+template <typename Part>
+void merge_part(Part& mine, const Part& theirs) {
   if (mine && theirs) mine->merge(*theirs);
 }
 
@@ -389,10 +389,12 @@ void ColumnState::merge_frequency_first(const ColumnState& other) {
 
 size_t ColumnState::memory_bytes() const {
   size_t bytes = sizeof(*this) + name_.capacity() + raw_.capacity() * sizeof(double);
-  if (distinct_) bytes += distinct_->memory_bytes() - sizeof(DistinctCounter);
+  // Boxed parts live wholly on the heap; frequent_ is inline.
   if (frequent_) bytes += frequent_->memory_bytes() - sizeof(FrequentItems);
-  if (quantiles_) bytes += quantiles_->memory_bytes() - sizeof(KllSketch);
-  if (patterns_) bytes += patterns_->memory_bytes() - sizeof(PatternStats);
+  if (distinct_) bytes += distinct_->memory_bytes();
+  if (quantiles_) bytes += quantiles_->memory_bytes();
+  if (patterns_) bytes += patterns_->memory_bytes();
+  if (bytes_range_) bytes += sizeof(BytesRange) + (bytes_range_->empty() ? 0 : bytes_range_->min().size() + bytes_range_->max().size());
   return bytes;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "truthound/arrow/array_view.hpp"
 #include "truthound/hash.hpp"
@@ -125,16 +127,29 @@ void Partial::check_mergeable(const Partial& other) const {
 
 void Partial::merge(const Partial& other) {
   check_mergeable(other);
-  for (const ColumnState& theirs : other.columns_) {
-    auto it = std::find_if(columns_.begin(), columns_.end(),
-                           [&](const ColumnState& c) { return c.name() == theirs.name(); });
-    if (it == columns_.end())
+  // Partials of one plan list the same columns in the same order: match by position, and by name
+  // (through an index built once) only where that fails, so a merge of wide partials is linear in
+  // the columns, not quadratic (100,000 columns: 49 s before).
+  std::unordered_map<std::string_view, size_t> by_name;  // views of names in columns_:
+  const size_t mine = columns_.size();
+  columns_.reserve(mine + other.columns_.size());        // no reallocation moves them
+  for (size_t i = 0; i < other.columns_.size(); ++i) {
+    const ColumnState& theirs = other.columns_[i];
+    if (i < mine && columns_[i].name() == theirs.name()) {
+      columns_[i].merge(theirs);
+      continue;
+    }
+    if (by_name.empty())
+      for (size_t j = 0; j < mine; ++j) by_name.emplace(columns_[j].name(), j);
+    auto it = by_name.find(theirs.name());
+    if (it == by_name.end())
       columns_.push_back(theirs);
     else
-      it->merge(theirs);
+      columns_[it->second].merge(theirs);
   }
-  std::stable_sort(columns_.begin(), columns_.end(),
-                   [](const ColumnState& a, const ColumnState& b) { return a.ordinal() < b.ordinal(); });
+  if (columns_.size() > mine)
+    std::stable_sort(columns_.begin(), columns_.end(),
+                     [](const ColumnState& a, const ColumnState& b) { return a.ordinal() < b.ordinal(); });
   if (relations_ && other.relations_)
     relations_->merge(*other.relations_);
   else if (other.relations_)

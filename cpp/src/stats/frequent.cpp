@@ -83,6 +83,9 @@ FrequentItems::FrequentItems(uint32_t exact_capacity, uint32_t sketch_capacity)
     throw InvalidInput("frequent items: " + settings_text(exact_capacity, sketch_capacity) +
                        ", expected 1 <= sketch capacity <= exact capacity <= " +
                        std::to_string(frequent::MAX_CAPACITY));
+}
+
+void FrequentItems::allocate_table() {
   slots_.resize(MIN_TABLE_SIZE);
   refs_.resize(MIN_TABLE_SIZE);
   mask_ = MIN_TABLE_SIZE - 1;
@@ -248,13 +251,17 @@ void FrequentItems::rebuild(const std::vector<Item>& items, uint8_t mode) {
   const size_t table_size = table_size_for(mode == frequent::MODE_EXACT
                                                ? items.size()
                                                : 2 * size_t{sketch_capacity_});
-  if (slots_.size() == table_size) {
+  if (mode == frequent::MODE_EXACT && items.empty()) {  // empty: no table at all
+    slots_ = std::vector<Slot>();
+    refs_ = std::vector<Ref>();
+    mask_ = 0;
+  } else if (slots_.size() == table_size) {
     std::fill(slots_.begin(), slots_.end(), Slot{});
   } else {  // fresh vectors, so that a shrink frees the memory
     slots_ = std::vector<Slot>(table_size);
     refs_ = std::vector<Ref>(table_size);
   }
-  mask_ = table_size - 1;
+  mask_ = slots_.empty() ? 0 : table_size - 1;
   for (const Item& item : items) {
     const Ref ref{static_cast<uint32_t>(arena.size()),
                   static_cast<uint32_t>(item.value.size()) | (item.truncated ? TRUNCATED_BIT : 0)};
@@ -269,6 +276,7 @@ void FrequentItems::rebuild(const std::vector<Item>& items, uint8_t mode) {
 }
 
 bool FrequentItems::contains(uint64_t hash) const {
+  if (slots_.empty()) return false;
   for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
     const Slot& s = slots_[i];
     if (s.count == 0) return false;
@@ -294,6 +302,11 @@ void FrequentItems::merge(const FrequentItems& other) {
     return;
   }
   const bool both_exact = is_exact() && other.is_exact();
+  if (other.size_ == 0 && other.is_exact()) {  // only a total of zero-count updates: nothing tracked
+    total_ += other.total_;
+    return;
+  }
+  if (slots_.empty()) allocate_table();
   // Other's counters go into our table one by one: O(|other|), not a rebuild of both. The table
   // may hold more than its mode allows until the purge below, which sees the same union as before.
   for (size_t i = 0; i < other.slots_.size(); ++i) {

@@ -25,6 +25,7 @@
 
 #include "truthound/arrow/array_view.hpp"
 #include "truthound/arrow/column_type.hpp"
+#include "truthound/boxed.hpp"
 #include "truthound/bytes.hpp"
 #include "truthound/profile/options.hpp"
 #include "truthound/stats/counts.hpp"
@@ -74,16 +75,16 @@ class ColumnState {
   uint32_t ordinal() const { return ordinal_; }
   const ColumnType& type() const { return type_; }
   const Counts& counts() const { return counts_; }
-  const std::optional<DistinctCounter>& distinct() const { return distinct_; }
+  const Boxed<DistinctCounter>& distinct() const { return distinct_; }
   const std::optional<FrequentItems>& frequent() const { return frequent_; }
-  const std::optional<KllSketch>& quantiles() const { return quantiles_; }
+  const Boxed<KllSketch>& quantiles() const { return quantiles_; }
   const std::optional<IntRange>& int_range() const { return int_range_; }
   const std::optional<FloatRange>& float_range() const { return float_range_; }
-  const std::optional<BytesRange>& bytes_range() const { return bytes_range_; }
+  const Boxed<BytesRange>& bytes_range() const { return bytes_range_; }
   const std::optional<Lengths>& lengths() const { return lengths_; }
   const std::optional<Moments>& moments() const { return moments_; }
   std::optional<int128> int_sum() const { return int_sum_; }
-  const std::optional<PatternStats>& patterns() const { return patterns_; }
+  const Boxed<PatternStats>& patterns() const { return patterns_; }
   uint16_t format() const { return format_; }
   // Format 2: the frequency table has overflowed into the sketches (always true of format 1).
   bool spilled() const { return format_ == 1 || spilled_; }
@@ -134,16 +135,16 @@ class ColumnState {
   uint16_t format_ = 2;  // partial format version of the layout
   ColumnType type_;
   Counts counts_;
-  std::optional<DistinctCounter> distinct_;
+  Boxed<DistinctCounter> distinct_;  // on the heap: only once the frequency table has spilled
   std::optional<FrequentItems> frequent_;
-  std::optional<KllSketch> quantiles_;
+  Boxed<KllSketch> quantiles_;  // on the heap: only once the frequency table has spilled
   std::optional<IntRange> int_range_;
   std::optional<FloatRange> float_range_;
-  std::optional<BytesRange> bytes_range_;
+  Boxed<BytesRange> bytes_range_;  // on the heap: string columns only
   std::optional<Lengths> lengths_;
   std::optional<Moments> moments_;
   std::optional<int128> int_sum_;
-  std::optional<PatternStats> patterns_;
+  Boxed<PatternStats> patterns_;  // on the heap: string columns only
   // Format 2 (see the top of this file).
   bool spilled_ = false;
   uint64_t sketch_seed_ = 0;

@@ -139,6 +139,7 @@ class FrequentItems {
   struct Item;  // a tracked value with its bytes as a view: the unit of merge and output
 
   void insert_new(size_t slot, uint64_t hash, std::string_view value, uint64_t count);
+  void allocate_table();
   void grow();
   size_t place(uint64_t hash, uint64_t count, Ref ref);
   void index_slots();
@@ -171,6 +172,8 @@ inline void FrequentItems::update(uint64_t hash, std::string_view value, uint64_
   if (count > UINT64_MAX - total_) [[unlikely]]
     throw_total_overflow(total_, count);
   total_ += count;
+  if (slots_.empty()) [[unlikely]]
+    allocate_table();  // an empty summary holds no table (issue 14)
   Slot* const slots = slots_.data();
   const size_t mask = mask_;
   // Linear probing on the low bits: XXH64 output is already well mixed.

@@ -1,0 +1,90 @@
+"""Issue #14, accumulator part: a column state holds what it has seen, not what it might.
+
+``_core.state_memory(partial)`` decodes a partial and reports ``memory_bytes()`` of the column
+state and of each accumulator. The bounds are ``memory <= a * k + b`` after k distinct values,
+with a and b stated below (measured values in the comments, on x86-64 / libstdc++).
+"""
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from truthound import _core
+
+# Exact phase (k <= 16,384 distinct values, the frequency table is the column): the table stays at
+# most 1/4 full and doubles, so at worst 8 slots of 24 bytes a value just after a doubling, plus
+# the value's bytes in the arena (which doubles too). Measured: 814 B empty, 1,198 B at k = 1,
+# 139 B/value at k = 100, 87 B/value at k = 10,000.
+EXACT_A, EXACT_B = 224, 1_536
+# Spilled phase (16,384 < k <= 100,000): the exact distinct set (8-byte hashes, at most 1/2 full,
+# doubling: <= 32 B a value), the retained values (8 B, doubling: <= 16 B a value, until 65,536),
+# and a Misra-Gries summary of fixed size. Measured: 27-52 B/value between 16,385 and 70,000.
+SPILLED_A, SPILLED_B = 64, 320_000
+# Past every limit: ExaLogLog (32 KB dense), KLL k=1200 (level 0 of 4,096 + the levels) and the
+# Misra-Gries summary: a constant. Measured 267-268 KB at 200,000 and 1,000,000 values.
+PAST_LIMITS_BYTES = 320_000
+
+
+def _column_memory(values) -> dict:
+    blob = _core.profile(pa.table({"c": values}), track_rows=False)
+    return _core.state_memory(blob)["columns"][0]
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 5, 10, 100, 1_000, 5_000, 16_384])
+def test_exact_phase_memory_is_linear_in_the_distinct_values(k):
+    m = _column_memory(np.arange(k, dtype=np.int64))
+    assert not m["spilled"] and m["distinct"] == 0 and m["quantiles"] == 0 and m["retained"] == 0
+    assert m["total"] <= EXACT_A * k + EXACT_B, (k, m)
+
+
+def test_an_empty_state_costs_bytes_not_kilobytes():
+    for values in (pa.array([], pa.int64()), pa.array([None, None], pa.float64())):
+        m = _column_memory(values)
+        assert m["total"] <= 1_024, m  # the state itself; no table is allocated before a value
+        assert m["frequent"] <= 256
+
+
+@pytest.mark.parametrize("k", [16_385, 30_000, 65_536, 70_000, 100_000])
+def test_spilled_phase_memory_is_linear(k):
+    m = _column_memory(np.arange(k, dtype=np.int64))
+    assert m["spilled"]
+    assert m["total"] <= SPILLED_A * k + SPILLED_B, (k, m)
+    assert (m["retained"] > 0) == (k <= 65_536)  # values kept for exact quantiles, then KLL
+    assert (m["quantiles"] > 0) == (k > 65_536)
+
+
+@pytest.mark.parametrize("k", [200_000, 1_000_000])
+def test_past_every_limit_memory_is_bounded(k):
+    m = _column_memory(np.random.default_rng(k).integers(0, 2**62, k))
+    assert m["spilled"] and m["retained"] == 0
+    assert m["total"] <= PAST_LIMITS_BYTES, m
+
+
+def test_decoding_allocates_what_the_partial_holds():
+    # Many small partials merged: the merged state is the size of its content, not a multiple of
+    # the inputs' count.
+    blobs = [
+        _core.profile(pa.table({"c": pa.array([i % 7, i % 5], pa.int64())}), unit_id=i, track_rows=False)
+        for i in range(200)
+    ]
+    merged = _core.state_memory(_core.merge(blobs))["columns"][0]
+    single = _core.state_memory(blobs[0])["columns"][0]
+    assert merged["total"] <= EXACT_A * 7 + EXACT_B
+    assert single["total"] <= EXACT_A * 2 + EXACT_B
+
+
+def test_many_columns_cost_about_a_kilobyte_each():
+    cols = 10_000
+    t = pa.table({f"c{i}": pa.array(np.array([i, i + 1], dtype=np.int64)) for i in range(cols)})
+    m = _core.state_memory(_core.profile(t, track_rows=False))
+    assert m["total"] / cols <= 1_536, m["total"] / cols  # measured 1,213 B a column
+
+
+def test_string_columns_carry_their_pattern_statistics():
+    # The pattern statistics (PatternStats) hold fixed per-pattern arrays, about 7.8 KB, for every
+    # string column: the one accumulator whose empty state is not a few hundred bytes.
+    m = _column_memory(pa.array([], pa.string()))
+    assert m["patterns"] <= 8_192 and m["total"] <= 10_240, m
+    values = pa.array([f"s{i}" for i in range(5_000)])
+    m = _column_memory(values)
+    assert m["total"] - m["patterns"] <= EXACT_A * 5_000 + EXACT_B, m
