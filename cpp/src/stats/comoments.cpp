@@ -93,9 +93,12 @@ void CoMoments::reduce_pending() {
   const uint32_t rows = pending_rows_;
   pending_rows_ = 0;
   if (rows == 0) return;
-  std::vector<uint8_t> complete(k_);
-  std::vector<double> mean(k_, 0.0), m2(k_, 0.0);
-  std::vector<double> centred(static_cast<size_t>(k_) * rows);
+  // Scratch reused from block to block: complete flags, means, M2s and the centred values.
+  scratch_.resize(3 * static_cast<size_t>(k_) + static_cast<size_t>(k_) * rows);
+  double* complete = scratch_.data();
+  double* mean = complete + k_;
+  double* m2 = mean + k_;
+  double* centred = m2 + k_;
   for (uint32_t c = 0; c < k_; ++c) {
     const double* x = pending_.data() + static_cast<size_t>(c) * BLOCK;
     bool all = true;
@@ -104,10 +107,10 @@ void CoMoments::reduce_pending() {
       all = all && !std::isnan(x[r]);
       s += x[r];
     }
-    complete[c] = all;
+    complete[c] = all ? 1.0 : 0.0;
     if (!all) continue;
     mean[c] = s / rows;
-    double* d = centred.data() + static_cast<size_t>(c) * rows;
+    double* d = centred + static_cast<size_t>(c) * rows;
     double q = 0;
     for (uint32_t r = 0; r < rows; ++r) {
       d[r] = x[r] - mean[c];
@@ -118,13 +121,13 @@ void CoMoments::reduce_pending() {
   for (uint32_t i = 0; i < k_; ++i) {
     for (uint32_t j = i + 1; j < k_; ++j) {
       Pair block;
-      if (complete[i] && complete[j]) {
+      if (complete[i] != 0 && complete[j] != 0) {
         block.n = rows;
         block.mean_x = mean[i];
         block.mean_y = mean[j];
         block.m2_x = m2[i];
         block.m2_y = m2[j];
-        block.c = dot(centred.data() + static_cast<size_t>(i) * rows, centred.data() + static_cast<size_t>(j) * rows, rows);
+        block.c = dot(centred + static_cast<size_t>(i) * rows, centred + static_cast<size_t>(j) * rows, rows);
       } else {
         block = masked_pair(pending_.data() + static_cast<size_t>(i) * BLOCK,
                             pending_.data() + static_cast<size_t>(j) * BLOCK, rows);
@@ -139,6 +142,8 @@ CoMoments CoMoments::flushed() const {
   out.reduce_pending();
   out.pending_.clear();
   out.pending_.shrink_to_fit();
+  out.scratch_.clear();
+  out.scratch_.shrink_to_fit();
   return out;
 }
 

@@ -106,11 +106,16 @@ void RowSample::update(const std::vector<ArrayView>& views, const uint64_t* posi
     throw InvalidInput("row sample: " + std::to_string(views.size()) + " columns given, expected " +
                        std::to_string(columns_.size()));
   for (int64_t r = 0; r < n; ++r) {
-    Row row;
-    row.position = positions[r];
-    row.priority = sample::priority(seed_, row.position);
+    const uint64_t position = positions[r];
+    const uint64_t priority = sample::priority(seed_, position);
     const bool full = heap_.size() >= capacity_;
-    if (full && !before(row, heap_.front())) continue;
+    if (full) {  // most rows: compared with the largest kept key, nothing built
+      const Row& top = heap_.front();
+      if (priority > top.priority || (priority == top.priority && position >= top.position)) continue;
+    }
+    Row row;
+    row.position = position;
+    row.priority = priority;
     for (const ArrayView& v : views) put_cell(row.cells, v, r);
     if (full) {
       std::pop_heap(heap_.begin(), heap_.end(), before);

@@ -56,6 +56,7 @@ class CoMoments {
   uint32_t pending_rows_ = 0;
   std::vector<double> pending_;  // k_ columns of BLOCK values (column c at c * BLOCK), allocated at the first row
   std::vector<Pair> pairs_;      // upper triangle, row by row
+  std::vector<double> scratch_;  // reduce_pending's buffers, not part of the state
 };
 
 }  // namespace truthound
