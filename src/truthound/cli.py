@@ -136,6 +136,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-patterns", action="store_true", help="skip pattern detection in string columns"
     )
     what.add_argument(
+        "--correlations",
+        action="store_true",
+        help="also correlations (Pearson, nullity; Spearman and Cramér's V from a row sample) and "
+        "a sample of rows (files and in-memory tables; not yet the engines' own DataFrames)",
+    )
+    what.add_argument(
         "--seed", type=_non_negative_int, default=42, help="seed of the sketches (default: 42)"
     )
 
@@ -436,6 +442,7 @@ def _profile(args: argparse.Namespace) -> int:
         "top_n": args.top_n,
         "seed": args.seed,
         "include_patterns": not args.no_patterns,
+        "correlations": args.correlations,
         "alerts": _alert_thresholds(args.alert),
     }
     try:

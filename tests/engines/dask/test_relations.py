@@ -30,8 +30,8 @@ def test_sample_and_correlations_equal_tp_profile(local_client, data_dir):
         (str(data_dir / "parts"), {"partition_strategy": "hybrid"}),
         (str(data_dir / "parts"), {"partition_strategy": "hash", "num_partitions": 2}),
     ]:
-        reference = tp.profile(source)
-        profile = backend.profile(source, **kwargs)
+        reference = tp.profile(source, correlations=True)
+        profile = backend.profile(source, correlations=True, **kwargs)
         assert profile.unit_count > 1, kwargs
         assert _sample(profile) == _sample(reference), kwargs
         assert profile.sample.num_rows == reference.sample.num_rows > 0
@@ -47,7 +47,7 @@ def test_sample_and_correlations_equal_tp_profile(local_client, data_dir):
     # each sampled row is the row at its position: file index << 40 | row in the file
     files = sorted((data_dir / "parts").glob("*.parquet"))
     tables = [pq.read_table(f) for f in files]
-    profile = backend.profile(str(data_dir / "parts"), num_partitions=4)
+    profile = backend.profile(str(data_dir / "parts"), num_partitions=4, correlations=True)
     positions = np.array(_sample(profile)["positions"], dtype=np.uint64)
     rows = [
         tables[int(p >> np.uint64(40))].slice(int(p & np.uint64((1 << 40) - 1)), 1)

@@ -22,6 +22,16 @@ N = 1_000_000
 NAMES = ["x", "y", "z", "w"]
 
 
+# Correlations and the row sample are opt-in (ProfileSettings.correlations): every profile here
+# asks for them.
+def _profile(data, **kwargs):
+    return tp.profile(data, **{"correlations": True, **kwargs})
+
+
+def _create(**kwargs):
+    return DistributedProfiler.create(**{"correlations": True, **kwargs})
+
+
 @pytest.fixture(scope="module")
 def xyzw() -> pa.Table:
     rng = np.random.default_rng(18)
@@ -47,13 +57,13 @@ def _cells(column) -> list:
 
 def _local(table, **kw):
     use_processes = kw.pop("use_processes", False)
-    return DistributedProfiler.create(
-        config=LocalConfig(num_workers=2, use_processes=use_processes), **kw
-    ).profile(table)
+    return _create(config=LocalConfig(num_workers=2, use_processes=use_processes), **kw).profile(
+        table
+    )
 
 
 def test_pearson_equals_numpy_and_merges(xyzw):
-    whole = tp.profile(xyzw)
+    whole = _profile(xyzw)
     expected = np.corrcoef(np.vstack([xyzw[n].to_numpy() for n in NAMES]))
     assert np.abs(_pearson(whole) - expected).max() <= 1e-9
     halves = _local(xyzw, num_partitions=2)
@@ -80,7 +90,7 @@ def test_pearson_skips_nulls_pairwise_and_column_plans_agree():
             "c": pa.array(c, mask=rng.random(n) < 0.2),
         }
     )
-    p = tp.profile(t)
+    p = _profile(t)
     pear = p.correlations["pearson"]
     assert pear["columns"] == ["a", "b", "c"]
     cols = {k: t[k].to_numpy(zero_copy_only=False).astype(float) for k in ("a", "b", "c")}
@@ -99,7 +109,7 @@ def test_pearson_skips_nulls_pairwise_and_column_plans_agree():
     ind = np.vstack([np.asarray(t[k].is_null(), dtype=float) for k in ("a", "c")])
     assert nl["matrix"][0][1] == pytest.approx(np.corrcoef(ind)[0, 1], abs=1e-12)
     for strategy in ("column_based", "hybrid", "hash"):
-        other = DistributedProfiler.create(partition_strategy=strategy, num_partitions=3).profile(t)
+        other = _create(partition_strategy=strategy, num_partitions=3).profile(t)
         o = other.correlations
         assert o["pearson"]["columns"] == pear["columns"], strategy
         assert np.allclose(
@@ -112,14 +122,14 @@ def test_pearson_skips_nulls_pairwise_and_column_plans_agree():
 
 def test_sample_rows_are_source_rows_and_the_same_everywhere(xyzw, tmp_path):
     t = xyzw.slice(0, 200_000).append_column("k", pa.array(np.arange(200_000) % 13))
-    p = tp.profile(t)
+    p = _profile(t)
     assert p.sample.num_rows == 1_000
     raw = _core.relations(p.partial)["sample"]
     assert p.sample.equals(t.take(np.array(raw["positions"], dtype=np.int64)))
     for other in (
         _local(t, num_partitions=5),
         _local(t, num_partitions=3, use_processes=True),
-        DistributedProfiler.create(partition_strategy="column_based", num_partitions=2).profile(t),
+        _create(partition_strategy="column_based", num_partitions=2).profile(t),
     ):
         assert other.sample.equals(p.sample)
     # files: the rows' positions are (file, row in file) whatever the row groups or parts
@@ -127,7 +137,7 @@ def test_sample_rows_are_source_rows_and_the_same_everywhere(xyzw, tmp_path):
     folder.mkdir()
     pq.write_table(t.slice(0, 120_000), folder / "a.parquet", row_group_size=10_000)
     pq.write_table(t.slice(120_000), folder / "b.parquet", row_group_size=7_000)
-    from_files = tp.profile(str(folder))
+    from_files = _profile(str(folder))
     assert from_files.sample.num_rows == 1_000
     split = _local(str(folder), num_partitions=7)
     assert split.unit_count >= 7
@@ -137,7 +147,9 @@ def test_sample_rows_are_source_rows_and_the_same_everywhere(xyzw, tmp_path):
     from truthound.profiler.distributed.plan import run_unit
     from truthound.profiler.settings import ProfileSettings
 
-    plan = RowBasedPartitioner(num_partitions=4).plan(str(folder), ProfileSettings())
+    plan = RowBasedPartitioner(num_partitions=4).plan(
+        str(folder), ProfileSettings(correlations=True)
+    )
     blobs = [run_unit(u)[1] for u in plan.units]
     merged = _core.merge([_core.merge(blobs[:2]), _core.merge(blobs[2:])])
     assert _core.relations(merged)["sample"] == _core.relations(from_files.partial)["sample"]
@@ -154,7 +166,7 @@ def test_spearman_and_cramers_v_from_the_sample(xyzw):
     t = xyzw.append_column("c1", pa.array(rng.choice(["a", "b", "c", "d"], N))).append_column(
         "c2", pa.array(rng.choice(["p", "q", "r"], N))
     )
-    p = tp.profile(t)
+    p = _profile(t)
     s = p.correlations["spearman"]
     assert s["method"] == "sample" and s["sample_size"] == 1_000
     m = np.array(s["matrix"], dtype=float)
@@ -178,9 +190,11 @@ def test_correlation_ratio_from_the_sample():
     group = rng.choice(["a", "b", "c", "d"], n)
     shift = np.select([group == "a", group == "b", group == "c"], [0.0, 3.0, -2.0], 1.0)
     other = rng.choice(["p", "q"], n)
-    p = tp.profile(pa.table({"v": shift + rng.normal(size=n), "g": group, "o": other}))
+    p = _profile(pa.table({"v": shift + rng.normal(size=n), "g": group, "o": other}))
     eta = p.correlations["correlation_ratio"]
-    assert eta["row_columns"] == ["v"] and eta["columns"] == ["g", "o"] and eta["method"] == "sample"
+    assert (
+        eta["row_columns"] == ["v"] and eta["columns"] == ["g", "o"] and eta["method"] == "sample"
+    )
     v, g = p.sample["v"].to_numpy(), np.asarray(p.sample["g"].to_pylist())
     between = sum((g == k).sum() * (v[g == k].mean() - v.mean()) ** 2 for k in set(g))
     expected = math.sqrt(between / ((v - v.mean()) ** 2).sum())
@@ -194,13 +208,13 @@ def test_cramers_v_of_dependent_categoricals_is_high():
     a = rng.choice(["a", "b", "c"], 20_000)
     flip = rng.random(20_000) < 0.1
     b = np.where(flip, "other", np.char.add(a, "!"))
-    p = tp.profile(pa.table({"a": a, "b": b}))
+    p = _profile(pa.table({"a": a, "b": b}))
     assert p.correlations["cramers_v"]["matrix"][0][1] > 0.8
 
 
 def test_output_shape_json_yaml_and_alerts(xyzw, tmp_path):
     t = xyzw.slice(0, 20_000)
-    p = tp.profile(t)
+    p = _profile(t)
     d = json.loads(p.to_json())
     assert set(d["correlations"]) == {"pearson", "spearman"}  # no categories, no nulls
     assert d["sample"]["size"] == 1_000 and len(d["sample"]["rows"]) == 1_000
@@ -214,30 +228,30 @@ def test_output_shape_json_yaml_and_alerts(xyzw, tmp_path):
     assert back.sample.equals(p.sample)
     high = [a for a in p.alerts if a.kind == "high_correlation"]
     assert {(a.column, a.message.split("'")[1]) for a in high} == {("x", "z")}  # Spearman 1.0
-    stricter = tp.profile(t, alerts={"high_correlation": 0.7})
+    stricter = _profile(t, alerts={"high_correlation": 0.7})
     pairs = {
         (a.column, a.message.split("'")[1]) for a in stricter.alerts if a.kind == "high_correlation"
     }
     assert pairs == {("x", "y"), ("x", "z"), ("y", "z")}
-    off = tp.profile(t, correlations=False)
+    off = _profile(t, correlations=False)
     assert off.correlations == {} and off.sample is None and off.to_dict()["sample"] is None
 
 
 def test_settings_bound_the_columns_and_the_sample():
     t = pa.table({f"c{i}": np.arange(100, dtype=float) * (i + 1) for i in range(70)})
-    p = tp.profile(t)
+    p = _profile(t)
     assert len(p.correlations["pearson"]["columns"]) == 64
     assert p.sample.num_rows == 100
-    named = tp.profile(t, correlation_columns=["c5", "c1"], sample_size=10)
+    named = _profile(t, correlation_columns=["c5", "c1"], sample_size=10)
     assert named.correlations["pearson"]["columns"] == ["c1", "c5"]
     assert named.sample.num_rows == 10
-    wide = tp.profile(t, sample_max_cells=700)
+    wide = _profile(t, sample_max_cells=700)
     assert wide.sample.num_rows == 10  # 700 cells over 70 columns
 
 
 def test_long_strings_are_cut_in_json_not_in_the_sample():
     long = "é" * 5_000
-    p = tp.profile(pa.table({"s": [long, "b"], "n": [1, 2]}))
+    p = _profile(pa.table({"s": [long, "b"], "n": [1, 2]}))
     assert long in p.sample["s"].to_pylist()[:1] or p.sample["s"].to_pylist()[0] != long
     shown = [r["s"] for r in p.to_dict()["sample"]["rows"]]
     assert all(len(v) <= 201 for v in shown)
@@ -264,7 +278,7 @@ def test_types_round_trip_through_the_sample():
             "lst": pa.array([[1], None, [2, 3]]),
         }
     )
-    p = tp.profile(t)
+    p = _profile(t)
     raw = _core.relations(p.partial)["sample"]
     expected = t.take(np.array(raw["positions"], dtype=np.int64))
     for name in t.column_names:
@@ -305,7 +319,7 @@ def test_engine_relations_section():
 def test_relations_of_merged_tables():
     a = pa.table({"x": np.arange(100.0), "y": np.arange(100.0) ** 2})
     b = pa.table({"x": np.arange(100.0, 200.0), "y": np.arange(100.0, 200.0) ** 2})
-    merged = tp.profile(a).merge(tp.profile(b))
+    merged = _profile(a).merge(_profile(b))
     both = pa.concat_tables([a, b])
     r = merged.correlations["pearson"]["matrix"][0][1]
     assert r == pytest.approx(np.corrcoef(both["x"], both["y"])[0, 1], abs=1e-12)

@@ -82,7 +82,7 @@ def trips_profile():
 
 @pytest.fixture(scope="session")
 def wide_profile():
-    return tp.profile(wide_table())
+    return tp.profile(wide_table(), correlations=True)  # the report at its largest
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,8 @@ def related_profile():
                 "shade": np.char.add(colour, "-ish"),
                 "note": pa.array(["<script>alert(1)</script>"] * n, mask=rng.random(n) < 0.5),
             }
-        )
+        ),
+        correlations=True,
     )
 
 
