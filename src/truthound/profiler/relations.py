@@ -244,21 +244,26 @@ def _ranks(values):
     return ranks
 
 
+def _as_floats(column: pa.ChunkedArray):
+    """A numeric column as float64 numpy values, NaN where null (decimals cast first)."""
+    import numpy as np
+
+    a = column.combine_chunks()
+    if pa.types.is_decimal(a.type):
+        a = a.cast(pa.float64())
+    x = a.to_numpy(zero_copy_only=False).astype(np.float64)
+    if a.null_count:
+        x[np.asarray(a.is_null().to_numpy(zero_copy_only=False))] = np.nan
+    return x
+
+
 def _spearman(table: pa.Table, names: list[str]) -> dict[str, Any] | None:
     import numpy as np
 
     cols = [n for n in names if n in table.column_names]
     if len(cols) < 2:
         return None
-    data = []
-    for n in cols:
-        a = table.column(n).combine_chunks()
-        if pa.types.is_decimal(a.type):
-            a = a.cast(pa.float64())
-        x = a.to_numpy(zero_copy_only=False).astype(np.float64)
-        if a.null_count:
-            x[np.asarray(a.is_null().to_numpy(zero_copy_only=False))] = np.nan
-        data.append(x)
+    data = [_as_floats(table.column(n)) for n in cols]
     k = len(cols)
     matrix: list[list[float | None]] = [
         [1.0 if i == j else None for j in range(k)] for i in range(k)
@@ -405,15 +410,7 @@ def _correlation_ratio(
     cats = [c for c in categories if c not in set(nums)]
     if not nums or not cats:
         return None
-    values = []
-    for n in nums:
-        a = table.column(n).combine_chunks()
-        if pa.types.is_decimal(a.type):
-            a = a.cast(pa.float64())
-        x = a.to_numpy(zero_copy_only=False).astype(np.float64)
-        if a.null_count:
-            x[np.asarray(a.is_null().to_numpy(zero_copy_only=False))] = np.nan
-        values.append(x)
+    values = [_as_floats(table.column(n)) for n in nums]
     codes = []
     for c in cats:
         a = table.column(c).combine_chunks()
