@@ -257,6 +257,19 @@ def _as_floats(column: pa.ChunkedArray):
     return x
 
 
+def _as_codes(column: pa.ChunkedArray):
+    """A categorical column as int64 level codes (-1 where null) and its number of levels."""
+    import numpy as np
+
+    a = column.combine_chunks()
+    if pa.types.is_dictionary(a.type):
+        a = a.dictionary_decode()
+    enc = a.dictionary_encode()
+    idx = enc.indices.to_numpy(zero_copy_only=False)
+    idx = np.where(np.asarray(enc.is_null().to_numpy(zero_copy_only=False)), -1, idx)
+    return idx.astype(np.int64), len(enc.dictionary)
+
+
 def _spearman(table: pa.Table, names: list[str]) -> dict[str, Any] | None:
     import numpy as np
 
@@ -343,15 +356,10 @@ def _cramers_v(table: pa.Table, cols: list[str]) -> dict[str, Any] | None:
         return None
     codes, levels, complete = [], [], []
     for n in cols:
-        a = table.column(n).combine_chunks()
-        if pa.types.is_dictionary(a.type):
-            a = a.dictionary_decode()
-        enc = a.dictionary_encode()
-        idx = enc.indices.to_numpy(zero_copy_only=False)
-        idx = np.where(np.asarray(enc.is_null().to_numpy(zero_copy_only=False)), -1, idx)
-        codes.append(idx.astype(np.int64))
-        levels.append(len(enc.dictionary))
-        complete.append(enc.null_count == 0)
+        code, level = _as_codes(table.column(n))
+        codes.append(code)
+        levels.append(level)
+        complete.append(bool((code >= 0).all()))
     k = len(cols)
     matrix: list[list[float | None]] = [
         [1.0 if i == j else None for j in range(k)] for i in range(k)
@@ -411,15 +419,7 @@ def _correlation_ratio(
     if not nums or not cats:
         return None
     values = [_as_floats(table.column(n)) for n in nums]
-    codes = []
-    for c in cats:
-        a = table.column(c).combine_chunks()
-        if pa.types.is_dictionary(a.type):
-            a = a.dictionary_decode()
-        enc = a.dictionary_encode()
-        idx = enc.indices.to_numpy(zero_copy_only=False)
-        idx = np.where(np.asarray(enc.is_null().to_numpy(zero_copy_only=False)), -1, idx)
-        codes.append(idx.astype(np.int64))
+    codes = [_as_codes(table.column(c))[0] for c in cats]
     matrix: list[list[float | None]] = []
     errors: list[list[float | None]] = []
     for x in values:
