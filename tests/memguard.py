@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -37,6 +38,33 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
+# Polling every 20 ms misses a short child's peak, so the child also reports its own high-water
+# mark (ru_maxrss, in KiB on Linux) when it exits.
+_REPORT_OWN_PEAK = (
+    "import atexit as _mg_atexit\n"
+    "def _mg_report():\n"
+    "    import os, resource\n"
+    "    kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
+    "              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "    with open(os.environ['MEMGUARD_PEAK_FILE'], 'w') as f:\n"
+    "        f.write(str(kib * 1024))\n"
+    "_mg_atexit.register(_mg_report)\n"
+)
+
+
+def _reported_peak(path: str) -> int:
+    try:
+        with open(path) as f:
+            return int(f.read() or 0)
+    except (OSError, ValueError):
+        return 0
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
 @dataclass(frozen=True)
 class LimitedRun:
     returncode: int
@@ -54,12 +82,14 @@ def run_limited(
     Fails the calling test (AssertionError) when the child passes either limit, or exits non-zero.
     """
     started = time.perf_counter()
+    peak_file = tempfile.NamedTemporaryFile(prefix="memguard-", suffix=".peak", delete=False)
+    peak_file.close()
     child = subprocess.Popen(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", _REPORT_OWN_PEAK + code],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **(env or {}), "MEMGUARD_PEAK_FILE": peak_file.name},
     )
     proc = psutil.Process(child.pid)
     peak = 0
@@ -86,6 +116,7 @@ def run_limited(
         time.sleep(0.02)
     reader.join(timeout=30)
     stdout, stderr = (outputs + ["", ""])[:2]
+    peak = max(peak, _reported_peak(peak_file.name))
     run = LimitedRun(child.wait(), stdout, stderr, peak / 2**20, time.perf_counter() - started)
     assert not reason, f"child killed: {reason} (peak {run.peak_rss_mb:.0f} MB)\n{stderr[-2000:]}"
     assert run.returncode == 0, f"child exited {run.returncode}\n{stderr[-4000:]}"
