@@ -199,20 +199,19 @@ def test_threads_release_the_gil_and_overlap(tmp_path):
     for k in range(2):
         pq.write_table(pa.table({"x": pa.array(range(400_000))}), tmp_path / f"p{k}.parquet")
     running = []
-    original = run_unit
+    from truthound.profiler.distributed.backends import local
+
+    original = local.run_task
 
     def tracking(unit):
         running.append(threading.current_thread().name)
         return original(unit)
 
-    from truthound.profiler.distributed.backends import local
-
-    local_run = local.run_unit
-    local.run_unit = tracking
+    local.run_task = tracking
     try:
         LocalBackend(num_workers=2).profile(str(tmp_path))
     finally:
-        local.run_unit = local_run
+        local.run_task = original
     assert len(set(running)) == 2 and all(n.startswith("truthound-unit") for n in running)
 
 

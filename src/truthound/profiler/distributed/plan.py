@@ -40,6 +40,11 @@ class Part:
     label: str = ""
     rows: int | None = None  # when known without reading the data
     shippable: bool = True  # False: only the driver process can open it
+    engine: str | None = None  # the engine whose workers can also open it when not shippable
+
+    def readable_by(self, engine: str) -> bool:
+        """Whether a worker of ``engine`` can open this part (else the driver runs its unit)."""
+        return self.shippable or engine == self.engine
 
     def open(self, columns: Sequence[str] | None, schema: pa.Schema) -> pa.RecordBatchReader:
         raise NotImplementedError

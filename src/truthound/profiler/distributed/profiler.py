@@ -20,6 +20,7 @@ from truthound.profiler.distributed.config import (
     SparkConfig,
     default_backend_name,
 )
+from truthound.profiler.distributed.execution import Backend, execute
 from truthound.profiler.distributed.merger import (
     BucketDuplicates,
     PlanMerger,
@@ -214,7 +215,8 @@ class DistributedProfiler:
         profiled_at = datetime.now(UTC)
         source_options = with_storage_options(data, source_options, self.storage_options)
         monitor = self.monitor or DistributedMonitor()
-        if not callable(getattr(self.backend, "map_units", None)):
+        scheduled = isinstance(self.backend, Backend)
+        if not scheduled and not callable(getattr(self.backend, "map_units", None)):
             return self._delegate(data, monitor)
         opened = getattr(self.backend, "opened", None)
         run = None
@@ -224,7 +226,12 @@ class DistributedProfiler:
                 if self.cache is not None:
                     plan, run = self.cache.attach(plan)
                 monitor.start(len(plan))
-                merged, duplicates = self._merged(plan, monitor, run)
+                if scheduled:
+                    merged, duplicates = execute(
+                        self.backend, plan, self.settings.merge_fan_in, monitor
+                    )
+                else:
+                    merged, duplicates = self._merged(plan, monitor, run)
                 cache_stats = run.finish() if run is not None else None
             profile = finish_profile(
                 merged,

@@ -23,10 +23,10 @@ _BUILTIN = {
 class BackendRegistry:
     """Backends by name.
 
-    A plugin is any class registered under a new name. If it subclasses
-    :class:`~truthound.profiler.distributed.backends.UnitBackend` (implementing ``map_units``) the
-    profiler plans, merges and finalizes around it; a class with only ``profile(self, data)`` is
-    called as is.
+    A plugin is any class registered under a new name. If it implements the backend protocol
+    (:class:`~truthound.profiler.distributed.execution.Backend`: submit, merge, fetch, wait, cancel,
+    session) the profiler plans, runs, merges and finalizes around it through the shared execution
+    stage; a class with only ``profile(self, data)`` is called as is.
 
     Examples
     --------
@@ -61,13 +61,16 @@ class BackendRegistry:
         def decorator(backend_class: type) -> type:
             if not isinstance(backend_class, type):
                 raise InvalidInputError(f"register a class, got {backend_class!r}")
+            verbs = ("submit", "merge", "fetch", "wait", "cancel", "session")
+            scheduled = all(callable(getattr(backend_class, v, None)) for v in verbs)
             if not (
-                callable(getattr(backend_class, "map_units", None))
+                scheduled
+                or callable(getattr(backend_class, "map_units", None))
                 or callable(getattr(backend_class, "profile", None))
             ):
                 raise InvalidInputError(
-                    f"backend {backend_class.__name__} needs a profile(data) "
-                    "or map_units(units) method"
+                    f"backend {backend_class.__name__} needs a profile(data) method or the "
+                    f"backend protocol ({', '.join(verbs)}; see execution.Backend)"
                 )
             with cls._lock:
                 cls._plugins[key] = backend_class

@@ -3,14 +3,16 @@
 Threads (the default) each run the C++ kernel with the GIL released, so ``n`` threads use ``n``
 cores. Processes (``use_processes=True``) start with the ``forkserver`` method (``spawn`` where it
 does not exist), receive unit descriptions (a path, row groups, columns; never the rows of a file),
-read their own data and send back partial bytes. The pool lives for one profile run; Python's
-forkserver process itself stays until the interpreter exits. Units that only the driver can read
-(a stream such as a DuckDB relation) run on the driver, one at a time.
+read their own data and send back partial bytes. Merge nodes run on one driver thread as their
+children finish. The pools live for one profile run; Python's forkserver process itself stays until
+the interpreter exits. Units that only the driver can read run on the driver (the execution stage
+decides, see :mod:`truthound.profiler.distributed.execution`).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
@@ -18,7 +20,8 @@ from typing import Any
 
 from truthound.profiler.distributed.backends import UnitBackend
 from truthound.profiler.distributed.config import LocalConfig, check_workers, default_num_workers
-from truthound.profiler.distributed.plan import Unit, run_unit
+from truthound.profiler.distributed.execution import merge_node, run_task
+from truthound.profiler.distributed.plan import Unit
 from truthound.profiler.errors import BackendError
 
 __all__ = ["LocalBackend"]
@@ -52,32 +55,65 @@ class LocalBackend(UnitBackend):
             default_num_workers() if num_workers is None else check_workers(num_workers)
         )
         self.use_processes = bool(use_processes)
+        self._units: cf.Executor | None = None
+        self._merges: cf.Executor | None = None
+
+    @property
+    def parallelism(self) -> int:
+        return self.num_workers
 
     @classmethod
     def from_config(cls, config: LocalConfig | None = None) -> LocalBackend:
         config = config or LocalConfig()
         return cls(config.num_workers, config.use_processes)
 
-    def map_units(self, units: Sequence[Unit]) -> Iterator[tuple[int, bytes]]:
-        # Units only the driver can read (a stream such as a DuckDB relation) run here, one at a
-        # time, while the pool runs the others.
-        remote = [u for u in units if u.part.shippable]
-        on_driver = [u for u in units if not u.part.shippable]
-        workers = min(self.num_workers, len(remote))
-        if workers <= 1 and not self.use_processes:
-            for unit in units:
-                yield run_unit(unit)
-            return
-        executor = self._executor(workers) if remote else None
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """A unit pool and a merge thread for one run; both shut down on exit."""
+        self._units = self._executor()
+        self._merges = cf.ThreadPoolExecutor(1, thread_name_prefix="truthound-merge")
         try:
-            yield from _windowed(executor, remote, 2 * workers, on_driver)
+            yield None
         finally:
-            if executor is not None:
-                executor.shutdown(wait=True, cancel_futures=True)
+            units, merges, self._units, self._merges = self._units, self._merges, None, None
+            merges.shutdown(wait=True, cancel_futures=True)
+            if units is not None:
+                units.shutdown(wait=True, cancel_futures=True)
 
-    def _executor(self, workers: int) -> cf.Executor:
+    def submit(self, unit: Unit) -> cf.Future:
+        if self._units is None:  # one worker: in unit order on this thread
+            future: cf.Future = cf.Future()
+            future.set_result(run_task(unit))
+            return future
+        return self._units.submit(run_task, unit)
+
+    def merge(self, handles: Sequence[cf.Future | bytes]) -> cf.Future:
+        assert self._merges is not None
+        return self._merges.submit(lambda: merge_node(*(self.fetch(h) for h in handles)))
+
+    def fetch(self, handle: cf.Future | bytes) -> bytes:
+        if isinstance(handle, bytes):
+            return handle
+        try:
+            return handle.result()
+        except cf.BrokenExecutor as exc:
+            raise BackendError(
+                "a worker process died while profiling (out of memory, or killed)"
+            ) from exc
+
+    def wait(self, handles: Sequence[cf.Future]) -> list[cf.Future]:
+        done, _ = cf.wait(handles, return_when=cf.FIRST_COMPLETED)
+        return sorted(done, key=handles.index)
+
+    def cancel(self, handles: Sequence[cf.Future]) -> None:
+        for handle in handles:
+            handle.cancel()
+
+    def _executor(self) -> cf.Executor | None:
+        if self.num_workers <= 1 and not self.use_processes:
+            return None
         if not self.use_processes:
-            return cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="truthound-unit")
+            return cf.ThreadPoolExecutor(self.num_workers, thread_name_prefix="truthound-unit")
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has imported pyarrow and the engine once, so a pool
@@ -86,7 +122,7 @@ class LocalBackend(UnitBackend):
         else:
             context = multiprocessing.get_context("spawn")
         return cf.ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(workers,)
+            self.num_workers, mp_context=context, initializer=_init_worker, initargs=(self.num_workers,)
         )
 
     def profile_columns_parallel(
@@ -109,38 +145,6 @@ class LocalBackend(UnitBackend):
 
     def __repr__(self) -> str:
         return f"LocalBackend(num_workers={self.num_workers}, use_processes={self.use_processes})"
-
-
-def _windowed(
-    executor: cf.Executor | None, units: Sequence[Unit], window: int, on_driver: Sequence[Unit]
-) -> Iterator[tuple[int, bytes]]:
-    """Keep ``window`` units in flight on the pool, submitted in unit order, while the driver runs
-    ``on_driver``; hand results over as they complete. The bounded window keeps few finished
-    partials waiting for the driver, and a result is dropped here once handed over."""
-    queue = iter(units)
-    running: dict[cf.Future, Unit] = {}
-
-    def submit_next() -> None:
-        unit = next(queue, None)
-        if unit is not None and executor is not None:
-            running[executor.submit(run_unit, unit)] = unit
-
-    for _ in range(window):
-        submit_next()
-    for unit in on_driver:
-        yield run_unit(unit)
-    while running:
-        done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-        for future in sorted(done, key=lambda f: running[f].unit_id):
-            unit = running.pop(future)
-            try:
-                result = future.result()
-            except cf.BrokenExecutor as exc:
-                raise BackendError(
-                    f"a worker process died while profiling {unit.where} (out of memory, or killed)"
-                ) from exc
-            submit_next()
-            yield result
 
 
 def _init_worker(workers: int) -> None:

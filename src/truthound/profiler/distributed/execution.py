@@ -1,0 +1,238 @@
+"""The execution stage every backend runs under: a backend only schedules.
+
+A backend implements :class:`Backend` -- ``submit(unit) -> handle``, ``merge(handles) -> handle``,
+``fetch(handle) -> bytes``, ``wait(handles) -> done``, ``cancel(handles)`` and ``session()`` --
+and :func:`execute` does the rest, once for every engine:
+
+* **the split** between units a worker can read (``unit.part.readable_by(backend.name)``) and
+  units only the driver can read (a stream, an engine frame of another engine): the latter run here
+  and enter the tree as bytes;
+* **the in-flight window**: at most ``window`` units are submitted and not yet finished;
+* **the merge tree over handles**, in the C++ tree's order (``TreeMerger``): runs of ``fan_in``
+  consecutive units, level by level, a one-child node being its child. Each node is
+  ``backend.merge(children)``, so with futures or object refs every node runs on the cluster and
+  the driver fetches one root per bucket; a HASH plan's bucket roots are merged by
+  ``_core.merge_buckets``, which sums their duplicate rows;
+* **progress**: each finished unit is reported to the monitor;
+* **errors**: whatever an engine raises is mapped to one :class:`~truthound.profiler.errors`
+  exception naming the data (:func:`map_error`); what was submitted is cancelled;
+* **retries**: a unit whose worker died is run again up to ``retries`` times by the engine
+  (``Backend.retries`` tells the backend how many; each engine has its own mechanism).
+
+A handle is whatever the backend likes (a future, an object ref, a lazy description); a merge's
+children may also be ``bytes`` (a partial the driver computed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ContextManager, Protocol, runtime_checkable
+
+from truthound import _core
+from truthound.profiler.distributed.plan import Plan, Unit, run_unit
+from truthound.profiler.errors import BackendError, ProfilerError
+from truthound.profiler.finish import BucketDuplicates
+
+__all__ = [
+    "RETRIES",
+    "Backend",
+    "execute",
+    "map_error",
+    "merge_node",
+    "no_session",
+    "run_task",
+]
+
+#: How many times an engine runs a unit again when its worker died (engine-native retries).
+RETRIES = 2
+
+Handle = Any
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What a backend supplies; everything else is the execution stage's."""
+
+    name: str
+    #: Units the engine runs at once; the stage keeps twice as many in flight.
+    parallelism: int
+
+    def submit(self, unit: Unit) -> Handle:
+        """Start ``run_task(unit)`` where the unit's data can be read; return its handle."""
+        ...
+
+    def merge(self, handles: Sequence[Handle | bytes]) -> Handle:
+        """Start one node of the merge tree: ``merge_node`` of the children, on the cluster."""
+        ...
+
+    def fetch(self, handle: Handle) -> bytes:
+        """The bytes behind ``handle`` (waits; raises the task's error)."""
+        ...
+
+    def wait(self, handles: Sequence[Handle]) -> Sequence[Handle]:
+        """Block until at least one of ``handles`` has finished (or failed); return those."""
+        ...
+
+    def cancel(self, handles: Sequence[Handle]) -> None:
+        """Stop what has not finished; never raises."""
+        ...
+
+    def session(self) -> ContextManager[Any]:
+        """Start or attach to the engine for one run; stop on exit only what it started."""
+        ...
+
+
+def run_task(unit: Unit) -> bytes:
+    """A unit on a worker: its partial bytes; an unexpected error still names the unit's data."""
+    try:
+        return run_unit(unit)[1]
+    except ProfilerError:
+        raise
+    except Exception as exc:
+        raise BackendError(f"{unit.where}: {type(exc).__name__}: {exc}") from exc
+
+
+def merge_node(*children: bytes) -> bytes:
+    """One node of the merge tree on a worker: the streaming fold of its children, in unit order."""
+    return _core.merge_group(list(children))
+
+
+def map_error(exc: BaseException, where: str, engine: str) -> BaseException:
+    """An engine's exception as the profiler's: the unit's own error when the engine wrapped it
+    (Ray's ``RayTaskError``, a Py4J/Spark traceback), else a :class:`BackendError` naming
+    ``where`` and saying what happened to the worker."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ProfilerError):
+            return cause
+        seen.add(id(cause))
+        cause = getattr(cause, "cause", None) or cause.__cause__
+    kind = type(exc).__name__
+    text = str(exc)
+    if kind in ("KilledWorker", "WorkerCrashedError", "BrokenProcessPool", "NodeDiedError") or (
+        "died" in text.lower() and "worker" in text.lower()
+    ):
+        return BackendError(
+            f"{where}: a {engine} worker died while running this task (out of memory, or "
+            f"killed) and the engine gave up after its retries: {kind}: {text}"
+        )
+    if isinstance(exc, (ImportError, AttributeError)) and "truthound" in text:
+        return BackendError(
+            f"{where}: a {engine} worker cannot run truthound ({exc}): install the same "
+            "truthound version on every worker"
+        )
+    if isinstance(exc, BackendError):
+        return exc
+    return BackendError(f"{where}: {engine} failed: {kind}: {text}")
+
+
+class _Tree:
+    """The C++ ``TreeMerger`` over handles: one open node per level; a node that reaches
+    ``fan_in`` children is merged at once (``backend.merge``) and becomes a child of the level
+    above. The same shape as ``_core.merge_tree``, so the same bytes."""
+
+    def __init__(self, merge: Callable[[list[Any]], Any], fan_in: int):
+        self._merge = merge
+        self._fan_in = fan_in
+        self._open: list[list[Any]] = []
+        self.nodes_per_level: list[int] = []
+
+    def add(self, handle: Any, level: int = 0) -> None:
+        if len(self._open) <= level:
+            self._open.append([])
+            self.nodes_per_level.append(0)
+        node = self._open[level]
+        if not node:
+            self.nodes_per_level[level] += 1
+        node.append(handle)
+        if len(node) == self._fan_in:
+            self._close(level)
+
+    def _close(self, level: int) -> None:
+        children, self._open[level] = self._open[level], []
+        # A one-child node is its child: a partial's bytes survive a round trip unchanged.
+        self.add(children[0] if len(children) == 1 else self._merge(children), level + 1)
+
+    def pending(self) -> list[Any]:
+        """The handles the tree holds (for cancelling)."""
+        return [h for node in self._open for h in node]
+
+    def root(self) -> Any:
+        """Closes the open nodes bottom up, as ``TreeMerger::finish``, and returns the root."""
+        if not self._open:
+            raise BackendError("nothing to merge: the plan has no units")
+        level = 0
+        while level + 1 < len(self._open):
+            if self._open[level]:
+                self._close(level)
+            level += 1
+        top = self._open[level]
+        if len(top) == 1:  # the level below had one node (or there is one unit)
+            if level > 0:
+                self.nodes_per_level.pop()
+            return top[0]
+        return self._merge(top)
+
+
+def execute(
+    backend: Backend,
+    plan: Plan,
+    fan_in: int,
+    monitor: Any = None,
+) -> tuple[bytes, BucketDuplicates | None]:
+    """Run ``plan`` on ``backend``: every unit, each bucket's merge tree over the handles, the
+    buckets' roots fetched and merged. Returns the plan's partial and, under HASH, the
+    duplicate rows summed over the buckets (``_core.merge_buckets``)."""
+    engine = backend.name
+    per_bucket = max(1, len(plan) // max(plan.buckets, 1))
+    window = max(2, 2 * int(backend.parallelism or 1))
+    in_flight: dict[Any, Unit] = {}
+    trees: list[_Tree] = []
+    roots: list[Any] = []
+
+    def settle(until: int) -> None:
+        while len(in_flight) > until:
+            for handle in backend.wait(list(in_flight)):
+                unit = in_flight.pop(handle)
+                if monitor is not None:
+                    monitor.partition_complete(unit.unit_id)
+
+    with backend.session():
+        try:
+            for start in range(0, len(plan), per_bucket):
+                tree = _Tree(backend.merge, fan_in)
+                trees.append(tree)
+                for unit in plan.units[start : start + per_bucket]:
+                    if unit.part.readable_by(engine):
+                        settle(window - 1)
+                        handle = backend.submit(unit)
+                        in_flight[handle] = unit
+                        tree.add(handle)
+                    else:  # only the driver can read it: run here, enter the tree as bytes
+                        tree.add(run_task(unit))
+                        if monitor is not None:
+                            monitor.partition_complete(unit.unit_id)
+                roots.append(tree.root())
+                trees.pop()
+            settle(0)
+            blobs = [r if isinstance(r, bytes) else backend.fetch(r) for r in roots]
+        except BaseException as exc:
+            pending = [*in_flight, *roots, *(h for t in trees for h in t.pending())]
+            backend.cancel([h for h in pending if not isinstance(h, bytes)])
+            if isinstance(exc, (ProfilerError, KeyboardInterrupt, GeneratorExit)):
+                raise
+            unit = next(iter(in_flight.values()), None)
+            where = unit.where if unit is not None else plan.description
+            raise map_error(exc, where, engine) from exc
+    if len(blobs) == 1:
+        return blobs[0], None
+    merged, count, exact, error = _core.merge_buckets(blobs)
+    return merged, None if count is None else BucketDuplicates(count, exact, error)
+
+
+@contextlib.contextmanager
+def no_session() -> Iterator[None]:
+    """A session that starts nothing (for backends without an engine to start)."""
+    yield None
