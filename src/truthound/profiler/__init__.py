@@ -32,6 +32,9 @@ from truthound.profiler.model import (
 from truthound.profiler.settings import ProfileSettings
 from truthound.profiler.single import profile
 
+# The engines' frames (Dask DataFrame, Ray Dataset) become sources once this is imported.
+from truthound.profiler import engine_frames as _engine_frames  # noqa: E402, F401  isort: skip
+
 __all__ = [
     "profile",
     "compare",

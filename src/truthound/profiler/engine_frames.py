@@ -1,8 +1,12 @@
-"""The engines' own frames as sources: a Dask DataFrame and a Ray Dataset, read where this process
-is (partition by partition, block by block) as an Arrow stream, and the helpers the engine
-backends share with it to give every partition or block the same Arrow types.
+"""The engines' own frames as sources: a Dask DataFrame and a Ray Dataset hand out their own row
+parts (partitions, runs of blocks) like any other source, so the partitioners plan them with no
+per-engine case. Only this module knows the engines' frame types.
 
-Nothing here imports an engine: a frame exists only if its engine was imported already.
+A part of an engine frame can be read by that engine's workers (``Part.engine``): its backend
+passes ``part.engine_input(unit)`` (a delayed partition, block refs) to the task, which rebuilds a
+readable part with ``part.with_input(value)``. Anywhere else the driver reads it (a partition
+computed, blocks fetched). Nothing here imports an engine: a frame exists only if its engine was
+imported already.
 """
 
 from __future__ import annotations
@@ -13,10 +17,17 @@ from typing import Any
 
 import pyarrow as pa
 
+from dataclasses import dataclass, replace
+
+from truthound.profiler.distributed.plan import Part, TablePart, Unit
 from truthound.profiler.errors import SourceError
-from truthound.profiler.sources import BATCH_ROWS
+from truthound.profiler.sources import BATCH_ROWS, ENGINE_SOURCES, Source
 
 __all__ = [
+    "DaskPartitionPart",
+    "PandasPart",
+    "RayBlocksPart",
+    "engine_source",
     "DaskFrameStream",
     "RayDatasetStream",
     "dask_frame_schema",
@@ -137,3 +148,164 @@ class RayDatasetStream:
 
         reader = pa.RecordBatchReader.from_batches(self.schema, batches())
         return reader.__arrow_c_stream__(requested_schema)
+
+
+# -- the engines' frames as parts -------------------------------------------------------------------
+
+
+class _DaskPartitions:
+    """A Dask DataFrame's partitions as delayed objects, projected to the columns units read
+    (computed once per column set: ``to_delayed`` optimises the whole graph)."""
+
+    def __init__(self, frame: Any):
+        self.frame = frame
+        self._delayed: dict[tuple[str, ...] | None, list[Any]] = {}
+
+    def delayed(self, columns: Sequence[str] | None) -> list[Any]:
+        key = None if columns is None else tuple(columns)
+        if key not in self._delayed:
+            frame = self.frame
+            if key is not None:
+                frame = frame[[c for c in frame.columns if str(c) in set(key)]]
+            self._delayed[key] = list(frame.to_delayed())
+        return self._delayed[key]
+
+
+@dataclass(frozen=True, eq=False)
+class DaskPartitionPart(Part):
+    """Partition ``index`` of a Dask DataFrame: a Dask task gets it computed (``engine_input``);
+    anywhere else the driver computes it."""
+
+    partitions: Any  # _DaskPartitions
+    index: int
+    label: str
+    shippable = False
+    engine = "dask"
+
+    def open(self, columns, schema):
+        partition = self.partitions.frame.get_partition(self.index).compute()
+        return pandas_to_reader(partition, schema, columns)
+
+    def engine_input(self, unit: Unit) -> tuple[Any, ...]:
+        return (self.partitions.delayed(unit.read_columns)[self.index],)
+
+    def with_input(self, values: Sequence[Any]) -> Part:
+        return PandasPart(values[0], self.label)
+
+
+@dataclass(frozen=True, eq=False)
+class PandasPart(Part):
+    """A computed partition (a pandas DataFrame) on the worker that profiles it."""
+
+    frame: Any
+    label: str
+
+    def open(self, columns, schema):
+        return pandas_to_reader(self.frame, schema, columns)
+
+
+def dask_source(frame: Any) -> Source:
+    """A Dask DataFrame (or Series): its partitions are its row parts (repartitioned when a plan
+    asks for a number of them); every partition is converted to the ``meta``'s Arrow schema."""
+    frame = frame.to_frame() if frame.ndim == 1 else frame
+    stream = DaskFrameStream(frame)
+
+    def parts(count: int | None) -> list[Part]:
+        cut = frame
+        if count is not None and count > 1 and count != frame.npartitions:
+            cut = frame.repartition(npartitions=count)
+        holder, n = _DaskPartitions(cut), cut.npartitions
+        return [DaskPartitionPart(holder, i, f"dask.DataFrame partition {i} of {n}") for i in range(n)]
+
+    return Source(description="dask.DataFrame", stream_source=stream, row_parts=parts)
+
+
+@dataclass(frozen=True, eq=False)
+class RayBlocksPart(Part):
+    """Consecutive blocks of a Ray Dataset, held by object ref. A Ray task gets the blocks as
+    arguments (zero copy from the object store); on the driver ``open`` fetches them."""
+
+    refs: tuple[Any, ...]
+    label: str
+    rows: int | None = None
+    tables: tuple[pa.Table, ...] | None = None
+    shippable = False
+    engine = "ray"
+
+    def open(self, columns, schema):
+        tables = self.tables
+        if tables is None:
+            import ray
+
+            tables = tuple(ray.get(list(self.refs)))
+        names = list(columns) if columns is not None else schema.names
+        target = pa.schema([schema.field(n) for n in names])
+        # Blocks are sliced to the columns and cast to the dataset's (unified) types, so every
+        # unit hands the engine one schema.
+        chosen = [_conform(t.select(names), target) for t in tables]
+        table = pa.concat_tables(chosen) if chosen else target.empty_table()
+        return table.to_reader(max_chunksize=BATCH_ROWS)
+
+    def engine_input(self, unit: Unit) -> tuple[Any, ...]:
+        return self.refs
+
+    def with_input(self, values: Sequence[Any]) -> Part:
+        return replace(self, refs=(), tables=tuple(values))
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    return table if table.schema.equals(schema, check_metadata=False) else table.cast(schema)
+
+
+def ray_source(dataset: Any) -> Source:
+    """A Ray Dataset, executed once keeping block order: its blocks are its row parts (runs of
+    consecutive blocks of about equal rows when a plan asks for fewer parts)."""
+    stream = RayDatasetStream(dataset)
+    refs, schema = stream.refs, stream.schema
+
+    def parts(count: int | None) -> list[Part]:
+        import ray
+
+        n = len(refs)
+        if n == 0:
+            return [TablePart(schema.empty_table(), 0, 0, f"{RAY_DATASET} (no rows)")]
+        if count is None or count >= n:
+            return [RayBlocksPart((r,), f"{RAY_DATASET} block {i} of {n}") for i, r in enumerate(refs)]
+        rows = ray.get([ray.remote(num_cpus=1)(_block_rows).remote(r) for r in refs])
+        total = max(sum(rows), 1)
+        runs: list[list[int]] = []
+        key, start = None, 0
+        for i, r in enumerate(rows):  # a block joins the run its first row falls in
+            k = start * count // total
+            if not runs or k != key:
+                runs.append([])
+                key = k
+            runs[-1].append(i)
+            start += r
+        out: list[Part] = []
+        first = 0
+        for run in runs:
+            run_rows = sum(rows[i] for i in run)
+            blocks = f"block {run[0]}" if len(run) == 1 else f"blocks {run[0]}-{run[-1]}"
+            label = f"{RAY_DATASET} {blocks} of {n} (rows {first}-{first + run_rows - 1})"
+            out.append(RayBlocksPart(tuple(refs[i] for i in run), label, run_rows))
+            first += run_rows
+        return out
+
+    return Source(description=RAY_DATASET, stream_source=stream, row_parts=parts)
+
+
+def _block_rows(block: pa.Table) -> int:
+    return block.num_rows
+
+
+def engine_source(data: Any) -> Source | None:
+    """The source of an engine's frame (Dask DataFrame, Ray Dataset), else None."""
+    if is_dask_frame(data):
+        return dask_source(data)
+    if is_ray_dataset(data):
+        return ray_source(data)
+    return None
+
+
+ENGINE_SOURCES.append(engine_source)

@@ -130,6 +130,12 @@ def warn_if_exhausted(stream_source: Any, rows: int) -> None:
         )
 
 
+#: Openers of the engines' own frames (``truthound.profiler.engine_frames`` adds its own when the
+#: package is imported): each returns a :class:`Source` for data it knows, else None. Sources do not
+#: import the engine layer, so the engine layer may build on them.
+ENGINE_SOURCES: list[Any] = []
+
+
 @dataclass
 class Source:
     """A table to profile: either a pyarrow Dataset (files) or an in-memory Arrow stream source."""
@@ -141,6 +147,9 @@ class Source:
     # Per column, what the profile must say about how its values were read (e.g. a column that
     # some files lack and that counts as null there).
     notes: dict[str, str] = field(default_factory=dict)
+    # A source that cuts its own rows (an engine's frame: partitions, blocks): about ``count``
+    # parts (None: its own partitioning). None: the partitioners cut files and tables themselves.
+    row_parts: Any = None
 
     @property
     def schema(self):
@@ -653,15 +662,10 @@ def open_source(
     kind = type(data).__name__
     if module == "polars" and kind == "LazyFrame":
         return Source(description="polars.LazyFrame", stream_source=LazyFrameStream(data))
-    if module in ("dask", "ray"):
-        from truthound.profiler import engine_frames
-
-        if engine_frames.is_dask_frame(data):
-            stream = engine_frames.DaskFrameStream(data)
-            return Source(description="dask.DataFrame", stream_source=stream)
-        if engine_frames.is_ray_dataset(data):
-            stream = engine_frames.RayDatasetStream(data)
-            return Source(description=engine_frames.RAY_DATASET, stream_source=stream)
+    for opener in ENGINE_SOURCES:
+        source = opener(data)
+        if source is not None:
+            return source
     if module == "pandas" and kind == "DataFrame":
         table = pa.Table.from_pandas(data, preserve_index=False)
         return Source(description="pandas.DataFrame", dataset=ds.dataset(table))

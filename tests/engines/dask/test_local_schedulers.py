@@ -18,7 +18,6 @@ from truthound.profiler.distributed import (
     LocalBackend,
     LocalConfig,
 )
-from truthound.profiler.distributed.backends.dask import plan_frame
 from truthound.profiler.distributed.partitioners import HashPartitioner, RowBasedPartitioner
 from truthound.profiler.distributed.plan import TablePart, Unit
 from truthound.profiler.errors import ProfilerError
@@ -103,7 +102,7 @@ def test_dask_dataframe_strategies_match_the_local_backend_on_the_same_plan(fram
 
         class SamePlan(DistributedProfiler):
             def plan(self, data, columns=None, _partitioner=partitioner, **options):
-                return plan_frame(data, _partitioner, self.settings, columns)
+                return _partitioner.plan(data, self.settings, columns)
 
         reference = SamePlan(LocalBackend(1), partitioner).profile(frame)
         profile = DaskBackend(DaskConfig(num_workers=2)).profile(
@@ -151,15 +150,21 @@ def test_a_failing_unit_names_its_file_and_rows(scheduler, data_dir):
     assert not [t for t in threading.enumerate() if t.name == "truthound-dask"]
 
 
-def test_closing_early_stops_the_run(data_dir):
-    """A consumer that stops (a failed merge, say) stops the run: no thread is left behind."""
+def test_stopping_early_stops_the_run(data_dir):
+    """A run stopped from the driver (here by the monitor) cancels what has not started and
+    leaves no thread behind."""
     backend = DaskBackend(DaskConfig(scheduler="threads", num_workers=1))
-    plan = DistributedProfiler.create(num_partitions=6).plan(str(data_dir / "data.parquet"))
-    results = backend.map_units(plan.units)
-    unit_id, blob = next(results)
-    assert 0 <= unit_id < 6 and blob
-    results.close()
-    assert not [t for t in threading.enumerate() if t.name == "truthound-dask"]
+    monitor = DistributedMonitor()
+
+    def stop(unit_id):
+        raise KeyboardInterrupt
+
+    monitor.on_partition_complete(stop)
+    with pytest.raises(KeyboardInterrupt):
+        DistributedProfiler(backend, RowBasedPartitioner(6), monitor).profile(
+            str(data_dir / "data.parquet")
+        )
+    assert not [t for t in threading.enumerate() if t.name.startswith("truthound-")]
 
 
 def test_object_columns_series_and_unnamed_columns(table):

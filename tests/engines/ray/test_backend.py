@@ -17,7 +17,7 @@ from truthound.profiler.distributed import (
     RayConfig,
     RowBasedPartitioner,
 )
-from truthound.profiler.distributed.backends.ray import RayBlocksPart
+from truthound.profiler.engine_frames import RayBlocksPart
 from truthound.profiler.distributed.partitioners import ColumnBasedPartitioner, Partitioner
 from truthound.profiler.errors import InvalidInputError, UnsupportedError
 
@@ -104,7 +104,7 @@ def test_dataset_blocks_match_local_backend_on_the_same_blocks(local_ray, table)
     blocks = _blocks(table, [3_000, 7_000, 1, 5_999, 4_000])
     ds = local_ray.data.from_arrow(blocks)
     backend = RayBackend()
-    plan = backend.plan_native(ds, RowBasedPartitioner())
+    plan = RowBasedPartitioner().plan(ds)
     assert [u.unit_id for u in plan.units] == list(range(5))
     assert all(isinstance(u.part, RayBlocksPart) for u in plan.units)
     assert plan.units[3].part.label == "ray.data.Dataset block 3 of 5"
@@ -146,7 +146,7 @@ def test_pandas_blocks_are_profiled_as_arrow(local_ray, table):
 def test_dataset_strategies_match_local_backend_on_the_same_plan(local_ray, table, partitioner):
     ds = local_ray.data.from_arrow(_blocks(table, [5_000] * 4))
     backend = RayBackend()
-    plan = backend.plan_native(ds, partitioner, columns=["id", "i", "f", "s", "b"])
+    plan = partitioner.plan(ds, columns=["id", "i", "f", "s", "b"])
     got = backend.profile(ds, columns=["id", "i", "f", "s", "b"], partition_strategy=partitioner)
     local = DistributedProfiler.create(backend=LocalBackend(2))
     local.partitioner = FixedPlan(plan)  # the same units, read on the driver
@@ -158,7 +158,7 @@ def test_dataset_strategies_match_local_backend_on_the_same_plan(local_ray, tabl
 
 def test_dataset_row_groups_of_blocks(local_ray, table):
     ds = local_ray.data.from_arrow(_blocks(table, [2_000, 2_000, 6_000, 10_000]))
-    plan = RayBackend().plan_native(ds, RowBasedPartitioner(num_partitions=2))
+    plan = RowBasedPartitioner(num_partitions=2).plan(ds)
     assert [u.part.rows for u in plan.units] == [10_000, 10_000]
     assert plan.units[0].part.label == "ray.data.Dataset blocks 0-2 of 4 (rows 0-9999)"
 

@@ -15,7 +15,8 @@ from truthound.profiler.distributed import (
     LocalBackend,
     RayBackend,
 )
-from truthound.profiler.merge_tree import merge_with_tree
+from truthound import _core
+from truthound.profiler.distributed.plan import run_unit
 
 from .conftest import ENGINE_MARKS, local_blocks_profile, untimed
 
@@ -111,12 +112,11 @@ def test_a_stream_only_the_driver_reads(local_ray, table):
     assert backend.merge_stats.inputs_per_level == [1]
 
 
-def test_reduce_units_equals_map_units_merged_on_the_driver(local_ray, data_dir):
+def test_the_cluster_tree_equals_the_cpp_tree(local_ray, data_dir):
     profiler = DistributedProfiler.create(backend=LocalBackend(2), num_partitions=8)
     plan = profiler.plan(str(data_dir / "data.parquet"))
+    blobs = [run_unit(u)[1] for u in plan.units]
     backend = RayBackend()
-    blobs = dict(backend.map_units(plan.units))  # map_units still yields (unit_id, bytes)
-    assert sorted(blobs) == list(range(8))
-    roots = backend.reduce_units([list(plan.units)], 2)
-    assert roots == [merge_with_tree(blobs, fan_in=2)]
+    got = backend.profile(str(data_dir / "data.parquet"), num_partitions=8, merge_fan_in=2)
+    assert got.partial == _core.merge_tree(blobs, fan_in=2)
     assert backend.merge_stats.inputs_per_level == [8, 4, 2]

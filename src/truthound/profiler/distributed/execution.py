@@ -26,6 +26,7 @@ children may also be ``bytes`` (a partial the driver computed).
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ContextManager, Protocol, runtime_checkable
 
@@ -33,6 +34,7 @@ from truthound import _core
 from truthound.profiler.distributed.plan import Plan, Unit, run_unit
 from truthound.profiler.errors import BackendError, ProfilerError
 from truthound.profiler.finish import BucketDuplicates
+from truthound.profiler.merge_tree import MergeStats
 
 __all__ = [
     "RETRIES",
@@ -168,7 +170,7 @@ class _Tree:
             if self._open[level]:
                 self._close(level)
             level += 1
-        top = self._open[level]
+        top, self._open = self._open[level], []
         if len(top) == 1:  # the level below had one node (or there is one unit)
             if level > 0:
                 self.nodes_per_level.pop()
@@ -181,16 +183,19 @@ def execute(
     plan: Plan,
     fan_in: int,
     monitor: Any = None,
+    stats: MergeStats | None = None,
 ) -> tuple[bytes, BucketDuplicates | None]:
     """Run ``plan`` on ``backend``: every unit, each bucket's merge tree over the handles, the
     buckets' roots fetched and merged. Returns the plan's partial and, under HASH, the
-    duplicate rows summed over the buckets (``_core.merge_buckets``)."""
+    duplicate rows summed over the buckets (``_core.merge_buckets``). ``stats``, when given,
+    records the trees' levels (summed over buckets) and what the driver fetched."""
+    started = time.perf_counter()
     engine = backend.name
     per_bucket = max(1, len(plan) // max(plan.buckets, 1))
-    window = max(2, 2 * int(backend.parallelism or 1))
     in_flight: dict[Any, Unit] = {}
     trees: list[_Tree] = []
     roots: list[Any] = []
+    levels: list[tuple[int, list[int]]] = []
 
     def settle(until: int) -> None:
         while len(in_flight) > until:
@@ -200,36 +205,62 @@ def execute(
                     monitor.partition_complete(unit.unit_id)
 
     with backend.session():
+        window = max(2, 2 * int(backend.parallelism or 1))  # known once the engine is up
         try:
             for start in range(0, len(plan), per_bucket):
-                tree = _Tree(backend.merge, fan_in)
-                trees.append(tree)
+                trees.append(_Tree(backend.merge, fan_in))
                 for unit in plan.units[start : start + per_bucket]:
                     if unit.part.readable_by(engine):
                         settle(window - 1)
-                        handle = backend.submit(unit)
-                        in_flight[handle] = unit
-                        tree.add(handle)
+                        in_flight[backend.submit(unit)] = unit
+                        trees[-1].add(next(reversed(in_flight)))
                     else:  # only the driver can read it: run here, enter the tree as bytes
-                        tree.add(run_task(unit))
+                        trees[-1].add(run_task(unit))
                         if monitor is not None:
                             monitor.partition_complete(unit.unit_id)
-                roots.append(tree.root())
+                roots.append(trees[-1].root())
+                levels.append((len(plan.units[start : start + per_bucket]), trees[-1].nodes_per_level))
                 trees.pop()
             settle(0)
             blobs = [r if isinstance(r, bytes) else backend.fetch(r) for r in roots]
         except BaseException as exc:
             pending = [*in_flight, *roots, *(h for t in trees for h in t.pending())]
-            backend.cancel([h for h in pending if not isinstance(h, bytes)])
-            if isinstance(exc, (ProfilerError, KeyboardInterrupt, GeneratorExit)):
-                raise
             unit = next(iter(in_flight.values()), None)
             where = unit.where if unit is not None else plan.description
+            backend.cancel([h for h in pending if not isinstance(h, bytes)])
+            # Drop every handle: an engine keeps a result while its handle lives (and the
+            # traceback keeps this frame).
+            del pending
+            in_flight.clear()
+            roots.clear()
+            trees.clear()
+            if isinstance(exc, (ProfilerError, KeyboardInterrupt, GeneratorExit)):
+                raise
             raise map_error(exc, where, engine) from exc
+    if stats is not None:
+        _record(stats, fan_in, levels, blobs, time.perf_counter() - started)
     if len(blobs) == 1:
         return blobs[0], None
     merged, count, exact, error = _core.merge_buckets(blobs)
     return merged, None if count is None else BucketDuplicates(count, exact, error)
+
+
+def _record(
+    stats: MergeStats, fan_in: int, levels: list[tuple[int, list[int]]], roots: list[bytes], seconds: float
+) -> None:
+    depth = max(len(nodes) for _, nodes in levels)
+    stats.fan_in, stats.leaves = fan_in, sum(leaves for leaves, _ in levels)
+    stats.nodes_per_level = [sum(n[i] for _, n in levels if i < len(n)) for i in range(depth)]
+    stats.inputs_per_level = [
+        sum((leaves if i == 0 else n[i - 1]) for leaves, n in levels if i < len(n))
+        for i in range(depth)
+    ]
+    stats.bytes_per_level = [0] * depth  # handles: the bytes stay where the engine keeps them
+    stats.max_partial_bytes_per_level = [0] * depth
+    stats.seconds_per_level = [0.0] * depth
+    stats.partials_received_by_driver = len(roots)
+    stats.bytes_received_by_driver = stats.result_bytes = sum(map(len, roots))
+    stats.seconds = seconds
 
 
 @contextlib.contextmanager

@@ -341,7 +341,8 @@ def row_parts(source: Source, count: int | None) -> list[Part]:
     import pyarrow.dataset as ds
 
     count = _capped(count, "num_partitions")
-
+    if source.row_parts is not None:  # the source cuts its own rows (an engine's frame)
+        return source.row_parts(count)
     if source.dataset is None:
         data = source.stream_source
         if type(data).__module__.split(".")[0] == "polars" and type(data).__name__ == "DataFrame":

@@ -278,6 +278,23 @@ class Unit:
     part_index: int | None = None  # the part's place among the plan's row parts
 
     @property
+    def read_columns(self) -> tuple[str, ...] | None:
+        """The columns the unit reads (None = all): its own, the related columns its relations
+        count, and under HASH the key columns."""
+        from truthound.profiler.relations import read_columns
+
+        read = self.columns
+        if read is not None:
+            extra = read_columns(unit_relations(self), read)
+            if extra:
+                wanted = set(read) | set(extra)
+                read = tuple(n for n in self.schema.names if n in wanted)
+        if self.bucket is not None and read is not None:
+            wanted = set(read) | set(self.key_columns or self.schema.names)
+            read = tuple(n for n in self.schema.names if n in wanted)
+        return read
+
+    @property
     def track_rows(self) -> bool:
         """Row hashes (duplicate rows) need every column of the row: all of the table's, or all
         of the selection's when the user selected columns."""
@@ -347,20 +364,10 @@ def open_unit(unit: Unit) -> pa.RecordBatchReader:
     columns filled (the others are null-typed placeholders), so the engine numbers each column by
     its ordinal in the table whatever column group it is in. With relations, a column group that
     counts the related columns reads them too, and every row carries its source position."""
-    from truthound.profiler.relations import POSITION_COLUMN, read_columns, with_positions
+    from truthound.profiler.relations import POSITION_COLUMN, with_positions
 
     relations = unit_relations(unit)
-    read = unit.columns
-    extra: list[str] = []
-    if read is not None:
-        extra = read_columns(relations, read)
-        if extra:
-            wanted = set(read) | set(extra)
-            read = tuple(n for n in unit.schema.names if n in wanted)
-    if unit.bucket is not None and read is not None:
-        wanted = set(read) | set(unit.key_columns or unit.schema.names)
-        read = tuple(n for n in unit.schema.names if n in wanted)
-    reader = unit.part.open(read, unit.schema)
+    reader = unit.part.open(unit.read_columns, unit.schema)
     if relations and relations["sample_size"]:
         reader = with_positions(reader, _position_base(unit))
     if unit.bucket is not None:

@@ -39,6 +39,7 @@ from truthound.profiler.errors import BackendError, InvalidInputError
 from truthound.profiler.model import TableProfile
 from truthound.profiler.settings import ProfileSettings
 from truthound.profiler.finish import finish_profile
+from truthound.profiler.merge_tree import MergeStats
 from truthound.profiler.sources import warn_if_exhausted, with_storage_options
 
 __all__ = ["DistributedProfiler"]
@@ -182,11 +183,8 @@ class DistributedProfiler:
         """The units this profiler would run for ``data``: the backend's own plan for its engine's
         frames (a Dask DataFrame's partitions, a Ray Dataset's blocks), else the partitioner's."""
         source_options = with_storage_options(data, source_options, self.storage_options)
-        plan_native = getattr(self.backend, "plan_native", None)
         plan = None
-        if callable(plan_native):
-            plan = plan_native(data, self.partitioner, self.settings, columns)
-        if plan is None and isinstance(self.partitioner, BUILT_IN_PARTITIONERS):
+        if isinstance(self.partitioner, BUILT_IN_PARTITIONERS):
             # A custom partitioner plans an engine's frame its own way.
             plan = engine_frame_plan(data, self.partitioner, self.settings, columns)
         if plan is not None:
@@ -227,9 +225,12 @@ class DistributedProfiler:
                     plan, run = self.cache.attach(plan)
                 monitor.start(len(plan))
                 if scheduled:
+                    stats = MergeStats()
                     merged, duplicates = execute(
-                        self.backend, plan, self.settings.merge_fan_in, monitor
+                        self.backend, plan, self.settings.merge_fan_in, monitor, stats
                     )
+                    with contextlib.suppress(AttributeError):  # the last run's, for reports
+                        self.backend.merge_stats = stats
                 else:
                     merged, duplicates = self._merged(plan, monitor, run)
                 cache_stats = run.finish() if run is not None else None

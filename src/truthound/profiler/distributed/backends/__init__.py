@@ -66,17 +66,6 @@ class UnitBackend:
         way and keep what it opened until the block ends). Default: ``data`` as is."""
         yield data
 
-    def plan_native(
-        self,
-        data: Any,
-        partitioner: Any,
-        settings: Any = None,
-        columns: Sequence[str] | None = None,
-    ) -> Plan | None:
-        """The plan of an input only this engine knows how to split (its own frame or dataset),
-        or None to let the partitioner plan ``data`` as any other source."""
-        return None
-
     def profile(self, data: Any, columns: Sequence[str] | None = None, **options: Any):
         """Profile ``data`` on this backend (see :meth:`DistributedProfiler.profile`).
 
@@ -129,24 +118,13 @@ def require_engine(module: str, extra: str, backend: str) -> Any:
 def engine_frame_plan(
     data: Any, partitioner: Any, settings: Any = None, columns: Sequence[str] | None = None
 ) -> Plan | None:
-    """The plan of a Spark DataFrame, Dask DataFrame or Ray Dataset profiled on another backend
-    (the driver collects its batches, computes its partitions or fetches its blocks), or None for
-    any other input. The engine is already imported when its frame exists, so this imports nothing
-    new for other inputs."""
+    """The plan of a Spark DataFrame profiled on another backend (the driver collects its
+    batches), or None for any other input (a Dask DataFrame or Ray Dataset is a source of its own:
+    see :mod:`truthound.profiler.engine_frames`)."""
     module = type(data).__module__
     if module.startswith("pyspark.sql"):
         from truthound.profiler.distributed.backends.spark import frame_source, is_spark_frame
 
         if is_spark_frame(data):
             return partitioner.plan(frame_source(data), settings, columns)
-    if module.startswith("dask.") or module.startswith("dask_expr"):
-        from truthound.profiler.distributed.backends.dask import is_dask_frame, plan_frame
-
-        if is_dask_frame(data):
-            return plan_frame(data, partitioner, settings, columns)
-    if module.startswith("ray.data"):
-        from truthound.profiler.distributed.backends.ray import _is_ray_dataset, plan_dataset
-
-        if _is_ray_dataset(data):
-            return plan_dataset(data, partitioner, settings, columns)
     return None
