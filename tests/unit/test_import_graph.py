@@ -45,7 +45,11 @@ def import_graph() -> dict[str, set[str]]:
                 if node.level:
                     anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join([*anchor, base] if base else anchor)
-                names = [f"{base}.{a.name}" for a in node.names] + [base]
+                # ``from pkg import mod`` imports the module; ``from mod import name`` the module
+                names = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                    for a in node.names
+                ]
             for name in names:
                 if not name.startswith("truthound"):
                     continue

@@ -32,8 +32,13 @@ from truthound.profiler.model import (
 from truthound.profiler.settings import ProfileSettings
 from truthound.profiler.single import profile
 
-# The engines' frames (Dask DataFrame, Ray Dataset) become sources once this is imported.
+# Modules that register behaviours of the model (rendering, saved-profile checks) and sources
+# (the engines' frames: Dask DataFrame, Ray Dataset), imported for that.
+from truthound.profiler import distributed as _distributed  # noqa: E402, F401  isort: skip
 from truthound.profiler import engine_frames as _engine_frames  # noqa: E402, F401  isort: skip
+from truthound.profiler import report as _report  # noqa: E402, F401  isort: skip
+from truthound.profiler import saved as _saved  # noqa: E402, F401  isort: skip
+from truthound.profiler.report import comparison as _report_comparison  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "profile",

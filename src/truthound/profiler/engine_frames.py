@@ -20,7 +20,7 @@ import pyarrow as pa
 from dataclasses import dataclass, replace
 
 from truthound.profiler.distributed.plan import Part, TablePart, Unit
-from truthound.profiler.errors import SourceError
+from truthound.profiler.errors import InvalidInputError, SourceError
 from truthound.profiler.sources import BATCH_ROWS, ENGINE_SOURCES, Source
 
 __all__ = [
@@ -299,8 +299,93 @@ def _block_rows(block: pa.Table) -> int:
     return block.num_rows
 
 
+# -- Spark -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SparkFrame:
+    """A Spark DataFrame as a stream source: planners see its Arrow schema (Spark's types as Spark
+    hands them to Python: the session time zone on timestamps); the Spark backend profiles its
+    partitions on the executors. Any other backend reads it through the driver (``toArrow``)."""
+
+    df: Any
+    schema: pa.Schema
+    description: str
+
+    @property
+    def session(self) -> Any:
+        return self.df.sparkSession
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        def batches() -> Iterator[pa.RecordBatch]:  # read only when the stream is read
+            yield from self.df.toArrow().cast(self.schema).to_batches(max_chunksize=BATCH_ROWS)
+
+        reader = pa.RecordBatchReader.from_batches(self.schema, batches())
+        return reader.__arrow_c_stream__(requested_schema)
+
+
+def is_spark_frame(data: Any) -> bool:
+    """True for a classic or Spark Connect ``pyspark.sql.DataFrame`` (without importing pyspark)."""
+    if "pyspark" not in sys.modules:
+        return False
+    from pyspark.sql import DataFrame
+
+    return isinstance(data, DataFrame)
+
+
+def frame_source(df: Any, description: str | None = None) -> Source:
+    """A planner source for a Spark DataFrame. Columns Arrow cannot carry (calendar intervals) are
+    profiled as their string form."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import to_arrow_type
+
+    names = df.columns
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InvalidInputError(
+            f"the Spark DataFrame has duplicate column names {duplicated}: "
+            "rename them first (df.toDF(*new_names))"
+        )
+    options = _arrow_options(df.sparkSession)
+    for field in df.schema.fields:
+        try:
+            to_arrow_type(field.dataType, **options)
+        except Exception:  # PySparkTypeError: UNSUPPORTED_DATA_TYPE_FOR_ARROW_CONVERSION
+            df = df.withColumn(field.name, F.col(_quoted(field.name)).cast("string"))
+    text = (
+        description
+        or f"Spark DataFrame [{', '.join(names[:8])}{', ...' if len(names) > 8 else ''}]"
+    )
+    return Source(description=text, stream_source=SparkFrame(df, _arrow_schema(df), text))
+
+
+def _arrow_schema(df: Any) -> pa.Schema:
+    """The Arrow schema Spark gives ``mapInArrow`` functions for ``df``."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(df.schema, **_arrow_options(df.sparkSession))
+
+
+def _arrow_options(session: Any) -> dict[str, Any]:
+    conf = session.conf
+    return {
+        "error_on_duplicated_field_names_in_struct": True,
+        "timezone": conf.get("spark.sql.session.timeZone"),
+        "prefers_large_types": str(
+            conf.get("spark.sql.execution.arrow.useLargeVarTypes", "false")
+        ).lower()
+        == "true",
+    }
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
 def engine_source(data: Any) -> Source | None:
-    """The source of an engine's frame (Dask DataFrame, Ray Dataset), else None."""
+    """The source of an engine's frame (Spark or Dask DataFrame, Ray Dataset), else None."""
+    if is_spark_frame(data):
+        return frame_source(data)
     if is_dask_frame(data):
         return dask_source(data)
     if is_ray_dataset(data):

@@ -18,7 +18,7 @@ from typing import Any
 from truthound import _core
 from truthound.profiler.errors import InvalidInputError, SourceError
 from truthound.profiler.finish import finish_profile
-from truthound.profiler.model import TableProfile
+from truthound.profiler.model import TableProfile, register
 from truthound.profiler.settings import ProfileSettings
 
 __all__ = ["merge_partials", "merge_profiles"]
@@ -67,6 +67,7 @@ class _Inputs:
             yield profile.partial
 
 
+@register("merge_profiles")
 def merge_profiles(profiles: Iterable[ProfileItem]) -> TableProfile:
     """Merge profiles (or partial bytes, saved profiles' paths, their dicts) in the order given
     into one profile, through the streaming fold: a path is read only when its turn comes.

@@ -30,6 +30,35 @@ __all__ = [
     "ValueFrequency",
 ]
 
+
+# What the model does that lives above it -- rendering, merging, comparing, checking a saved
+# profile -- is registered by the module that implements it (``register``), and importing
+# ``truthound.profiler`` imports them all. The model imports none of them, so rendering and
+# merging depend on the model and never the other way round.
+_BEHAVIOURS: dict[str, Any] = {}
+
+
+def register(name: str):
+    """Class or function decorator: the implementation of behaviour ``name``."""
+
+    def decorator(fn):
+        _BEHAVIOURS[name] = fn
+        return fn
+
+    return decorator
+
+
+def behaviour(name: str) -> Any:
+    """The implementation registered under ``name``."""
+    try:
+        return _BEHAVIOURS[name]
+    except KeyError:
+        import importlib
+
+        importlib.import_module("truthound.profiler")  # registers every behaviour
+        return _BEHAVIOURS[name]
+
+
 SCHEMA_VERSION = "2.2.0"
 
 # Alert severities, least serious first: ``--fail-on warning`` matches warnings and errors.
@@ -451,8 +480,7 @@ class TableProfile:
         """A profile from its :meth:`to_dict` form, checked first (see :mod:`.saved`): numbers
         that disagree with the saved state, or that no profile can hold, raise
         InvalidInputError."""
-        from truthound.profiler.saved import check_saved, state_bytes
-
+        check_saved, state_bytes = behaviour("check_saved"), behaviour("state_bytes")
         version = str(d.get("schema_version", "1.0.0")) if isinstance(d, dict) else "1.0.0"
         if version.split(".")[0] not in ("1", "2"):
             from truthound.profiler.errors import InvalidInputError
@@ -504,26 +532,20 @@ class TableProfile:
     def to_html(self, path: str | Path | None = None) -> str:
         """The self-contained HTML report (see :mod:`truthound.profiler.report`); also written to
         ``path`` when given."""
-        from truthound.profiler.report import render_html
-
-        html = render_html(self)
+        html = behaviour("render_html")(self)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html
 
     def merge(self, *others: TableProfile) -> TableProfile:
         """The profile of this table's data and the others' together (see ProfileMerger)."""
-        from truthound.profiler.merge import merge_profiles
-
-        return merge_profiles([self, *others])
+        return behaviour("merge_profiles")([self, *others])
 
     def compare(self, other: Any, **options: Any) -> Any:
         """This profile as the baseline against ``other`` (a profile, a saved profile's path, or
         data): a :class:`~truthound.profiler.ProfileComparison` (see
         :func:`truthound.profiler.compare`)."""
-        from truthound.profiler.comparison import compare
-
-        return compare(self, other, **options)
+        return behaviour("compare")(self, other, **options)
 
     def with_timing(self, profiled_at: datetime, duration_ms: float) -> TableProfile:
         columns = tuple(

@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from truthound.profiler.errors import CorruptPartialError, InvalidInputError
+from truthound.profiler.model import register
 
 __all__ = ["check_saved", "state_bytes"]
 
@@ -105,6 +106,7 @@ def _check_numbers(d: Any) -> None:
                     raise _fail(f"{where}: a {key} count {k} exceeds its {n - nulls} values")
 
 
+@register("state_bytes")
 def state_bytes(d: dict[str, Any]) -> bytes | None:
     """The saved partial profile, or None when the profile was saved without it."""
     state = d.get("state")
@@ -174,6 +176,7 @@ def _check_against_state(d: dict[str, Any], blob: bytes) -> None:
         )
 
 
+@register("check_saved")
 def check_saved(d: Any) -> None:
     """Raise InvalidInputError unless ``d`` (a loaded profile JSON) is one truthound wrote and
     its numbers are the ones its state gives."""

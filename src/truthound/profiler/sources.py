@@ -665,6 +665,12 @@ def open_source(
     for opener in ENGINE_SOURCES:
         source = opener(data)
         if source is not None:
+            given = [*csv_options, *(["format"] if format else [])]
+            if given:
+                raise InvalidInputError(
+                    f"unknown option {given[0]!r} for {source.description} "
+                    "(reader options apply to files only)"
+                )
             return source
     if module == "pandas" and kind == "DataFrame":
         table = pa.Table.from_pandas(data, preserve_index=False)

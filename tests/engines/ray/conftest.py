@@ -25,6 +25,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+import truthound
+
 from ..tables import mixed_table
 
 ray = pytest.importorskip("ray")
@@ -158,6 +160,9 @@ class RayClusters:
         # address opt in with RAY_AUTH_MODE=token. grpcio's fork handlers crash the Ray Client
         # server's fork of its per-client server, so the head runs with them off.
         env.update(RAY_AUTH_MODE="token", GRPC_ENABLE_FORK_SUPPORT="0")
+        # The head's workers must import the truthound under test, not another installed one.
+        installed = str(Path(truthound.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (installed, env.get("PYTHONPATH")) if p)
         command = [
             _ray_cli(),
             "start",

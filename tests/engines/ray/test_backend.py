@@ -174,7 +174,7 @@ def test_dataset_column_errors(local_ray, table):
     class Other(Partitioner):
         strategy = PartitionStrategy.ROW_BASED
 
-    with pytest.raises(UnsupportedError, match="Other cannot plan a Ray Dataset"):
+    with pytest.raises(UnsupportedError, match="Other cannot plan a ray.data.Dataset"):
         backend.profile(ds, partition_strategy=Other())
 
 

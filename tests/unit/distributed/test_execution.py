@@ -41,6 +41,7 @@ class InlineBackend:
 
     name = "inline"
     parallelism = 2
+    retries = 0
 
     def __init__(self, fail_unit: int | None = None):
         self.fail_unit = fail_unit

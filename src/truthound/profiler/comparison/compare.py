@@ -39,7 +39,7 @@ from truthound.profiler.comparison.model import (
 )
 from truthound.profiler.comparison.settings import CompareSettings
 from truthound.profiler.errors import InvalidInputError, SourceError
-from truthound.profiler.model import ColumnProfile, TableProfile, _jsonable
+from truthound.profiler.model import ColumnProfile, TableProfile, _jsonable, register
 
 __all__ = ["compare", "load_side"]
 
@@ -57,6 +57,7 @@ _EDGE_UNITS = {
 }
 
 
+@register("compare")
 def compare(
     baseline: Any,
     current: Any,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from truthound.profiler.comparison.drift import Drift
+from truthound.profiler.model import behaviour
 from truthound.profiler.comparison.settings import CompareSettings
 
 __all__ = ["COMPARISON_SCHEMA_VERSION", "ColumnComparison", "ProfileComparison", "change_types"]
@@ -137,9 +138,7 @@ class ProfileComparison:
 
     def to_html(self, path: str | Path | None = None) -> str:
         """The self-contained side-by-side HTML report; also written to ``path`` when given."""
-        from truthound.profiler.report.comparison import render_comparison_html
-
-        html = render_comparison_html(self)
+        html = behaviour("render_comparison_html")(self)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html

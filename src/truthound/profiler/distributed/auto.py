@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from truthound.profiler.distributed.config import DaskConfig, LocalConfig, RayConfig, SparkConfig
+from truthound.profiler.distributed.registry import BackendRegistry
 
 __all__ = ["auto_select_backend", "detect_engine"]
 
@@ -72,3 +73,6 @@ def auto_select_backend(config: Any = None) -> Any:
     from truthound.profiler.distributed.backends.local import LocalBackend
 
     return LocalBackend.from_config(config if isinstance(config, LocalConfig) else None)
+
+
+BackendRegistry._auto = staticmethod(auto_select_backend)

@@ -16,8 +16,8 @@ and :func:`execute` does the rest, once for every engine:
 * **progress**: each finished unit is reported to the monitor;
 * **errors**: whatever an engine raises is mapped to one :class:`~truthound.profiler.errors`
   exception naming the data (:func:`map_error`); what was submitted is cancelled;
-* **retries**: a unit whose worker died is run again up to ``retries`` times by the engine
-  (``Backend.retries`` tells the backend how many; each engine has its own mechanism).
+* **retries**: a unit whose worker died is run again ``Backend.retries`` times by the engine's
+  own mechanism (default :data:`RETRIES`), and the error says how many were tried.
 
 A handle is whatever the backend likes (a future, an object ref, a lazy description); a merge's
 children may also be ``bytes`` (a partial the driver computed).
@@ -39,6 +39,7 @@ from truthound.profiler.merge_tree import MergeStats
 __all__ = [
     "RETRIES",
     "Backend",
+    "UnitFailed",
     "execute",
     "map_error",
     "merge_node",
@@ -59,6 +60,8 @@ class Backend(Protocol):
     name: str
     #: Units the engine runs at once; the stage keeps twice as many in flight.
     parallelism: int
+    #: Times the engine runs a unit again when its worker dies (its own mechanism does it).
+    retries: int
 
     def submit(self, unit: Unit) -> Handle:
         """Start ``run_task(unit)`` where the unit's data can be read; return its handle."""
@@ -73,7 +76,8 @@ class Backend(Protocol):
         ...
 
     def wait(self, handles: Sequence[Handle]) -> Sequence[Handle]:
-        """Block until at least one of ``handles`` has finished (or failed); return those."""
+        """Block until at least one of ``handles`` (units) has finished; return those, or raise
+        :class:`UnitFailed` for one that failed."""
         ...
 
     def cancel(self, handles: Sequence[Handle]) -> None:
@@ -83,6 +87,16 @@ class Backend(Protocol):
     def session(self) -> ContextManager[Any]:
         """Start or attach to the engine for one run; stop on exit only what it started."""
         ...
+
+
+class UnitFailed(Exception):
+    """Raised by ``Backend.wait`` for a unit that failed: its handle and the engine's error, so
+    the stage can name the unit's data."""
+
+    def __init__(self, handle: Any, cause: BaseException):
+        super().__init__(str(cause))
+        self.handle = handle
+        self.cause = cause
 
 
 def run_task(unit: Unit) -> bytes:
@@ -100,17 +114,18 @@ def merge_node(*children: bytes) -> bytes:
     return _core.merge_group(list(children))
 
 
-def map_error(exc: BaseException, where: str, engine: str) -> BaseException:
+def map_error(exc: BaseException, where: str, engine: str, retries: int = RETRIES) -> BaseException:
     """An engine's exception as the profiler's: the unit's own error when the engine wrapped it
     (Ray's ``RayTaskError``, a Py4J/Spark traceback), else a :class:`BackendError` naming
     ``where`` and saying what happened to the worker."""
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
-        if isinstance(cause, ProfilerError):
-            return cause
         seen.add(id(cause))
-        cause = getattr(cause, "cause", None) or cause.__cause__
+        inner = getattr(cause, "cause", None)  # Ray's RayTaskError(InvalidInputError) wraps one
+        if isinstance(cause, ProfilerError) and not isinstance(inner, BaseException):
+            return cause
+        cause = inner if isinstance(inner, BaseException) else cause.__cause__
     kind = type(exc).__name__
     text = str(exc)
     if kind in ("KilledWorker", "WorkerCrashedError", "BrokenProcessPool", "NodeDiedError") or (
@@ -118,7 +133,7 @@ def map_error(exc: BaseException, where: str, engine: str) -> BaseException:
     ):
         return BackendError(
             f"{where}: a {engine} worker died while running this task (out of memory, or "
-            f"killed) and the engine gave up after its retries: {kind}: {text}"
+            f"killed) and {retries} retries did not complete it: {kind}: {text}"
         )
     if isinstance(exc, (ImportError, AttributeError)) and "truthound" in text:
         return BackendError(
@@ -199,7 +214,13 @@ def execute(
 
     def settle(until: int) -> None:
         while len(in_flight) > until:
-            for handle in backend.wait(list(in_flight)):
+            try:
+                done = backend.wait(list(in_flight))
+            except UnitFailed as failed:
+                unit = in_flight.get(failed.handle)
+                where = unit.where if unit is not None else plan.description
+                raise map_error(failed.cause, where, engine, backend.retries) from failed.cause
+            for handle in done:
                 unit = in_flight.pop(handle)
                 if monitor is not None:
                     monitor.partition_complete(unit.unit_id)
@@ -234,9 +255,13 @@ def execute(
             in_flight.clear()
             roots.clear()
             trees.clear()
-            if isinstance(exc, (ProfilerError, KeyboardInterrupt, GeneratorExit)):
+            if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
                 raise
-            raise map_error(exc, where, engine) from exc
+            mapped = map_error(exc, where, engine, backend.retries)
+            if mapped is exc:
+                raise
+            # The unit's own error unwrapped from the engine's (it names the data), or a new one.
+            raise mapped from (None if mapped.__traceback__ is not None else exc)
     if stats is not None:
         _record(stats, fan_in, levels, blobs, time.perf_counter() - started)
     if len(blobs) == 1:

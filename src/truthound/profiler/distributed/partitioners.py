@@ -86,6 +86,11 @@ class Partitioner:
         **source_options: Any,
     ) -> Plan:
         source = data if isinstance(data, Source) else open_source(data, **source_options)
+        if type(self)._units is Partitioner._units:
+            raise UnsupportedError(
+                f"{type(self).__name__} cannot plan a {source.description}: use one of the "
+                "row_based, column_based, hybrid or hash strategies, or implement _units"
+            )
         settings = settings or ProfileSettings()
         schema = source.schema
         check_column_names(schema, source.description)

@@ -10,7 +10,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from truthound.profiler.distributed.backends import engine_frame_plan
 from truthound.profiler.distributed.config import (
     DaskConfig,
     DistributedBackend,
@@ -183,17 +182,6 @@ class DistributedProfiler:
         """The units this profiler would run for ``data``: the backend's own plan for its engine's
         frames (a Dask DataFrame's partitions, a Ray Dataset's blocks), else the partitioner's."""
         source_options = with_storage_options(data, source_options, self.storage_options)
-        plan = None
-        if isinstance(self.partitioner, BUILT_IN_PARTITIONERS):
-            # A custom partitioner plans an engine's frame its own way.
-            plan = engine_frame_plan(data, self.partitioner, self.settings, columns)
-        if plan is not None:
-            if source_options:
-                raise InvalidInputError(
-                    f"unknown option {next(iter(source_options))!r} for "
-                    f"{plan.description} (reader options apply to files only)"
-                )
-            return plan
         return self.partitioner.plan(data, self.settings, columns, **source_options)
 
     def profile(

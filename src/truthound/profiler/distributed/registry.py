@@ -43,6 +43,8 @@ class BackendRegistry:
 
     _plugins: dict[str, type] = {}
     _lock = threading.Lock()
+    #: ``"auto"``: set by :mod:`.auto` (imported with the package), which knows the engines.
+    _auto: Callable[[Any], Any] | None = None
 
     @classmethod
     def list(cls) -> list[str]:
@@ -103,9 +105,9 @@ class BackendRegistry:
     def create(cls, name: str, config: Any = None) -> Any:
         """A new backend instance; ``config`` is its config object (None = defaults)."""
         if _key(name) == "auto":
-            from truthound.profiler.distributed.auto import auto_select_backend
-
-            return auto_select_backend(config)
+            if cls._auto is None:
+                raise InvalidInputError("no automatic backend selection is registered")
+            return cls._auto(config)
         backend_class = cls.get(name)
         expected = getattr(backend_class, "config_class", None)
         if config is not None and expected is not None and not isinstance(config, expected):

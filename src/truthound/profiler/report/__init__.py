@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from truthound.profiler.model import TableProfile
+from truthound.profiler.model import TableProfile, register
 from truthound.profiler.report.page import render_page
 
 __all__ = ["render_html", "write_html"]
 
 
+@register("render_html")
 def render_html(profile: TableProfile) -> str:
     """The report of ``profile`` as one self-contained HTML document.
 

@@ -15,6 +15,7 @@ from typing import Any
 from truthound.profiler.comparison import ColumnComparison, ProfileComparison
 from truthound.profiler.comparison.drift import Drift
 from truthound.profiler.comparison.model import change_types
+from truthound.profiler.model import register
 from truthound.profiler.report import comparison_charts as charts
 from truthound.profiler.report.format import DASH, clip, count, esc, number, percent, show
 from truthound.profiler.report.page import _asset, _csp
@@ -394,6 +395,7 @@ def _footer(comparison: ProfileComparison, version: str) -> str:
     )
 
 
+@register("render_comparison_html")
 def render_comparison_html(comparison: ProfileComparison) -> str:
     """The comparison as one self-contained HTML document."""
     if not isinstance(comparison, ProfileComparison):

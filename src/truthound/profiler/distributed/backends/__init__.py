@@ -17,10 +17,10 @@ import importlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from truthound.profiler.distributed.plan import Plan, Unit
+from truthound.profiler.distributed.plan import Unit
 from truthound.profiler.errors import BackendError
 
-__all__ = ["UnitBackend", "engine_frame_plan", "require_engine"]
+__all__ = ["UnitBackend", "require_engine"]
 
 
 class UnitBackend:
@@ -113,18 +113,3 @@ def require_engine(module: str, extra: str, backend: str) -> Any:
             f"pip install 'truthound[{extra}]' "
             f"({exc})"
         ) from None
-
-
-def engine_frame_plan(
-    data: Any, partitioner: Any, settings: Any = None, columns: Sequence[str] | None = None
-) -> Plan | None:
-    """The plan of a Spark DataFrame profiled on another backend (the driver collects its
-    batches), or None for any other input (a Dask DataFrame or Ray Dataset is a source of its own:
-    see :mod:`truthound.profiler.engine_frames`)."""
-    module = type(data).__module__
-    if module.startswith("pyspark.sql"):
-        from truthound.profiler.distributed.backends.spark import frame_source, is_spark_frame
-
-        if is_spark_frame(data):
-            return partitioner.plan(frame_source(data), settings, columns)
-    return None

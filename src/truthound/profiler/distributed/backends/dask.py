@@ -44,7 +44,7 @@ from typing import Any
 from truthound.profiler.distributed.backends import UnitBackend, require_engine
 from truthound.profiler.distributed.backends.local import LocalBackend
 from truthound.profiler.distributed.config import DaskConfig, default_num_workers
-from truthound.profiler.distributed.execution import RETRIES, merge_node, run_task
+from truthound.profiler.distributed.execution import RETRIES, UnitFailed, merge_node, run_task
 from truthound.profiler.distributed.plan import Unit
 from truthound.profiler.errors import BackendError, InvalidInputError
 
@@ -80,6 +80,7 @@ class DaskBackend(UnitBackend):
 
     name = "dask"
     config_class = DaskConfig
+    retries = RETRIES
 
     def __init__(self, config: DaskConfig | None = None, client: Any = None):
         require_engine("dask", "dask", "Dask")
@@ -192,7 +193,11 @@ class DaskBackend(UnitBackend):
 
         with self._run.as_current():  # a client given or opened here is not the default
             done, _ = distributed.wait(list(handles), return_when="FIRST_COMPLETED")
-        return [h for h in handles if h in done]
+        finished = [h for h in handles if h in done]
+        for handle in finished:
+            if handle.status != "finished":
+                raise UnitFailed(handle, handle.exception())
+        return finished
 
     def cancel(self, handles: Sequence[Any]) -> None:
         if not self.is_distributed:

@@ -20,7 +20,7 @@ from typing import Any
 
 from truthound.profiler.distributed.backends import UnitBackend
 from truthound.profiler.distributed.config import LocalConfig, check_workers, default_num_workers
-from truthound.profiler.distributed.execution import merge_node, run_task
+from truthound.profiler.distributed.execution import UnitFailed, merge_node, run_task
 from truthound.profiler.distributed.plan import Unit
 from truthound.profiler.errors import BackendError
 
@@ -49,6 +49,7 @@ class LocalBackend(UnitBackend):
 
     name = "local"
     config_class = LocalConfig
+    retries = 0  # a process that dies breaks the pool: the run fails
 
     def __init__(self, num_workers: int | None = None, use_processes: bool = False):
         self.num_workers = (
@@ -103,7 +104,12 @@ class LocalBackend(UnitBackend):
 
     def wait(self, handles: Sequence[cf.Future]) -> list[cf.Future]:
         done, _ = cf.wait(handles, return_when=cf.FIRST_COMPLETED)
-        return sorted(done, key=handles.index)
+        finished = [h for h in handles if h in done]
+        for handle in finished:
+            error = handle.exception()  # BrokenProcessPool: the stage says a worker died
+            if error is not None:
+                raise UnitFailed(handle, error)
+        return finished
 
     def cancel(self, handles: Sequence[cf.Future]) -> None:
         for handle in handles:

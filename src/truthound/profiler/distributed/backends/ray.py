@@ -38,7 +38,7 @@ from typing import Any, Self
 
 from truthound.profiler.distributed.backends import UnitBackend, require_engine
 from truthound.profiler.distributed.config import RayConfig
-from truthound.profiler.distributed.execution import merge_node, run_task
+from truthound.profiler.distributed.execution import UnitFailed, merge_node, run_task
 from truthound.profiler.distributed.plan import TablePart, Unit
 from truthound.profiler.errors import BackendError, InvalidInputError
 
@@ -104,6 +104,7 @@ class RayBackend(UnitBackend):
         self._ray: Any = None  # the ray module during a run
         self._tasks: tuple[Any, Any] = (None, None)
         self._tables: dict[int, Any] = {}  # id(in-memory table) -> its object ref, put once
+        self._status: dict[Any, Any] = {}  # a unit's partial ref -> its status ref
 
     @property
     def address(self) -> str | None:
@@ -112,10 +113,15 @@ class RayBackend(UnitBackend):
         return self.config.address or os.environ.get(ADDRESS_ENV) or None
 
     @property
+    def retries(self) -> int:
+        return self.max_retries
+
+    @property
     def parallelism(self) -> int:
         """Units run at once: the cluster's CPUs; with an address, at most ``num_cpus``."""
-        ray = self._ray or sys.modules.get("ray")
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1))) if ray else 1
+        if self._ray is None:  # known once a run has started Ray
+            return 1
+        cpus = max(1, int(self._ray.cluster_resources().get("CPU", 1)))
         if self.address and self.config.num_cpus:
             return max(1, min(cpus, self.config.num_cpus) // 2)
         return cpus
@@ -128,13 +134,15 @@ class RayBackend(UnitBackend):
         ray, started = self._ensure_ray()
         options = {"max_retries": self.max_retries, "retry_exceptions": False}
         # Remote functions are made per run: one belongs to the connection it was made under.
-        unit_task = ray.remote(num_cpus=1)(_run_unit).options(**options)
+        # Two returns: a tiny status the driver fetches to learn that the unit finished (or why it
+        # failed), and the partial, which only the merge tasks read.
+        unit_task = ray.remote(num_cpus=1)(_run_unit).options(num_returns=2, **options)
         merge_task = ray.remote(num_cpus=1)(merge_node).options(**options)
-        self._ray, self._tasks, self._tables = ray, (unit_task, merge_task), {}
+        self._ray, self._tasks, self._tables, self._status = ray, (unit_task, merge_task), {}, {}
         try:
             yield None
         finally:
-            self._ray, self._tasks, self._tables = None, (None, None), {}
+            self._ray, self._tasks, self._tables, self._status = None, (None, None), {}, {}
             if started and not self._held:  # a Ray started for this run only
                 self.close()
 
@@ -147,7 +155,9 @@ class RayBackend(UnitBackend):
             if ref is None:
                 ref = self._tables[id(part.table)] = self._ray.put(part.table)
             objects, unit = (ref,), replace(unit, part=replace(part, table=None))
-        return self._tasks[0].remote(unit, self.task_delay, self.pid_dir, *objects)
+        status, partial = self._tasks[0].remote(unit, self.task_delay, self.pid_dir, *objects)
+        self._status[partial] = status
+        return partial
 
     def merge(self, handles: Sequence[Any]) -> Any:
         return self._tasks[1].remote(*handles)
@@ -156,8 +166,15 @@ class RayBackend(UnitBackend):
         return handle if isinstance(handle, bytes) else self._ray.get(handle)
 
     def wait(self, handles: Sequence[Any]) -> list[Any]:
-        done, _ = self._ray.wait(list(handles), num_returns=1, fetch_local=False)
-        return done
+        ray = self._ray
+        done, _ = ray.wait([self._status[h] for h in handles], num_returns=1, fetch_local=False)
+        finished = [h for h in handles if self._status[h] in done]
+        for handle in finished:
+            try:
+                ray.get(self._status.pop(handle))
+            except Exception as exc:
+                raise UnitFailed(handle, exc) from exc
+        return finished
 
     def cancel(self, handles: Sequence[Any]) -> None:
         """Cancel tasks not yet finished (queued ones never start) and wait for the running ones,
@@ -248,7 +265,7 @@ def _mentions_authentication(exc: BaseException) -> bool:
     return False
 
 
-def _run_unit(unit: Unit, delay: float, pid_dir: str | None, *objects: Any) -> bytes:
+def _run_unit(unit: Unit, delay: float, pid_dir: str | None, *objects: Any) -> tuple[int, bytes]:
     """The task: profile one unit (its blocks or table, if any, arrive resolved as arguments)."""
     if pid_dir:
         Path(pid_dir, f"unit-{unit.unit_id}.{os.getpid()}").touch()
@@ -259,4 +276,4 @@ def _run_unit(unit: Unit, delay: float, pid_dir: str | None, *objects: Any) -> b
         unit = replace(unit, part=part.with_input(objects))
     elif isinstance(part, TablePart) and objects:
         unit = replace(unit, part=replace(part, table=objects[0]))
-    return run_task(unit)
+    return unit.unit_id, run_task(unit)
