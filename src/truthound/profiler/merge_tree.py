@@ -8,18 +8,11 @@ the plan (the sorted unit ids) and ``fan_in``, so the profile is byte-identical 
 which node and in whatever order the partials arrived. ``_core.merge_tree`` runs the same tree in
 one process.
 
-Every backend merges through it (``reduce_units`` in the engine backends):
-
-* **local / driver-side** -- :class:`TreeMerge` folds partials as they arrive (any order) and holds
-  one open node per level, never all the partials;
-* **Dask** -- ``merge_with_tree(unit_futures, fan_in, merge_fn=lambda g: client.submit(node, *g))``:
-  every node, the root included, is a task on the workers and the driver gathers one root per
-  bucket;
-* **Ray** -- the same with a ``@ray.remote`` node task; the driver gets the roots with ``ray.get``;
-* **Spark** -- one small stage per level keyed by position range: ``(pos // fan_in, blob)``,
-  ``groupByKey``, ``mapValues(lambda b: _core.merge_group(list(b)))``, repeated down to the root,
-  then ``collect()`` (values arrive in any order within a group: ``merge_group`` sorts them by
-  unit).
+Every backend merges through it: the execution stage
+(:mod:`truthound.profiler.distributed.execution`) builds this tree over the engines' handles for
+local, Dask, Ray and plugins (each node one ``backend.merge``); Spark runs one stage per level keyed
+by position range; :class:`TreeMerge` folds partials on the driver as they arrive (any order)
+through ``_core.TreeMerger``.
 
 A task that profiles several units may merge them before returning (:func:`merge_local`) without
 changing a byte, provided its units are a whole aligned subtree: ``fan_in**k`` consecutive positions
@@ -44,9 +37,9 @@ from __future__ import annotations
 import bisect
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from truthound import _core
 from truthound.profiler.errors import InvalidInputError
@@ -59,9 +52,7 @@ __all__ = [
     "TreeMerge",
     "TreePlan",
     "merge_local",
-    "merge_with_tree",
     "plan_tree",
-    "reduce_to_driver",
 ]
 
 DEFAULT_FAN_IN: int = int(_core.MERGE_TREE_FAN_IN)
@@ -82,9 +73,6 @@ SHIPPING_BUDGET_OPTIONS: dict[str, int] = {
     "frequent_sketch_capacity": 512,
     "row_exact_limit": 65_536,
 }
-
-T = TypeVar("T")
-
 
 def _check_fan_in(fan_in: Any) -> int:
     if isinstance(fan_in, bool) or not isinstance(fan_in, int) or not _MIN_FAN_IN <= fan_in <= _MAX_FAN_IN:
@@ -252,9 +240,9 @@ class MergeTree:
         ids = _sorted_unit_ids(units)
         return TreePlan(self.fan_in, ids, _level_sizes(len(ids), self.fan_in))
 
-    def merge(self, blobs_by_unit: Mapping[int, bytes], stats: MergeStats | None = None) -> bytes:
-        """Merge a plan's partial bytes through the tree (see :func:`merge_with_tree`)."""
-        return merge_with_tree(blobs_by_unit, self.fan_in, stats=stats)
+    def merge(self, blobs_by_unit: Mapping[int, bytes]) -> bytes:
+        """Merge a plan's partial bytes through the tree (``_core.merge_tree``)."""
+        return _core.merge_tree(list(blobs_by_unit.values()), fan_in=self.fan_in)
 
 
 @dataclass
@@ -280,14 +268,6 @@ class MergeStats:
     bytes_received_by_driver: int = 0
     result_bytes: int = 0
     seconds: float = 0.0
-
-    def _record(self, inputs: Sequence[Any], nodes: int, seconds: float) -> None:
-        sizes = [len(v) for v in inputs if isinstance(v, (bytes, bytearray, memoryview))]
-        self.nodes_per_level.append(nodes)
-        self.inputs_per_level.append(len(inputs))
-        self.bytes_per_level.append(sum(sizes))
-        self.max_partial_bytes_per_level.append(max(sizes, default=0))
-        self.seconds_per_level.append(seconds)
 
     def _finish(self) -> None:
         self.partials_received_by_driver = self.inputs_per_level[-1] if self.inputs_per_level else 0
@@ -320,89 +300,6 @@ def plan_tree(unit_ids: int | Iterable[int], fan_in: int = DEFAULT_FAN_IN) -> li
     [[[3, 5], [7, 9], [11]], [[0, 1], [2]], [[0, 1]]]
     """
     return MergeTree(_check_fan_in(fan_in)).plan(unit_ids).to_lists()
-
-
-def _in_unit_order(values_by_unit: Mapping[int, T] | Sequence[T]) -> list[T]:
-    if isinstance(values_by_unit, Mapping):
-        return [values_by_unit[u] for u in sorted(values_by_unit)]
-    return list(values_by_unit)
-
-
-def _reduce(
-    values: list[T], fan_in: int, merge_fn: Callable[[list[T]], T], stats: MergeStats | None
-) -> list[T]:
-    while len(values) > fan_in:
-        started = time.perf_counter()
-        groups = [values[i : i + fan_in] for i in range(0, len(values), fan_in)]
-        # A one-child node is its child (the bytes of a partial survive a round trip unchanged).
-        merged = [g[0] if len(g) == 1 else merge_fn(g) for g in groups]
-        if stats is not None:
-            stats._record(values, len(groups), time.perf_counter() - started)
-        values = merged
-    return values
-
-
-def reduce_to_driver(
-    values_by_unit: Mapping[int, T] | Sequence[T],
-    fan_in: int = DEFAULT_FAN_IN,
-    merge_fn: Callable[[list[T]], T] = _core.merge_group,
-) -> list[T]:
-    """Apply every level of the tree but the root and return the root's children (at most
-    ``fan_in``), in unit order.
-
-    ``values_by_unit`` maps unit id to a value (partial bytes, a Dask delayed, a Ray object ref...)
-    or is a sequence already in unit order (leaves, or the outputs of aligned subtrees of one
-    size). ``merge_fn`` receives each group's values in unit order and returns the node's value;
-    it is called level by level, so with lazy values (delayed, remote) the engine runs the levels.
-    """
-    _check_fan_in(fan_in)
-    return _reduce(_in_unit_order(values_by_unit), fan_in, merge_fn, None)
-
-
-def merge_with_tree(
-    blobs_by_unit: Mapping[int, T] | Sequence[T],
-    fan_in: int = DEFAULT_FAN_IN,
-    merge_fn: Callable[[list[T]], T] = _core.merge_group,
-    stats: MergeStats | None = None,
-) -> T:
-    """Merge a plan's partials through the tree: the root of :func:`reduce_to_driver`.
-
-    With the default ``merge_fn`` (``_core.merge_group``; ``_core.merge`` gives the same bytes for
-    one node) the result equals ``_core.merge_tree(list(blobs), fan_in)`` byte for byte. ``stats``,
-    when given, is filled with the partials and bytes of each level.
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> blobs = {u: _core.profile(pa.table({"x": [u, u + 1]}), unit_id=u) for u in range(5)}
-    >>> stats = MergeStats()
-    >>> merged = merge_with_tree(blobs, fan_in=2, stats=stats)
-    >>> merged == _core.merge_tree(list(blobs.values()), fan_in=2)
-    True
-    >>> stats.nodes_per_level, stats.partials_received_by_driver
-    ([3, 2, 1], 2)
-    """
-    _check_fan_in(fan_in)
-    values = _in_unit_order(blobs_by_unit)
-    if not values:
-        raise InvalidInputError("nothing to merge: no partial profiles given")
-    started = time.perf_counter()
-    if stats is not None:
-        stats.fan_in, stats.leaves = fan_in, len(values)
-        stats.nodes_per_level.clear()
-        stats.inputs_per_level.clear()
-        stats.bytes_per_level.clear()
-        stats.max_partial_bytes_per_level.clear()
-        stats.seconds_per_level.clear()
-    top = _reduce(values, fan_in, merge_fn, stats)
-    root_started = time.perf_counter()
-    root = merge_fn(top)
-    if stats is not None:
-        stats._record(top, 1, time.perf_counter() - root_started)
-        stats._finish()
-        stats.result_bytes = len(root) if isinstance(root, (bytes, bytearray, memoryview)) else 0
-        stats.seconds = time.perf_counter() - started
-    return root
 
 
 def merge_local(blobs: Iterable[bytes], fan_in: int = DEFAULT_FAN_IN) -> bytes:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from truthound import _core
+from truthound.profiler.distributed.execution import _Tree
 from truthound.profiler import merge_tree as mt
 from truthound.profiler.errors import CorruptPartialError, InvalidInputError
 from truthound.profiler.merge_tree import (
@@ -20,9 +21,7 @@ from truthound.profiler.merge_tree import (
     MergeTree,
     TreeMerge,
     merge_local,
-    merge_with_tree,
     plan_tree,
-    reduce_to_driver,
 )
 
 # Small thresholds so a few hundred small units pass every exact limit (HLL, Misra-Gries, KLL).
@@ -147,7 +146,6 @@ def test_the_tree_is_byte_identical_whatever_the_arrival_order(blobs):
         rnd.shuffle(order)
         shuffled = {u: blobs[u] for u in order}
         assert _core.merge_tree(list(shuffled.values()), fan_in=4) == reference
-        assert merge_with_tree(shuffled, fan_in=4) == reference
         merge = TreeMerge(len(blobs), fan_in=4)
         for u in order:
             merge.add(u, blobs[u])
@@ -156,7 +154,10 @@ def test_the_tree_is_byte_identical_whatever_the_arrival_order(blobs):
 
 def test_merge_fn_merge_gives_the_same_nodes(blobs):
     reference = _core.merge_tree(list(blobs.values()), fan_in=8)
-    assert merge_with_tree(blobs, fan_in=8, merge_fn=_core.merge) == reference
+    tree = _Tree(_core.merge, 8)
+    for u in range(len(blobs)):
+        tree.add(blobs[u])
+    assert tree.root() == reference
 
 
 def test_at_most_fan_in_partials_is_the_flat_ordered_merge(blobs):
@@ -180,7 +181,6 @@ def test_workers_may_merge_aligned_subtrees_first(blobs):
             merge_local([blobs[p] for p in r], fan_in=4) for r in plan.task_ranges(max_units)
         ]
         assert _core.merge_tree(shipped, fan_in=4) == reference
-        assert merge_with_tree(shipped, fan_in=4) == reference
 
 
 def test_spark_style_stages_keyed_by_position(blobs):
@@ -210,11 +210,12 @@ def test_lazy_values_build_the_same_tree(blobs):
             return _core.merge_group([compute(c) for c in node[1]])
         return blobs[node]
 
-    parts = reduce_to_driver({u: u for u in blobs}, fan_in=4, merge_fn=lazy_merge)
-    assert len(parts) <= 4
+    tree = _Tree(lazy_merge, 4)  # the execution stage's tree over handles
+    for u in range(len(blobs)):
+        tree.add(u)
+    root = tree.root()
     assert max(calls) <= 4
-    root = _core.merge_group([compute(p) for p in parts])
-    assert root == _core.merge_tree(list(blobs.values()), fan_in=4)
+    assert compute(root) == _core.merge_tree(list(blobs.values()), fan_in=4)
 
 
 def test_the_tree_differs_from_a_long_flat_fold_only_in_floating_state(blobs):
@@ -274,21 +275,16 @@ def test_exact_statistics_equal_the_flat_merge_with_default_options():
 
 
 def test_stats_count_partials_and_bytes_per_level(blobs):
-    stats = MergeStats()
-    merge_with_tree(blobs, fan_in=4, stats=stats)
-    assert stats.nodes_per_level == [75, 19, 5, 2, 1]
-    assert stats.inputs_per_level == [300, 75, 19, 5, 2]
-    assert stats.partials_received_by_driver == 2
-    assert stats.bytes_per_level[0] == sum(len(b) for b in blobs.values())
     merge = TreeMerge(range(300), fan_in=4)
     for u, b in blobs.items():
         merge.add(u, b)
     merge.result()
-    assert merge.stats.nodes_per_level == stats.nodes_per_level
-    assert merge.stats.inputs_per_level == stats.inputs_per_level
-    assert merge.stats.bytes_per_level == stats.bytes_per_level
-    assert merge.stats.partials_received_by_driver == 2
-    assert merge.stats.to_dict()["bytes_received_by_driver"] == stats.bytes_received_by_driver
+    stats = merge.stats
+    assert stats.nodes_per_level == [75, 19, 5, 2, 1]
+    assert stats.inputs_per_level == [300, 75, 19, 5, 2]
+    assert stats.partials_received_by_driver == 2
+    assert stats.bytes_per_level[0] == sum(len(b) for b in blobs.values())
+    assert stats.to_dict()["bytes_received_by_driver"] == stats.bytes_per_level[-1]
 
 
 def test_streaming_core_merger_matches(blobs):
@@ -318,8 +314,6 @@ def test_tree_merge_checks_units(blobs):
 def test_bad_input_is_rejected(blobs):
     with pytest.raises(InvalidInputError, match="nothing to merge"):
         _core.merge_tree([])
-    with pytest.raises(InvalidInputError, match="nothing to merge"):
-        merge_with_tree({})
     with pytest.raises(InvalidInputError, match="nothing to merge"):
         merge_local([])
     with pytest.raises(InvalidInputError, match="overlap"):

@@ -48,7 +48,7 @@ class UnitBackend:
         self, groups: Sequence[Sequence[Unit]], fan_in: int, monitor: Any = None
     ) -> list[bytes] | None:
         """Run every unit and merge each group's partials through the fixed merge tree
-        (:func:`truthound.profiler.merge_tree.merge_with_tree` with ``fan_in``, groups' units in
+        (``_core.merge_tree``'s shape with ``fan_in``, groups' units in
         unit order) *on the cluster*; return each group's root, so the driver receives one partial
         per group (a group is a HASH bucket; other plans have one). Report each finished unit with
         ``monitor.partition_complete(unit_id)`` and record what moved in ``self.merge_stats``
