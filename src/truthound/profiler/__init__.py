@@ -36,6 +36,7 @@ from truthound.profiler.single import profile
 # (the engines' frames: Dask DataFrame, Ray Dataset), imported for that.
 from truthound.profiler import distributed as _distributed  # noqa: E402, F401  isort: skip
 from truthound.profiler import engine_frames as _engine_frames  # noqa: E402, F401  isort: skip
+from truthound.profiler import notebook as _notebook  # noqa: E402, F401  isort: skip
 from truthound.profiler import report as _report  # noqa: E402, F401  isort: skip
 from truthound.profiler import saved as _saved  # noqa: E402, F401  isort: skip
 from truthound.profiler.report import comparison as _report_comparison  # noqa: E402, F401  isort: skip

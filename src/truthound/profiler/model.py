@@ -17,6 +17,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from truthound.profiler.jsonable import _jsonable, _jsonable_tree
+
 __all__ = [
     "SCHEMA_VERSION",
     "SEVERITIES",
@@ -525,9 +527,7 @@ class TableProfile:
 
     def _repr_html_(self) -> str:
         """The compact overview a notebook shows (no Jupyter package needed)."""
-        from truthound.profiler.notebook import overview_html
-
-        return overview_html(self)
+        return behaviour("overview_html")(self)
 
     def to_html(self, path: str | Path | None = None) -> str:
         """The self-contained HTML report (see :mod:`truthound.profiler.report`); also written to
@@ -589,29 +589,3 @@ def sample_from_saved(saved: Any, partial: bytes | None) -> Any:
                 )
         return pa.Table.from_arrays(arrays, names=[str(n) for n in names])
     return None
-
-
-def _jsonable_tree(v: Any) -> Any:
-    """:func:`_jsonable` through lists and dicts."""
-    if isinstance(v, dict):
-        return {str(k): _jsonable_tree(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable_tree(x) for x in v]
-    return _jsonable(v)
-
-
-def _jsonable(v: Any) -> Any:
-    """Values as JSON: dates and times as ISO text, decimals as text, bytes as hex."""
-    if v is None or isinstance(v, (bool, int, str)):
-        return v
-    if isinstance(v, float):
-        if v != v or v in (float("inf"), float("-inf")):
-            return repr(v)  # JSON has no NaN/inf; "nan", "inf", "-inf"
-        return v
-    if isinstance(v, bytes):
-        return v.hex()
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    if hasattr(v, "total_seconds"):
-        return str(v)
-    return str(v)

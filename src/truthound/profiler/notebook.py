@@ -5,7 +5,7 @@ and shows the same in any front end; about 500 bytes a column (under 1 MB for 1,
 
 from __future__ import annotations
 
-from truthound.profiler.model import TableProfile
+from truthound.profiler.model import TableProfile, register
 from truthound.profiler.report import charts
 from truthound.profiler.report.alerts import column_chips
 from truthound.profiler.report.format import clip, count, esc, percent
@@ -45,6 +45,7 @@ def _spark(c) -> str:
     return ""
 
 
+@register("overview_html")
 def overview_html(profile: TableProfile) -> str:
     """The notebook view of ``profile`` (see the module docstring)."""
     chips = column_chips(profile)

@@ -203,7 +203,7 @@ def sample_table(raw: Mapping[str, Any] | None) -> pa.Table | None:
 
 
 def _short(v: Any) -> Any:
-    from truthound.profiler.model import _jsonable
+    from truthound.profiler.jsonable import _jsonable
 
     v = _jsonable(v)
     if isinstance(v, str) and len(v) > SAMPLE_TEXT_CHARS:

@@ -107,7 +107,7 @@ def test_execute_gives_the_local_bytes_and_keeps_its_window():
     monitor = DistributedMonitor()
     monitor.start(len(plan))
     merged, duplicates = execute(backend, plan, 4, monitor)
-    blobs = [_core.profile(table.slice(u.part.offset, u.part.length), unit_id=u.unit_id) for u in plan]
+    blobs = [run_task(u) for u in plan]
     assert merged == _core.merge_tree(blobs, fan_in=4)
     assert duplicates is None
     assert backend.most_in_flight <= 2 * backend.parallelism

@@ -199,11 +199,13 @@ def execute(
     fan_in: int,
     monitor: Any = None,
     stats: MergeStats | None = None,
+    first: Sequence[Unit] = (),
 ) -> tuple[bytes, BucketDuplicates | None]:
     """Run ``plan`` on ``backend``: every unit, each bucket's merge tree over the handles, the
     buckets' roots fetched and merged. Returns the plan's partial and, under HASH, the
     duplicate rows summed over the buckets (``_core.merge_buckets``). ``stats``, when given,
-    records the trees' levels (summed over buckets) and what the driver fetched."""
+    records the trees' levels (summed over buckets) and what the driver fetched. ``first``: a few
+    units to start before the others (a cache's misses); the tree still takes them in unit order."""
     started = time.perf_counter()
     engine = backend.name
     per_bucket = max(1, len(plan) // max(plan.buckets, 1))
@@ -227,11 +229,18 @@ def execute(
 
     with backend.session():
         window = max(2, 2 * int(backend.parallelism or 1))  # known once the engine is up
+        early: dict[int, Any] = {}
         try:
+            for unit in first:
+                if unit.part.readable_by(engine):
+                    early[unit.unit_id] = backend.submit(unit)
+                    in_flight[early[unit.unit_id]] = unit
             for start in range(0, len(plan), per_bucket):
                 trees.append(_Tree(backend.merge, fan_in))
                 for unit in plan.units[start : start + per_bucket]:
-                    if unit.part.readable_by(engine):
+                    if unit.unit_id in early:  # started already; its place in the tree is here
+                        trees[-1].add(early.pop(unit.unit_id))
+                    elif unit.part.readable_by(engine):
                         settle(window - 1)
                         in_flight[backend.submit(unit)] = unit
                         trees[-1].add(next(reversed(in_flight)))
@@ -245,7 +254,7 @@ def execute(
             settle(0)
             blobs = [r if isinstance(r, bytes) else backend.fetch(r) for r in roots]
         except BaseException as exc:
-            pending = [*in_flight, *roots, *(h for t in trees for h in t.pending())]
+            pending = [*in_flight, *early.values(), *roots, *(h for t in trees for h in t.pending())]
             unit = next(iter(in_flight.values()), None)
             where = unit.where if unit is not None else plan.description
             backend.cancel([h for h in pending if not isinstance(h, bytes)])
@@ -253,6 +262,7 @@ def execute(
             # traceback keeps this frame).
             del pending
             in_flight.clear()
+            early.clear()
             roots.clear()
             trees.clear()
             if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):

@@ -364,9 +364,10 @@ def open_unit(unit: Unit) -> pa.RecordBatchReader:
     columns filled (the others are null-typed placeholders), so the engine numbers each column by
     its ordinal in the table whatever column group it is in. With relations, a column group that
     counts the related columns reads them too, and every row carries its source position."""
-    from truthound.profiler.relations import POSITION_COLUMN, with_positions
+    from truthound.profiler.relations import POSITION_COLUMN, read_columns, with_positions
 
     relations = unit_relations(unit)
+    extra = read_columns(relations, unit.columns) if unit.columns is not None else []
     reader = unit.part.open(unit.read_columns, unit.schema)
     if relations and relations["sample_size"]:
         reader = with_positions(reader, _position_base(unit))

@@ -214,8 +214,11 @@ class DistributedProfiler:
                 monitor.start(len(plan))
                 if scheduled:
                     stats = MergeStats()
+                    # With a cache, the few units that will miss start first.
+                    order = run.submission_order(plan.units) if run is not None else plan.units
+                    first = order[: next((i for i, u in enumerate(order) if u is plan.units[0]), 0)]
                     merged, duplicates = execute(
-                        self.backend, plan, self.settings.merge_fan_in, monitor, stats
+                        self.backend, plan, self.settings.merge_fan_in, monitor, stats, first
                     )
                     with contextlib.suppress(AttributeError):  # the last run's, for reports
                         self.backend.merge_stats = stats

@@ -271,23 +271,25 @@ def test_the_few_units_that_will_miss_start_first(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     local(cache).profile(str(data))
     add_day(data, 5)
-    started: list[list[int]] = []
-    original = LocalBackend.map_units
+    started: list[int] = []
+    original = LocalBackend.submit
 
-    def spy(self, units, *args, **kwargs):
-        started.append([u.unit_id for u in units])
-        return original(self, units, *args, **kwargs)
+    def spy(self, unit):
+        started.append(unit.unit_id)
+        return original(self, unit)
 
-    monkeypatch.setattr(LocalBackend, "map_units", spy)
+    monkeypatch.setattr(LocalBackend, "submit", spy)
     again = local(cache).profile(str(data))
-    assert started[-1] == [5, 0, 1, 2, 3, 4]
+    assert started == [5, 0, 1, 2, 3, 4]
+    started.clear()
     assert again.partial == local().profile(str(data)).partial  # merged in unit order
     # A first run (all misses) and a run of many misses keep unit order.
-    assert started[-1] == [0, 1, 2, 3, 4, 5]
+    assert started == [0, 1, 2, 3, 4, 5]
     for day in range(6, 6 + EARLY_MISSES + 1):
         add_day(data, day)
+    started.clear()
     local(cache).profile(str(data))
-    assert started[-1] == list(range(6 + EARLY_MISSES + 1))
+    assert started == list(range(6 + EARLY_MISSES + 1))
 
 
 def test_a_backends_own_profile_takes_the_cache(tmp_path):
