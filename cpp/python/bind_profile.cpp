@@ -49,7 +49,8 @@ truthound::ProfileOptions make_options(uint64_t seed, uint16_t kll_k, uint32_t d
 nb::bytes to_bytes(const std::string& s) { return nb::bytes(s.data(), s.size()); }
 
 // The `relations` argument of profile(): None, or a dict with "numeric" and "nullity" (column
-// names), "sample_size" and "count_pairs".
+// names), "sample_size", "count_pairs" and optionally "sample_columns" (names; absent or empty:
+// the profiled columns).
 std::optional<truthound::RelationsOptions> relations_options(nb::handle relations, uint64_t seed) {
   if (relations.is_none()) return std::nullopt;
   nb::dict d = nb::cast<nb::dict>(relations);
@@ -58,6 +59,8 @@ std::optional<truthound::RelationsOptions> relations_options(nb::handle relation
   o.nullity = nb::cast<std::vector<std::string>>(d["nullity"]);
   o.sample_size = nb::cast<uint32_t>(d["sample_size"]);
   o.count_pairs = nb::cast<bool>(d["count_pairs"]);
+  if (d.contains("sample_columns") && !d["sample_columns"].is_none())
+    o.sample_columns = nb::cast<std::vector<std::string>>(d["sample_columns"]);
   o.seed = seed;
   return o;
 }

@@ -60,10 +60,10 @@ nb::object relations(const nb::bytes& blob) {
   for (const truthound::SampleColumn& col : s.columns())
     columns.append(nb::make_tuple(col.ordinal, col.name, col.format));
   sample["columns"] = columns;
-  nb::list positions;
+  nb::list keys;
   std::vector<nb::list> cells(s.columns().size());
   for (const truthound::RowSample::Row& row : s.rows()) {
-    positions.append(row.position);
+    keys.append(row.key);
     auto parts = s.cells(row);
     for (size_t i = 0; i < parts.size(); ++i) {
       auto [tag, bytes] = parts[i];
@@ -78,7 +78,7 @@ nb::object relations(const nb::bytes& blob) {
   }
   nb::list values;
   for (nb::list& l : cells) values.append(l);
-  sample["positions"] = positions;
+  sample["keys"] = keys;
   sample["cells"] = values;
   d["sample"] = sample;
   return d;
@@ -89,7 +89,6 @@ nb::object relations(const nb::bytes& blob) {
 void bind_relations(nb::module_& m) {
   m.def("relations", &relations, "partial"_a,
         "The relations section of partial bytes (None when it has none): Pearson pairs (i, j, rows, r), "
-        "nullity counts and pairs (i, j, both null, r), and the row sample's columns, positions and cells "
+        "nullity counts and pairs (i, j, both null, r), and the row sample's columns, keys (ascending) and cells "
         "(bytes; a 1-tuple of bytes when truncated; None when null; 'missing' or 'unsupported').");
-  m.attr("POSITION_COLUMN") = truthound::relations::POSITION_COLUMN;
 }

@@ -369,4 +369,88 @@ void ColumnState::update_strings(const ArrayView& array, uint64_t* row_hashes, B
         });
 }
 
+// Mirrors the hashes of the loops above (and update_opaque): a change to how a kind is
+// canonicalised there must be made here too (test_relations.cpp checks that they agree).
+void add_value_hashes(const ColumnType& type, const ArrayView& array, uint64_t* row_hashes) {
+  const int64_t n = array.length();
+  const bool dictionary = array.layout() == Layout::Dictionary;
+  const ArrayView& values = dictionary ? array.dictionary() : array;
+  if (values.layout() == Layout::Null || values.layout() == Layout::Opaque || type.kind == Kind::Null ||
+      type.kind == Kind::Nested) {
+    for (int64_t i = 0; i < n; ++i) row_hashes[i] = hash::combine(row_hashes[i], array.is_valid(i) ? 1 : NULL_VALUE_HASH);
+    return;
+  }
+  auto each = [&](auto hash_at) {
+    for (int64_t i = 0; i < n; ++i) {
+      uint64_t h = NULL_VALUE_HASH;
+      if (array.is_valid(i)) {
+        if (!dictionary) {
+          h = hash_at(array, i);
+        } else {
+          const int64_t k = array.dictionary_index(i);
+          if (values.is_valid(k)) h = hash_at(values, k);
+        }
+      }
+      row_hashes[i] = hash::combine(row_hashes[i], h);
+    }
+  };
+  auto integers = [&](auto tag) {
+    using T = decltype(tag);
+    each([](const ArrayView& a, int64_t i) { return hash::of_u64(static_cast<uint64_t>(a.fixed_at<T>(i))); });
+  };
+  auto floats = [&](auto read) {
+    each([&](const ArrayView& a, int64_t i) {
+      double v = read(a, i);
+      if (std::isnan(v)) return hash::of_u64(CANONICAL_NAN_BITS);
+      if (v == 0) v = 0.0;
+      return hash::of_u64(std::bit_cast<uint64_t>(v));
+    });
+  };
+  switch (type.kind) {
+    case Kind::Boolean: each([](const ArrayView& a, int64_t i) { return hash::of_u64(a.bit_at(i) ? 1 : 0); }); break;
+    case Kind::Signed:
+    case Kind::Unsigned:
+      switch (values.format_char()) {
+        case 'c': integers(int8_t{}); break;
+        case 'C': integers(uint8_t{}); break;
+        case 's': integers(int16_t{}); break;
+        case 'S': integers(uint16_t{}); break;
+        case 'i': integers(int32_t{}); break;
+        case 'I': integers(uint32_t{}); break;
+        case 'l': integers(int64_t{}); break;
+        case 'L': integers(uint64_t{}); break;
+        default: throw InvalidInput("column of type " + type.name + ": integer column with a non-integer array");
+      }
+      break;
+    case Kind::Float:
+      switch (values.format_char()) {
+        case 'e': floats([](const ArrayView& a, int64_t i) { return half_to_double(a.fixed_at<uint16_t>(i)); }); break;
+        case 'f': floats([](const ArrayView& a, int64_t i) { return static_cast<double>(a.fixed_at<float>(i)); }); break;
+        case 'g': floats([](const ArrayView& a, int64_t i) { return a.fixed_at<double>(i); }); break;
+        default: throw InvalidInput("column of type " + type.name + ": float column with a non-float array");
+      }
+      break;
+    case Kind::Decimal:
+      each([](const ArrayView& a, int64_t i) {
+        return hash::of_bytes({reinterpret_cast<const char*>(a.fixed_ptr(i)), 16});
+      });
+      break;
+    case Kind::String:
+    case Kind::Binary: each([](const ArrayView& a, int64_t i) { return hash::of_bytes(a.bytes_at(i)); }); break;
+    default: {
+      const bool date64 = type.kind == Kind::Date && values.width() == 8;
+      if (values.width() == 4)
+        each([](const ArrayView& a, int64_t i) {
+          return hash::of_u64(static_cast<uint64_t>(static_cast<int64_t>(a.fixed_at<int32_t>(i))));
+        });
+      else
+        each([&](const ArrayView& a, int64_t i) {
+          int64_t v = a.fixed_at<int64_t>(i);
+          return hash::of_u64(static_cast<uint64_t>(date64 ? days_from_date64(v) : v));
+        });
+      break;
+    }
+  }
+}
+
 }  // namespace truthound

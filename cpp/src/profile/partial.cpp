@@ -43,9 +43,7 @@ void Partial::begin(const ArrowSchema& schema, const std::vector<std::string>& s
   }
   std::vector<int64_t> chosen;
   if (selected.empty()) {
-    for (int64_t i = 0; i < schema.n_children; ++i)
-      if (!schema.children[i]->name || std::string(schema.children[i]->name) != relations::POSITION_COLUMN)
-        chosen.push_back(i);
+    for (int64_t i = 0; i < schema.n_children; ++i) chosen.push_back(i);
   } else {
     for (const std::string& name : selected) {
       auto it = by_name.find(name);
@@ -103,7 +101,11 @@ void Partial::update(const ArrowSchema& schema, const ArrowArray& batch) {
     ArrayView view(*schema.children[i], *child, batch.offset, where, n);
     columns_[c].update(view, row_hashes, scratch_);
   }
-  if (relations_) relations_->update(schema, batch, rows_, first_unit_);
+  if (relations_) {
+    // The row hashes cover the profiled columns: the sample's key when those are its columns.
+    const bool same_row = row_distinct_ && relations_->sample_children() == child_index_;
+    relations_->update(schema, batch, same_row ? row_hashes_.data() : nullptr, first_unit_);
+  }
   rows_ += static_cast<uint64_t>(n);
   if (row_distinct_) {
     row_distinct_->update(row_hashes_.data(), row_hashes_.size());
@@ -181,8 +183,7 @@ void Partial::merge_table(const Partial& other) {
     return true;
   };
   if (same_columns()) {
-    // Another table with the same columns: states merge as units do, but the row samples'
-    // positions number different tables' rows.
+    // Another table with the same columns: states merge as units do.
     check_mergeable(other);
     for (size_t i = 0; i < columns_.size(); ++i) columns_[i].merge(other.columns_[i]);
     if (relations_ && other.relations_)
@@ -294,6 +295,9 @@ Partial Partial::deserialize(std::string_view bytes) {
   }
   if (in.remaining() > 0) {
     uint8_t section = in.get_u8("section tag");
+    if (section == partial::SECTION_POSITION_RELATIONS)
+      in.fail("relations section of an earlier build (a row sample keyed by row position, tag 1): profile the "
+              "source again");
     if (section != partial::SECTION_RELATIONS) in.fail("unknown section " + std::to_string(section));
     p.relations_ = Relations::deserialize(in);
   }

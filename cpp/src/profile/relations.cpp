@@ -4,10 +4,11 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <optional>
 
 #include "truthound/arrow/array_view.hpp"
 #include "truthound/error.hpp"
+#include "truthound/hash.hpp"
+#include "truthound/profile/column_state.hpp"
 
 namespace truthound {
 namespace {
@@ -112,11 +113,8 @@ Relations::Relations(RelationsOptions options)
   sample_ = RowSample(options_.sample_size, options_.seed, {});
 }
 
-void Relations::begin(const ArrowSchema& schema, const std::vector<int64_t>& sample_children,
+void Relations::begin(const ArrowSchema& schema, const std::vector<int64_t>& profiled,
                       const std::vector<uint32_t>& ordinals, const std::vector<std::string>& names) {
-  position_child_ = -1;
-  for (int64_t i = 0; i < schema.n_children; ++i)
-    if (schema.children[i]->name && std::string(schema.children[i]->name) == relations::POSITION_COLUMN) position_child_ = i;
   if (options_.count_pairs) {
     numeric_children_ = resolve(schema, options_.numeric, "correlation");
     numeric_scales_.clear();
@@ -134,14 +132,33 @@ void Relations::begin(const ArrowSchema& schema, const std::vector<int64_t>& sam
     }
     nullity_children_ = resolve(schema, options_.nullity, "nullity");
   }
-  sample_children_ = sample_children;
+  // The sample's columns in table order; a unit that does not offer its rows keeps none.
+  std::vector<std::pair<int64_t, SampleColumn>> chosen;
+  if (options_.count_pairs && options_.sample_size > 0) {
+    if (options_.sample_columns.empty()) {
+      for (size_t c = 0; c < profiled.size(); ++c) chosen.push_back({profiled[c], {ordinals[c], names[c], ""}});
+    } else {
+      std::vector<int64_t> children = resolve(schema, options_.sample_columns, "sample");
+      for (size_t c = 0; c < children.size(); ++c)
+        chosen.push_back({children[c], {static_cast<uint32_t>(children[c]), options_.sample_columns[c], ""}});
+    }
+    std::stable_sort(chosen.begin(), chosen.end(),
+                     [](const auto& a, const auto& b) { return a.second.ordinal < b.second.ordinal; });
+  }
+  sample_children_.clear();
+  sample_types_.clear();
   std::vector<SampleColumn> columns;
-  for (size_t c = 0; c < sample_children.size(); ++c)
-    columns.push_back({ordinals[c], names[c], format_of(*schema.children[sample_children[c]])});
+  for (auto& [child, column] : chosen) {
+    column.format = format_of(*schema.children[child]);
+    sample_children_.push_back(child);
+    sample_types_.push_back(parse_column_type(*schema.children[child]));
+    columns.push_back(std::move(column));
+  }
   sample_ = RowSample(options_.sample_size, options_.seed, std::move(columns));
 }
 
-void Relations::update(const ArrowSchema& schema, const ArrowArray& batch, uint64_t first_row, uint64_t unit_id) {
+void Relations::update(const ArrowSchema& schema, const ArrowArray& batch, const uint64_t* row_hashes,
+                       uint64_t unit_id) {
   const int64_t n = batch.length;
   // One view per column and batch (validated once); windows of it are cheap copies.
   auto view = [&](int64_t child) {
@@ -155,15 +172,14 @@ void Relations::update(const ArrowSchema& schema, const ArrowArray& batch, uint6
     for (int64_t child : children) out.push_back(view(child));
     return out;
   };
-  const bool sampling = options_.sample_size > 0;
+  const bool sampling = !sample_children_.empty();
   std::vector<ArrayView> sample_views, numeric_views, nullity_views;
-  std::optional<ArrayView> position_view;
   if (sampling) {
     sample_views = views_of(sample_children_);
-    if (position_child_ >= 0) {
-      position_view.emplace(view(position_child_));
-      if (position_view->layout() != Layout::Fixed || position_view->width() != 8)
-        throw InvalidInput(std::string("the position column ") + relations::POSITION_COLUMN + " must be uint64");
+    if (row_hashes == nullptr) {  // the row's content hashes, as the duplicate count takes them
+      row_hashes_.assign(static_cast<size_t>(n), hash::P1);
+      for (size_t c = 0; c < sample_views.size(); ++c) add_value_hashes(sample_types_[c], sample_views[c], row_hashes_.data());
+      row_hashes = row_hashes_.data();
     }
   }
   if (options_.count_pairs) {
@@ -174,16 +190,9 @@ void Relations::update(const ArrowSchema& schema, const ArrowArray& batch, uint6
   for (int64_t start = 0; start < n; start += relations::WINDOW_ROWS) {
     const int64_t rows = std::min<int64_t>(relations::WINDOW_ROWS, n - start);
     if (sampling) {
-      positions_.resize(static_cast<size_t>(rows));
-      if (position_view) {
-        ArrayView p = position_view->window(start, rows);
-        for (int64_t r = 0; r < rows; ++r) positions_[r] = p.fixed_at<uint64_t>(r);
-      } else {
-        for (int64_t r = 0; r < rows; ++r) positions_[r] = first_row + static_cast<uint64_t>(start + r);
-      }
       windows.clear();
       for (const ArrayView& v : sample_views) windows.push_back(v.window(start, rows));
-      sample_.update(windows, positions_.data(), rows);
+      sample_.update(windows, row_hashes + start, rows);
     }
     const size_t k = numeric_views.size();
     if (k >= 2) {

@@ -1,7 +1,6 @@
 #include "truthound/stats/row_sample.hpp"
 
 #include <algorithm>
-#include <map>
 #include <utility>
 
 #include "truthound/error.hpp"
@@ -10,8 +9,12 @@
 namespace truthound {
 namespace {
 
+uint64_t key_seed(uint64_t seed) { return hash::splitmix64(seed ^ 0x73616d706c65ULL); }  // "sample"
+
+uint64_t mix(uint64_t key_seed, uint64_t row_hash) { return hash::splitmix64(key_seed ^ hash::splitmix64(row_hash)); }
+
 bool before(const RowSample::Row& a, const RowSample::Row& b) {
-  return a.priority != b.priority ? a.priority < b.priority : a.position < b.position;
+  return a.key != b.key ? a.key < b.key : a.cells < b.cells;
 }
 
 void put_varint(std::string& out, uint64_t v) {
@@ -80,12 +83,13 @@ void put_split(std::string& out, CellTag tag, std::string_view bytes) {
 
 }  // namespace
 
-uint64_t sample::priority(uint64_t seed, uint64_t position) {
-  return hash::splitmix64(hash::splitmix64(seed ^ 0x73616d706c65ULL) ^ hash::splitmix64(position));  // "sample"
-}
+uint64_t sample::key(uint64_t seed, uint64_t row_hash) { return mix(key_seed(seed), row_hash); }
 
 RowSample::RowSample(uint32_t capacity, uint64_t seed, std::vector<SampleColumn> columns)
-    : capacity_(capacity), seed_(seed), columns_(std::move(columns)) {
+    : capacity_(capacity),
+      seed_(seed),
+      key_seed_(key_seed(seed)),
+      columns_(std::move(columns)) {
   if (capacity_ > sample::MAX_SIZE)
     throw InvalidInput("sample size " + std::to_string(capacity_) + ", at most " + std::to_string(sample::MAX_SIZE));
 }
@@ -100,34 +104,40 @@ std::vector<std::pair<CellTag, std::string_view>> RowSample::cells(const Row& ro
   return split_cells(row.cells, columns_.size());
 }
 
-void RowSample::update(const std::vector<ArrayView>& views, const uint64_t* positions, int64_t n) {
+void RowSample::update(const std::vector<ArrayView>& views, const uint64_t* row_hashes, int64_t n) {
   if (capacity_ == 0) return;
   if (views.size() != columns_.size())
     throw InvalidInput("row sample: " + std::to_string(views.size()) + " columns given, expected " +
                        std::to_string(columns_.size()));
+  Row row;
   for (int64_t r = 0; r < n; ++r) {
-    const uint64_t position = positions[r];
-    const uint64_t priority = sample::priority(seed_, position);
+    row.key = mix(key_seed_, row_hashes[r]);
     const bool full = heap_.size() >= capacity_;
-    if (full) {  // most rows: compared with the largest kept key, nothing built
-      const Row& top = heap_.front();
-      if (priority > top.priority || (priority == top.priority && position >= top.position)) continue;
-    }
-    Row row;
-    row.position = position;
-    row.priority = priority;
+    // Most rows: compared with the largest kept key, nothing built. Equal keys (identical rows,
+    // or a 64-bit collision) are ordered by their cells.
+    if (full && row.key > heap_.front().key) continue;
+    row.cells.clear();
     for (const ArrayView& v : views) put_cell(row.cells, v, r);
     if (full) {
+      if (!before(row, heap_.front())) continue;
       std::pop_heap(heap_.begin(), heap_.end(), before);
-      heap_.back() = std::move(row);
+      std::swap(heap_.back(), row);
     } else {
-      heap_.push_back(std::move(row));
+      heap_.push_back(row);
     }
     std::push_heap(heap_.begin(), heap_.end(), before);
   }
 }
 
 void RowSample::merge_rows(std::vector<Row> theirs, const std::vector<SampleColumn>& their_columns) {
+  auto within = [](const std::vector<SampleColumn>& some, const std::vector<SampleColumn>& all) {
+    return std::all_of(some.begin(), some.end(), [&](const SampleColumn& c) {
+      return std::any_of(all.begin(), all.end(), [&](const SampleColumn& a) { return a == c; });
+    });
+  };
+  // A unit that offered no rows has no columns: nothing to lay out again.
+  if (theirs.empty() && within(their_columns, columns_)) return;
+  if (heap_.empty() && within(columns_, their_columns)) columns_ = their_columns;
   std::vector<Row> mine = std::move(heap_);
   heap_.clear();
   if (their_columns != columns_) {
@@ -136,6 +146,7 @@ void RowSample::merge_rows(std::vector<Row> theirs, const std::vector<SampleColu
       if (std::none_of(all.begin(), all.end(), [&](const SampleColumn& a) { return a.name == c.name; })) all.push_back(c);
     std::stable_sort(all.begin(), all.end(), [](const SampleColumn& a, const SampleColumn& b) { return a.ordinal < b.ordinal; });
     auto relayout = [&](std::vector<Row>& rows, const std::vector<SampleColumn>& from) {
+      if (from == all) return;
       std::vector<size_t> where(all.size(), SIZE_MAX);
       for (size_t i = 0; i < all.size(); ++i)
         for (size_t j = 0; j < from.size(); ++j)
@@ -156,59 +167,44 @@ void RowSample::merge_rows(std::vector<Row> theirs, const std::vector<SampleColu
     relayout(theirs, their_columns);
     columns_ = std::move(all);
   }
-  std::vector<Row> rows;
-  rows.reserve(mine.size() + theirs.size());
   std::sort(mine.begin(), mine.end(), before);
   std::sort(theirs.begin(), theirs.end(), before);
-  std::merge(std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()),
-             std::make_move_iterator(theirs.begin()), std::make_move_iterator(theirs.end()), std::back_inserter(rows), before);
-  std::vector<Row> kept;
-  kept.reserve(std::min<size_t>(rows.size(), capacity_));
-  for (Row& row : rows) {
-    if (!kept.empty() && kept.back().priority == row.priority && kept.back().position == row.position) {
-      if (kept.back().cells != row.cells) {  // the same row read by two column groups: join its cells
-        auto a = split_cells(kept.back().cells, columns_.size());
-        auto b = split_cells(row.cells, columns_.size());
-        std::string cells;
-        for (size_t i = 0; i < a.size(); ++i) {
-          const auto& pick = a[i].first == CellTag::Missing ? b[i] : a[i];
-          put_split(cells, pick.first, pick.second);
-        }
-        kept.back().cells = std::move(cells);
-      }
-      continue;
-    }
-    if (kept.size() == capacity_) break;
-    kept.push_back(std::move(row));
+  std::vector<Row> rows;
+  rows.reserve(std::min<size_t>(mine.size() + theirs.size(), capacity_));
+  auto a = mine.begin(), b = theirs.begin();
+  while (rows.size() < capacity_ && (a != mine.end() || b != theirs.end())) {
+    if (b == theirs.end() || (a != mine.end() && !before(*b, *a)))
+      rows.push_back(std::move(*a++));
+    else
+      rows.push_back(std::move(*b++));
   }
-  heap_ = std::move(kept);
+  heap_ = std::move(rows);
   std::make_heap(heap_.begin(), heap_.end(), before);
 }
 
-void RowSample::merge(const RowSample& other) {
+void RowSample::check_same_settings(const RowSample& other) const {
   if (other.capacity_ != capacity_ || other.seed_ != seed_)
     throw InvalidInput("cannot merge row samples of different sizes or seeds (" + std::to_string(capacity_) + " and " +
                        std::to_string(other.capacity_) + " rows)");
+}
+
+void RowSample::merge(const RowSample& other) {
+  check_same_settings(other);
   merge_rows(other.heap_, other.columns_);
 }
 
 void RowSample::merge_table(const RowSample& other) {
-  if (other.capacity_ != capacity_ || other.seed_ != seed_)
-    throw InvalidInput("cannot merge row samples of different sizes or seeds (" + std::to_string(capacity_) + " and " +
-                       std::to_string(other.capacity_) + " rows)");
-  std::vector<Row> theirs = other.heap_;
-  // The other table's positions number its own rows: its rows get fresh priorities, so equal
-  // positions of the two tables stay apart, and the result is still a uniform draw of each side.
-  for (Row& row : theirs) row.priority = hash::splitmix64(row.priority ^ 0x6f74686572ULL);  // "other"
+  check_same_settings(other);
+  // Keys hash contents, not places: the rows of another table compete with this one's as the
+  // rows of one more unit would, and the result is the sample of the two tables together.
   std::vector<SampleColumn> their_columns = other.columns_;
-  // Columns match by name; the other's new columns go after this side's.
   uint32_t next = 0;
   for (const SampleColumn& c : columns_) next = std::max(next, c.ordinal + 1);
   for (SampleColumn& c : their_columns) {
     auto it = std::find_if(columns_.begin(), columns_.end(), [&](const SampleColumn& a) { return a.name == c.name; });
     c.ordinal = it != columns_.end() ? it->ordinal : next++;
   }
-  merge_rows(std::move(theirs), their_columns);
+  merge_rows(other.heap_, their_columns);
 }
 
 void RowSample::renumber(const std::vector<std::pair<std::string, uint32_t>>& ordinals) {
@@ -245,8 +241,7 @@ void RowSample::serialize(ByteWriter& out) const {
   std::vector<Row> sorted = rows();
   out.put_varint(sorted.size());
   for (const Row& row : sorted) {
-    out.put_u64(row.priority);
-    out.put_u64(row.position);
+    out.put_u64(row.key);
     out.put_bytes(row.cells);
   }
 }
@@ -268,10 +263,9 @@ RowSample RowSample::deserialize(ByteReader& in) {
   s.heap_.reserve(n);
   for (uint64_t r = 0; r < n; ++r) {
     Row row;
-    row.priority = in.get_u64("sample row priority");
-    row.position = in.get_u64("sample row position");
+    row.key = in.get_u64("sample row key");
     row.cells = std::string(in.get_bytes("sample row cells"));
-    if (!s.heap_.empty() && !before(s.heap_.back(), row)) in.fail("sample rows out of order at row " + std::to_string(r));
+    if (!s.heap_.empty() && before(row, s.heap_.back())) in.fail("sample rows out of order at row " + std::to_string(r));
     try {
       split_cells(row.cells, s.columns_.size());
     } catch (const CorruptPartial& e) {

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
+
 #include "../arrow_fixture.hpp"
 #include "truthound/hash.hpp"
 #include "truthound/profile/finalize.hpp"
@@ -154,5 +157,82 @@ TEST_F(PartialCorruption, RandomPayloadBytesNeverCrash) {
       truthound::finalize(q, {});
     } catch (const truthound::Error&) {
     }
+  }
+}
+
+// The row sample's key is the duplicate count's row hash when the unit profiles the whole row,
+// and the same hash computed apart (add_value_hashes) when it does not (track_rows off, as for a
+// column group): the two must give one sample, value for value, for every kind of column.
+TEST(Partial, RowSampleKeysAreTheSameWithOrWithoutTheRowHashes) {
+  const std::vector<bool> valid = {true, true, false, true, true, true, true, true, true, true, true, true};
+  const int64_t n = 12;
+  auto sample_of = [&](OneColumn& t, bool track_rows) {
+    truthound::RelationsOptions o;
+    o.sample_size = 5;
+    o.seed = 3;
+    Partial p({}, 0, track_rows);
+    p.set_relations(o);
+    p.begin(t.table_schema, {});
+    p.update(t.table_schema, t.table);
+    return p.relations()->sample();
+  };
+  auto check = [&](const char* what, OneColumn t) {
+    truthound::RowSample with = sample_of(t, true), without = sample_of(t, false);
+    EXPECT_EQ(with.rows().size(), 5u) << what;
+    EXPECT_EQ(with, without) << what;
+  };
+  check("int8", OneColumn("c", n, {bits(valid), bytes_of<int8_t>({1, -1, 3, 0, 5, -128, 127, 8, 9, 1, 2, 3})}, true));
+  check("double", OneColumn("g", n,
+                            {bits(valid), bytes_of<double>({0.0, -0.0, 1.0, std::nan(""), -std::nan(""), INFINITY,
+                                                            -INFINITY, 1.5, -2.5, 1e300, 0.0, 7.0})},
+                            true));
+  check("float", OneColumn("f", n, {bits(valid), bytes_of<float>({0.0f, -0.0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, NAN})}, true));
+  check("half", OneColumn("e", n,
+                          {bits(valid), bytes_of<uint16_t>({0x0000, 0x8000, 0x3c00, 0x7e00, 0xfc00, 0x0001, 0x3555,
+                                                            0xc000, 0x7bff, 0x0400, 0x5640, 0x1234})},
+                          true));
+  check("uint64", OneColumn("L", n, {bits(valid), bytes_of<uint64_t>({0, 1, 2, UINT64_MAX, 4, 5, 6, 7, 8, 9, 10, 11})}, true));
+  check("date64", OneColumn("tdm", n,
+                            {bits(valid), bytes_of<int64_t>({0, -1, 86'400'000, -86'400'001, 5, 6, 7, 8, 9, 10, 11, 12})},
+                            true));
+  check("time32", OneColumn("tts", n, {bits(valid), bytes_of<int32_t>({0, -1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})}, true));
+  check("timestamp", OneColumn("tsu:UTC", n, {bits(valid), bytes_of<int64_t>({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})}, true));
+  std::vector<int64_t> decimals;  // 128-bit two's complement, low word first
+  for (int64_t v : {125, -350, 0, 1, -1, 2, 3, 4, 5, 6, 7, 8}) decimals.push_back(v), decimals.push_back(v < 0 ? -1 : 0);
+  check("decimal", OneColumn("d:10,2", n, {bits(valid), bytes_of(decimals)}, true));
+  check("bool", OneColumn("b", n, {bits(valid), bits({true, false, true, true, false, false, true, false, true, true,
+                                                       false, true})},
+                          true));
+  std::string text = "aébbcccddddeeeeeffffffg";
+  std::vector<int32_t> offsets = {0, 1, 3, 5, 8, 12, 17, 23, 24, 24, 24, 25, 25};
+  text += "hh";
+  check("string", OneColumn("u", n, {bits(valid), bytes_of(offsets), std::vector<uint8_t>(text.begin(), text.end())}, true));
+  check("binary", OneColumn("z", n, {bits(valid), bytes_of(offsets), std::vector<uint8_t>(text.begin(), text.end())}, true));
+}
+
+// A relations section of the first layout (tag 1: a sample keyed by row position) is refused
+// with a message that says so, not merged with content-keyed samples.
+TEST(Partial, PositionKeyedRelationsSectionIsRefused) {
+  OneColumn t("l", 3, {bytes_of<int64_t>({1, 2, 3})}, false, 0);
+  truthound::RelationsOptions o;
+  o.sample_size = 2;
+  Partial p({}, 0, true);
+  p.set_relations(o);
+  p.begin(t.table_schema, {});
+  p.update(t.table_schema, t.table);
+  std::string bytes = p.serialize();
+  truthound::ByteWriter section;
+  p.relations()->serialize(section);
+  const size_t tag = bytes.size() - section.take().size() - 1;
+  ASSERT_EQ(static_cast<uint8_t>(bytes[tag]), truthound::partial::SECTION_RELATIONS);
+  bytes[tag] = static_cast<char>(truthound::partial::SECTION_POSITION_RELATIONS);
+  const std::string_view payload = std::string_view(bytes).substr(truthound::partial::HEADER_BYTES);
+  const uint64_t checksum = truthound::hash::xxh64(payload.data(), payload.size(), 0);
+  std::memcpy(bytes.data() + truthound::partial::HEADER_BYTES - 8, &checksum, 8);
+  try {
+    Partial::deserialize(bytes);
+    FAIL() << "read a position-keyed relations section";
+  } catch (const CorruptPartial& e) {
+    EXPECT_NE(std::string(e.what()).find("keyed by row position"), std::string::npos) << e.what();
   }
 }

@@ -1,39 +1,32 @@
-"""Relationships between columns: which columns the engine relates, where each row sits in its
-source, and the measures built from the engine's relations state.
+"""Relationships between columns: which columns the engine relates, and the measures built from
+the engine's relations state.
 
 The engine keeps, per table, the co-moments of up to ``correlation_max_columns`` numeric columns
 (Pearson, exact and mergeable), the null co-occurrence of as many columns (nullity correlation,
-exact), and a bottom-k row sample keyed by a seeded hash of each row's position in its source
-(``file index << 40 | row in file``), so the sample of a merge is the sample of the union.
-Spearman and Cramér's V come from that sample and say so (method ``"sample"``, its size and an
-error estimate). See docs/user-guide.md, "Relationships between columns".
+exact), and a bottom-k row sample keyed by a seeded hash of each row's content (all its values,
+nulls included: the hashes the duplicate-row count combines), so the sample of a merge is the
+sample of the union whatever split the rows into units (Cohen & Kaplan 2007). Spearman, Cramér's
+V and the correlation ratio come from that sample and say so (method ``"sample"``, its size and
+an error estimate). See docs/user-guide.md, "Relationships between columns".
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 __all__ = [
-    "POSITION_COLUMN",
-    "ROW_BITS",
     "finalize_relations",
-    "position_base",
     "read_columns",
     "relation_spec",
     "sample_table",
     "sample_to_dict",
     "unit_relations",
-    "with_positions",
 ]
 
-POSITION_COLUMN = "__truthound_position__"
-ROW_BITS = 40  # a position is file index << ROW_BITS | row in the file
-_ROW_MASK = (1 << ROW_BITS) - 1
-_U64 = (1 << 64) - 1
 SAMPLE_TEXT_CHARS = 200  # sample values longer than this are cut in JSON and HTML
 
 
@@ -70,11 +63,12 @@ def unit_relations(
     column of the selection) of a table whose profiled columns are ``selection`` (None: all).
 
     Of the column groups of one row range, only the group holding the selection's first column
-    adds its rows to the co-moments and nullity counts (it reads the related columns too)."""
+    adds its rows to the co-moments, the nullity counts and the row sample (it reads the related
+    columns and every column of the sampled rows too)."""
     if spec is None:
         return None
     known = set(schema.names)
-    names = [n for n in (selection or schema.names) if n != POSITION_COLUMN and n in known]
+    names = [n for n in (selection or schema.names) if n in known]
     limit = int(spec["max_columns"])
     if spec.get("columns") is not None:
         wanted = set(spec["columns"])
@@ -87,43 +81,27 @@ def unit_relations(
     size = int(spec["sample_size"])
     if size and names:
         size = max(1, min(size, int(spec["sample_max_cells"]) // len(names)))
+    count_pairs = group is None or not names or names[0] in set(group)
+    # A sampled row's key hashes all of its values: the unit that offers its rows names them all
+    # (in table order), whatever column group it profiles.
+    in_table = [n for n in schema.names if n in set(names)]
     return {
         "numeric": numeric,
         "nullity": nullity,
         "sample_size": size,
-        "count_pairs": group is None or not names or names[0] in set(group),
+        "count_pairs": count_pairs,
+        "sample_columns": in_table if count_pairs and size else [],
     }
 
 
 def read_columns(relations: Mapping[str, Any] | None, group: Sequence[str]) -> list[str]:
-    """Columns a column-group unit reads besides its group: the related ones, when it counts them."""
+    """Columns a column-group unit reads besides its group: the related ones and the sampled
+    rows' columns, when it counts them."""
     if not relations or not relations["count_pairs"]:
         return []
     have = set(group)
-    extra = [n for n in [*relations["numeric"], *relations["nullity"]] if n not in have]
-    return list(dict.fromkeys(extra))
-
-
-def position_base(file_index: int, first_row: int = 0) -> int:
-    """The position of a file's row ``first_row``."""
-    return ((file_index << ROW_BITS) | (first_row & _ROW_MASK)) & _U64
-
-
-def with_positions(reader: pa.RecordBatchReader, first: int) -> pa.RecordBatchReader:
-    """``reader`` with :data:`POSITION_COLUMN` appended: ``first``, ``first + 1``, ... per row."""
-    import numpy as np
-
-    schema = reader.schema.append(pa.field(POSITION_COLUMN, pa.uint64()))
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        nonlocal first
-        for batch in reader:
-            n = batch.num_rows
-            positions = pa.array(np.arange(first, first + n, dtype=np.uint64), pa.uint64())
-            first += n
-            yield pa.RecordBatch.from_arrays([*batch.columns, positions], schema=schema)
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
+    wanted = [*relations["numeric"], *relations["nullity"], *relations.get("sample_columns", ())]
+    return list(dict.fromkeys(n for n in wanted if n not in have))
 
 
 # --- finalize -------------------------------------------------------------------------------
@@ -191,7 +169,7 @@ def _cell_array(cells: list[Any], fmt: str) -> tuple[pa.Array, str | None]:
 
 def sample_table(raw: Mapping[str, Any] | None) -> pa.Table | None:
     """The engine's sample (``_core.relations(...)["sample"]``) as a pyarrow Table, rows in
-    sample order (ascending hash of their position)."""
+    sample order (ascending key: the seeded hash of the row's content)."""
     if raw is None or not raw["capacity"]:
         return None
     arrays, fields = [], []

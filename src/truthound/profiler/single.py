@@ -13,13 +13,7 @@ from truthound import _core
 from truthound.profiler.errors import InvalidInputError, ProfilerError, SourceError, located
 from truthound.profiler.finish import finish_profile
 from truthound.profiler.model import TableProfile
-from truthound.profiler.relations import (
-    POSITION_COLUMN,
-    position_base,
-    relation_spec,
-    unit_relations,
-    with_positions,
-)
+from truthound.profiler.relations import relation_spec, unit_relations
 from truthound.profiler.settings import ProfileSettings
 from truthound.profiler.sources import (
     SOURCE_OPTIONS,
@@ -27,7 +21,6 @@ from truthound.profiler.sources import (
     column_selection,
     names_files,
     open_source,
-    stream_fragments,
     warn_if_exhausted,
 )
 
@@ -117,7 +110,7 @@ def profile(
         stream = pa.RecordBatchReader.from_stream(source.to_stream(columns))
         relations = unit_relations(relation_spec(settings), stream.schema, columns)
         blob = _core.profile(
-            _positioned_stream(source, columns, relations, stream),
+            stream,
             unit_id=0,
             columns=list(columns or ()),
             track_rows=True,  # the stream holds the selection: its rows are the rows
@@ -142,36 +135,6 @@ def profile(
     warn_if_exhausted(source.stream_source, result.row_count)
     return result
 
-
-def _positioned_stream(
-    source: Any, columns: Sequence[str] | None, relations: Any, stream: pa.RecordBatchReader
-) -> pa.RecordBatchReader:
-    """The source's stream; for files, each row carries its position in its file (as the
-    plan's parts number them), so the row sample is the same however the files are split."""
-    import pyarrow.dataset as ds
-
-    dataset = source.dataset
-    if (
-        not relations
-        or not relations["sample_size"]
-        or dataset is None
-        or isinstance(dataset, ds.InMemoryDataset)
-    ):
-        return stream
-    fragments = list(dataset.get_fragments())
-    names = list(columns) if columns else None
-    readers = [
-        (i, lambda f=f: stream_fragments([f], dataset.schema, names))
-        for i, f in enumerate(fragments)
-    ]
-    first = stream_fragments([], dataset.schema, names)
-    schema = first.schema.append(pa.field(POSITION_COLUMN, pa.uint64()))
-
-    def batches():
-        for i, open_reader in readers:
-            yield from with_positions(open_reader(), position_base(i))
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def _profile_cached(

@@ -163,4 +163,9 @@ class ColumnState {
 // The hash a null contributes to its row's hash.
 inline constexpr uint64_t NULL_VALUE_HASH = 0x6e756c6c6e756c6cULL;  // "nullnull"
 
+// Combines each value's canonical hash into its row's hash (`row_hashes`, one per row of
+// `array`), exactly as ColumnState::update does for a column of type `type`, without a state:
+// for columns a unit reads but does not profile (the row sample of a column group).
+void add_value_hashes(const ColumnType& type, const ArrayView& array, uint64_t* row_hashes);
+
 }  // namespace truthound

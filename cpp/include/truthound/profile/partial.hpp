@@ -26,7 +26,11 @@ inline constexpr uint16_t OLDEST_FORMAT_VERSION = 1;
 inline constexpr uint16_t KIND_TABLE = 1;
 inline constexpr size_t HEADER_BYTES = 4 + 2 + 2 + 8 + 8;
 // Optional sections after the columns, each a tag byte then its state.
-inline constexpr uint8_t SECTION_RELATIONS = 1;
+// Relations whose row sample is keyed by row content (tag 2). Tag 1, the first relations
+// section, whose sample was keyed by row position, is rejected with a message: its samples
+// cannot merge with content-keyed ones.
+inline constexpr uint8_t SECTION_RELATIONS = 2;
+inline constexpr uint8_t SECTION_POSITION_RELATIONS = 1;
 }  // namespace partial
 
 class Partial {

@@ -3,9 +3,9 @@
 // deterministic row sample (Spearman, Cramér's V and the report's sample rows are computed from
 // it in Python). Held by the table's Partial as its own serialized section.
 //
-// A row's position in its source comes from the column POSITION_COLUMN when the stream has one
-// (Python adds it: file index << 40 | row in file), else from the row's number in the unit's
-// stream. The position column is never profiled.
+// The sample is keyed by each row's content (RowSample), so it needs every column of the row:
+// a unit that profiles the whole row reuses the row hashes of the duplicate count; a column-group
+// unit that offers its rows reads the sample's other columns too and hashes them here.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "truthound/arrow/c_abi.hpp"
+#include "truthound/arrow/column_type.hpp"
 #include "truthound/bytes.hpp"
 #include "truthound/stats/comoments.hpp"
 #include "truthound/stats/nullity.hpp"
@@ -21,7 +22,6 @@
 namespace truthound {
 
 namespace relations {
-inline constexpr const char* POSITION_COLUMN = "__truthound_position__";
 inline constexpr uint32_t WINDOW_ROWS = 1024;
 }  // namespace relations
 
@@ -30,9 +30,12 @@ struct RelationsOptions {
   std::vector<std::string> nullity;  // nullity columns, in table order
   uint32_t sample_size = 0;          // rows kept in the sample; 0 = no sample
   uint64_t seed = 0;
-  // Whether this unit adds its rows to the co-moments and nullity counts: of the units that
-  // read the same rows (column groups), exactly one does. Not part of the state.
+  // Whether this unit adds its rows to the co-moments, the nullity counts and the sample: of the
+  // units that read the same rows (column groups), exactly one does. Not part of the state.
   bool count_pairs = true;
+  // The columns of a sampled row, in table order (empty: the columns the unit profiles). Not
+  // part of the state.
+  std::vector<std::string> sample_columns;
 
   bool same_state(const RelationsOptions& o) const {
     return numeric == o.numeric && nullity == o.nullity && sample_size == o.sample_size && seed == o.seed;
@@ -43,12 +46,16 @@ class Relations {
  public:
   explicit Relations(RelationsOptions options);
 
-  // Resolves the columns in `schema` (a struct of the table's columns). `sample_children` are the
-  // schema children the unit profiles (ordinal and name from ordinals / names), which the sample keeps.
-  void begin(const ArrowSchema& schema, const std::vector<int64_t>& sample_children,
-             const std::vector<uint32_t>& ordinals, const std::vector<std::string>& names);
-  // Rows of one batch; `first_row` numbers them when the stream has no position column.
-  void update(const ArrowSchema& schema, const ArrowArray& batch, uint64_t first_row, uint64_t unit_id);
+  // Resolves the columns in `schema` (a struct of the table's columns). `profiled` are the schema
+  // children the unit profiles (ordinal and name from ordinals / names): the sample's columns
+  // unless the options name them.
+  void begin(const ArrowSchema& schema, const std::vector<int64_t>& profiled, const std::vector<uint32_t>& ordinals,
+             const std::vector<std::string>& names);
+  // Schema children of the sampled row, in the sample's column order (empty: no sample).
+  const std::vector<int64_t>& sample_children() const { return sample_children_; }
+  // Rows of one batch. `row_hashes`, when given, are the rows' content hashes over
+  // sample_children() (the duplicate count's); otherwise they are computed here.
+  void update(const ArrowSchema& schema, const ArrowArray& batch, const uint64_t* row_hashes, uint64_t unit_id);
   void merge(const Relations& other);        // same options, else InvalidInput
   void merge_table(const Relations& other);  // another table: what cannot merge is dropped
   // Ordinals of the sample's columns after a merge of tables renumbered them.
@@ -69,11 +76,11 @@ class Relations {
   RowSample sample_;
 
   // Per-stream bookkeeping, not serialised.
-  int64_t position_child_ = -1;
   std::vector<int64_t> numeric_children_, nullity_children_, sample_children_;
+  std::vector<ColumnType> sample_types_;
   std::vector<double> numeric_scales_;  // 10^scale of decimal columns, else 1
   std::vector<double> numbers_;
-  std::vector<uint64_t> null_bits_, positions_;
+  std::vector<uint64_t> null_bits_, row_hashes_;
 };
 
 }  // namespace truthound

@@ -142,8 +142,6 @@ def unit_key(unit: Unit, identity: FileIdentity, versions: dict[str, Any]) -> st
             "key_columns": list(unit.key_columns),
             "row_columns": list(unit.row_columns) if unit.row_columns is not None else None,
             "track_rows": unit.track_rows,
-            # where the row sample numbers the unit's rows from (file index, first row)
-            "first_position": unit.part.first_position(),
             "part_index": unit.part_index,
         },
         "schema": hashlib.sha256(

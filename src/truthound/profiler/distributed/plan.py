@@ -49,11 +49,6 @@ class Part:
     def open(self, columns: Sequence[str] | None, schema: pa.Schema) -> pa.RecordBatchReader:
         raise NotImplementedError
 
-    def first_position(self) -> int | None:
-        """The source position of the part's first row (its rows follow on), for the row sample
-        (:mod:`truthound.profiler.relations`); None when the part cannot say."""
-        return None
-
 
 @dataclass(frozen=True, eq=False)
 class FragmentPart(Part):
@@ -70,11 +65,6 @@ class FragmentPart(Part):
     row_group_ids: tuple[int, ...] | None = None  # None: the whole fragment
     file_index: int = 0  # the file's place in the source's files
     first_row: int = 0  # the row in the file of the part's first row
-
-    def first_position(self) -> int | None:
-        from truthound.profiler.relations import position_base
-
-        return position_base(self.file_index, self.first_row)
 
     def open(self, columns, schema):
         if self.row_group_ids is None:
@@ -135,13 +125,6 @@ class CsvRangePart(Part):
     file_format: Any  # pyarrow.dataset.CsvFileFormat
     label: str
 
-    def first_position(self) -> int | None:
-        # The rows before a byte range are not counted; a range has fewer rows than bytes, so
-        # numbering its rows from its first byte keeps every range's positions apart.
-        from truthound.profiler.relations import position_base
-
-        return position_base(0, self.start)
-
     def __reduce__(self):
         fields = (self.start, self.end, self.header, self.file_format, self.label)
         path = _absolute_local(self.path, self.filesystem)
@@ -200,28 +183,18 @@ class TablePart(Part):
     offset: int
     length: int
     label: str
-    first_row: int | None = None  # the slice's first row in the whole table (default: offset)
 
     @property
     def rows(self) -> int:  # type: ignore[override]
         return self.length
 
-    def first_position(self) -> int | None:
-        return self.offset if self.first_row is None else self.first_row
-
     def __reduce__(self):
         # A pickled slice would carry the whole table's buffers: ship a copy of its rows only.
         if self.table is None:  # its rows travel separately (a Ray object ref)
-            return (TablePart, (None, self.offset, self.length, self.label, self.first_row))
+            return (TablePart, (None, self.offset, self.length, self.label))
         return (
             TablePart,
-            (
-                _compact(self.table.slice(self.offset, self.length)),
-                0,
-                self.length,
-                self.label,
-                self.first_position(),
-            ),
+            (_compact(self.table.slice(self.offset, self.length)), 0, self.length, self.label),
         )
 
     def open(self, columns, schema):
@@ -247,9 +220,6 @@ class StreamPart(Part):
     stream_source: Any
     label: str
     shippable = False
-
-    def first_position(self) -> int | None:
-        return 0  # the whole stream: its rows are numbered as tp.profile numbers them
 
     def open(self, columns, schema):
         reader = pa.RecordBatchReader.from_stream(self.stream_source)
@@ -342,39 +312,20 @@ def unit_relations(unit: Unit) -> dict[str, Any] | None:
     return resolve(unit.options.get("relations"), unit.schema, unit.row_columns, unit.columns)
 
 
-def _position_base(unit: Unit) -> int:
-    """Where the unit's rows are numbered from in the row sample."""
-    from truthound.profiler.relations import ROW_BITS
-
-    base = unit.part.first_position()
-    if base is not None:
-        return base
-    # A part that cannot place its rows (an engine's partition): numbered within the part, the
-    # part told apart by its place in the plan.
-    from truthound.profiler.distributed.routing import _np, _splitmix
-
-    np = _np()
-    key = unit.part_index if unit.part_index is not None else unit.unit_id
-    mixed = int(_splitmix(np, np.array([key], dtype=np.uint64))[0])
-    return (mixed << ROW_BITS) & ((1 << 64) - 1)
-
-
 def open_unit(unit: Unit) -> pa.RecordBatchReader:
     """The unit's rows as a stream for the engine: the table's full schema with only the unit's
     columns filled (the others are null-typed placeholders), so the engine numbers each column by
-    its ordinal in the table whatever column group it is in. With relations, a column group that
-    counts the related columns reads them too, and every row carries its source position."""
-    from truthound.profiler.relations import POSITION_COLUMN, read_columns, with_positions
+    its ordinal in the table whatever column group it is in. With relations, the column group that
+    counts the related columns and samples the rows reads those columns too."""
+    from truthound.profiler.relations import read_columns
 
     relations = unit_relations(unit)
     extra = read_columns(relations, unit.columns) if unit.columns is not None else []
     reader = unit.part.open(unit.read_columns, unit.schema)
-    if relations and relations["sample_size"]:
-        reader = with_positions(reader, _position_base(unit))
     if unit.bucket is not None:
         from truthound.profiler.distributed.routing import filter_bucket
 
-        keys = unit.key_columns or tuple(n for n in reader.schema.names if n != POSITION_COLUMN)
+        keys = unit.key_columns or tuple(reader.schema.names)
         reader = filter_bucket(reader, keys, unit.bucket, unit.buckets)
     if unit.columns is not None:
         reader = _padded(reader, unit.schema, (*unit.columns, *extra))
@@ -384,13 +335,8 @@ def open_unit(unit: Unit) -> pa.RecordBatchReader:
 def _padded(
     reader: pa.RecordBatchReader, schema: pa.Schema, columns: Sequence[str]
 ) -> pa.RecordBatchReader:
-    from truthound.profiler.relations import POSITION_COLUMN
-
     keep = set(columns)
     fields = [f if f.name in keep else pa.field(f.name, pa.null()) for f in schema]
-    if POSITION_COLUMN in reader.schema.names:
-        fields.append(reader.schema.field(POSITION_COLUMN))
-        keep.add(POSITION_COLUMN)
     padded_schema = pa.schema(fields)
 
     def batches():
