@@ -597,7 +597,8 @@ class _FrameJob(_Job):
         self.frame = frame
         self.first = unit.unit_id
         self.description = f"{unit.where} (Spark DataFrame)"
-        names = list(unit.columns) if unit.columns is not None else None
+        # A column group reads the columns its relations need too (unit.read_columns).
+        names = list(unit.read_columns) if unit.columns is not None else None
         read = frame.schema if names is None else pa.schema([frame.schema.field(n) for n in names])
         self._columns = names
         self._task = _FrameTask(
