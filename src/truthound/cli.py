@@ -135,11 +135,20 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument(
         "--no-patterns", action="store_true", help="skip pattern detection in string columns"
     )
-    what.add_argument(
+    related = what.add_mutually_exclusive_group()
+    related.add_argument(
         "--correlations",
+        dest="correlations",
         action="store_true",
-        help="also correlations (Pearson, nullity; Spearman and Cramér's V from a row sample) and "
-        "a sample of rows (files and in-memory tables; not yet the engines' own DataFrames)",
+        default=True,
+        help="correlations (Pearson, nullity; Spearman, Cramér's V and the correlation ratio from "
+        "a row sample) and a sample of rows (the default)",
+    )
+    related.add_argument(
+        "--no-correlations",
+        dest="correlations",
+        action="store_false",
+        help="leave out the correlations and the row sample",
     )
     what.add_argument(
         "--seed", type=_non_negative_int, default=42, help="seed of the sketches (default: 42)"

@@ -135,10 +135,8 @@ class ProfileSettings:
     # Pearson and nullity correlation over the first ``correlation_max_columns`` numeric (and any)
     # columns, or those named in ``correlation_columns``; a bottom-k row sample of ``sample_size``
     # rows (fewer for wide tables: at most ``sample_max_cells`` values) for Spearman, Cramér's V
-    # and the report, when ``correlations=True``. Off by default until the engines' own
-    # DataFrames (whose partitions cannot place their rows in the frame) give the same sample as
-    # a local profile of the same rows.
-    correlations: bool = False
+    # and the report; ``correlations=False`` leaves all of it out.
+    correlations: bool = True
     correlation_columns: tuple[str, ...] | None = None
     correlation_max_columns: int = 64
     sample_size: int = 1_000

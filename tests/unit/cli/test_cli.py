@@ -89,6 +89,8 @@ def test_help(capsys):
         "--columns",
         "--top-n",
         "--no-patterns",
+        "--correlations",
+        "--no-correlations",
         "--seed",
         "--format",
         "--output",
@@ -266,6 +268,15 @@ def test_columns_top_n_patterns_and_seed(data, capsys, monkeypatch):
     )
     run_json(["profile", data / "data.parquet", "--no-patterns"], capsys)
     assert seen["settings"].include_patterns is False
+
+
+def test_correlations_are_on_unless_asked_off(data, capsys):
+    on = run_json(["profile", data / "data.parquet"], capsys)
+    assert on["correlations"] and on["sample"]["size"] > 0
+    again = run_json(["profile", data / "data.parquet", "--correlations"], capsys)  # the default
+    assert (again["correlations"], again["sample"]) == (on["correlations"], on["sample"])
+    off = run_json(["profile", data / "data.parquet", "--no-correlations"], capsys)
+    assert off["correlations"] == {} and off["sample"] is None
 
 
 def test_csv_options(data, capsys):

@@ -23,8 +23,8 @@ N = 1_000_000
 NAMES = ["x", "y", "z", "w"]
 
 
-# Correlations and the row sample are opt-in (ProfileSettings.correlations): every profile here
-# asks for them.
+# Correlations and the row sample are on by default (ProfileSettings.correlations); the profiles
+# here ask for them anyway, so they do not depend on the default.
 def _profile(data, **kwargs):
     return tp.profile(data, **{"correlations": True, **kwargs})
 
