@@ -6,8 +6,10 @@ state (co-moments, nullity counts, the row sample), and whole profiles with and 
 Data: TPC-H lineitem SF1 and the wide 1,000 x 100k table of the benchmark suite
 (``bench/suite/data.py``; generated on first use under ``bench/.data/suite/``). The kernel runs
 on a table already in memory, one thread (``_core.profile``), so the difference is the relations'
-own cost; the whole profile reads the Parquet file (``tp.profile``). Runs alternate off / on and
-the medians are reported.
+own cost; the whole profile reads the Parquet file (``tp.profile``). With ``--plan``, the whole
+profile is a local ``DistributedProfiler`` of that plan instead (two threads; under a
+column-based plan the group holding the first column also reads the sampled rows' other
+columns). Runs alternate off / on and the medians are reported.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def _median_pair(run_off, run_on, repeat: int) -> dict[str, float]:
     }
 
 
-def measure(path: Path, repeat: int) -> dict:
+def measure(path: Path, repeat: int, plan: str | None = None, partitions: int = 4) -> dict:
     import pyarrow.parquet as pq
 
     import truthound.profiler as tp
@@ -56,22 +58,39 @@ def measure(path: Path, repeat: int) -> dict:
     def kernel(rel):
         return lambda: _core.profile(table, relations=rel, **options)
 
-    k = _median_pair(kernel(None), kernel(relations), repeat)
-    w = _median_pair(
-        lambda: tp.profile(str(path), correlations=False), lambda: tp.profile(str(path)), repeat
-    )
+    # the kernel does not depend on the plan: measured with tp.profile's runs only
+    k = _median_pair(kernel(None), kernel(relations), repeat) if plan is None else None
+    if plan is None:
+
+        def whole(correlations: bool):
+            return lambda: tp.profile(str(path), correlations=correlations)
+
+    else:
+        from truthound.profiler.distributed import DistributedProfiler, LocalConfig
+
+        def whole(correlations: bool):
+            profiler = DistributedProfiler.create(
+                config=LocalConfig(num_workers=2),
+                partition_strategy=plan,
+                num_partitions=partitions,
+                correlations=correlations,
+            )
+            return lambda: profiler.profile(str(path))
+
+    w = _median_pair(whole(False), whole(True), repeat)
     import os
 
     return {
         "data": path.name,
+        "plan": plan or "tp.profile",
         "rows": table.num_rows,
         "columns": table.num_columns,
         "pearson_columns": len(relations["numeric"]),
         "nullity_columns": len(relations["nullity"]),
         "sample_rows": relations["sample_size"],
         "kernel": k,
-        "kernel_cpu_slowdown": round(k["cpu_on"] / k["cpu_off"] - 1, 4),
-        "kernel_wall_slowdown": round(k["wall_on"] / k["wall_off"] - 1, 4),
+        "kernel_cpu_slowdown": round(k["cpu_on"] / k["cpu_off"] - 1, 4) if k else None,
+        "kernel_wall_slowdown": round(k["wall_on"] / k["wall_off"] - 1, 4) if k else None,
         "profile": w,
         "profile_cpu_slowdown": round(w["cpu_on"] / w["cpu_off"] - 1, 4),
         "profile_wall_slowdown": round(w["wall_on"] / w["wall_off"] - 1, 4),
@@ -84,6 +103,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--only", choices=("lineitem", "wide"))
+    parser.add_argument("--plan", choices=("row_based", "column_based", "hybrid", "hash"))
+    parser.add_argument("--partitions", type=int, default=4)
     args = parser.parse_args()
     from bench.suite import data
 
@@ -91,7 +112,8 @@ def main() -> None:
     for name, make in datasets.items():
         if args.only and name != args.only:
             continue
-        print(json.dumps(measure(make().path, args.repeat)), flush=True)
+        result = measure(make().path, args.repeat, args.plan, args.partitions)
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

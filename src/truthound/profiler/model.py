@@ -409,7 +409,7 @@ class TableProfile:
     partition_strategy: str = "row_based"
     unit_count: int = 1
     alerts: tuple[Alert, ...] = ()
-    # A deterministic row sample (pyarrow Table): bottom-k rows by a seeded hash of their position
+    # A deterministic row sample (pyarrow Table): bottom-k rows by a seeded hash of their content
     sample: Any = field(default=None, repr=False, compare=False)
     partial: bytes | None = field(default=None, repr=False, compare=False)
     settings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -581,6 +581,8 @@ def sample_from_saved(saved: Any, partial: bytes | None) -> Any:
         arrays = []
         for name in names:
             values = [r.get(name) for r in rows]
+            if _floats_with_specials(values):  # JSON writes NaN and ±inf as "nan", "inf", "-inf"
+                values = [None if v is None else float(v) for v in values]
             try:
                 arrays.append(pa.array(values))
             except (pa.ArrowException, TypeError, ValueError):  # "nan" beside numbers, ...
@@ -589,3 +591,19 @@ def sample_from_saved(saved: Any, partial: bytes | None) -> Any:
                 )
         return pa.Table.from_arrays(arrays, names=[str(n) for n in names])
     return None
+
+
+def _floats_with_specials(values: list[Any]) -> bool:
+    """Whether ``values`` are numbers and NaN / ±inf as ``jsonable._jsonable`` writes them."""
+    specials = {"nan", "inf", "-inf"}
+    present = [v for v in values if v is not None]
+    return (
+        any(isinstance(v, str) for v in present)
+        and any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
+        and all(
+            v in specials if isinstance(v, str) else isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            for v in present
+        )
+    )
+

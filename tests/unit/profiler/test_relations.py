@@ -384,3 +384,14 @@ def test_relations_of_merged_tables():
     assert r == pytest.approx(np.corrcoef(both["x"], both["y"])[0, 1], abs=1e-12)
     assert merged.sample.num_rows == 200
     assert sorted(merged.sample["x"].to_pylist()) == both["x"].to_pylist()
+
+
+def test_sample_rows_from_json_keep_nan_and_infinity_as_numbers():
+    t = pa.table(
+        {"f": [1.0, float("nan"), None, 2.0], "g": [float("inf"), 1.0, -float("inf"), 3.0]}
+    )
+    d = json.loads(_profile(t).to_json())  # without the state: the sample from its JSON rows
+    assert {"nan", "inf", "-inf"} <= {v for r in d["sample"]["rows"] for v in r.values()}
+    back = tp.TableProfile.from_dict(d)
+    assert back.sample.schema.types == [pa.float64(), pa.float64()]
+    assert back.to_dict()["sample"] == d["sample"]
