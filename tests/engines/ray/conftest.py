@@ -101,7 +101,7 @@ class FixedPlan(Partitioner):
 def local_blocks_profile(blocks: list[pa.Table], description: str = "ray.data.Dataset", **settings):
     """The local backend's profile of ``blocks`` as units 0..n-1 (slices of one in-memory table,
     independent of the Ray backend's block parts)."""
-    options = ProfileSettings(**settings).engine_options()
+    options = ProfileSettings(**settings).unit_options()  # with the relations
     whole = pa.concat_tables(blocks)
     units, offset = [], 0
     for i, block in enumerate(blocks):

@@ -6,6 +6,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+import truthound.profiler as tp
+from truthound import _core
+
 from truthound.profiler.distributed import (
     DistributedMonitor,
     DistributedProfiler,
@@ -112,6 +115,10 @@ def test_dataset_blocks_match_local_backend_on_the_same_blocks(local_ray, table)
     assert (got.unit_count, got.row_count, got.name) == (5, table.num_rows, "ray.data.Dataset")
     assert untimed(got) == untimed(local_blocks_profile(blocks))
     assert untimed(backend.profile(ds)) == untimed(got)
+    # the row sample is keyed by row content: the same bytes as one local unit over the rows
+    whole = tp.profile(pa.concat_tables(blocks))
+    assert _core.relations(got.partial)["sample"] == _core.relations(whole.partial)["sample"]
+    assert got.sample.num_rows == 1_000
 
 
 def test_read_parquet_dataset_keeps_block_order(local_ray, data_dir, table):
