@@ -595,15 +595,7 @@ def sample_from_saved(saved: Any, partial: bytes | None) -> Any:
 
 def _floats_with_specials(values: list[Any]) -> bool:
     """Whether ``values`` are numbers and NaN / ±inf as ``jsonable._jsonable`` writes them."""
-    specials = {"nan", "inf", "-inf"}
     present = [v for v in values if v is not None]
-    return (
-        any(isinstance(v, str) for v in present)
-        and any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
-        and all(
-            v in specials if isinstance(v, str) else isinstance(v, (int, float))
-            and not isinstance(v, bool)
-            for v in present
-        )
-    )
-
+    numbers = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in present]
+    specials = [v in ("nan", "inf", "-inf") for v in present]
+    return any(numbers) and any(specials) and all(a or b for a, b in zip(numbers, specials))

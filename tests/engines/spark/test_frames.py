@@ -7,6 +7,7 @@ import json
 import pyarrow as pa
 import pytest
 
+from truthound import _core
 from truthound.profiler.distributed import (
     DistributedMonitor,
     DistributedProfiler,
@@ -76,6 +77,11 @@ def test_exact_statistics_equal_across_strategies(spark, frame, table, strategy,
     assert profile.partition_strategy == strategy.value
     one_pass = tp.profile(pa.concat_tables(spark_partitions(frame)))
     assert _exact(profile) == _exact(one_pass)
+    # the row sample is keyed by row content: the same bytes as one local pass over the rows,
+    # and so are the measures taken from it (column groups read the sampled rows' columns)
+    assert _core.relations(profile.partial)["sample"] == _core.relations(one_pass.partial)["sample"]
+    for measure in ("spearman", "cramers_v", "correlation_ratio"):
+        assert profile.correlations.get(measure) == one_pass.correlations.get(measure), measure
     if strategy in (PartitionStrategy.ROW_BASED, PartitionStrategy.HASH):
         assert profile.duplicate_row_count == 300 and profile.duplicate_row_count_is_exact
     else:

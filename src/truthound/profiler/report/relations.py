@@ -176,7 +176,7 @@ def sample_section(profile: TableProfile) -> str:
     )
     note = (
         f"{count(shown.num_rows)} of the {count(table.num_rows)} sampled rows: the rows of smallest "
-        "seeded hash of their position in the source, the same for every plan and backend"
+        "seeded hash of their values (in that order), the same for every plan, backend and row order"
     )
     if len(table.column_names) > len(names):
         note += f"; the first {len(names)} of {len(table.column_names)} columns"
