@@ -364,8 +364,11 @@ void ColumnState::feed_table(const FrequentItems& table) {
 
 void ColumnState::merge_frequency_first(const ColumnState& other) {
   if (!frequent_ || !other.frequent_) return;
+  // The union is counted only when the sizes alone do not show that it fits.
+  const size_t capacity = frequent_->exact_capacity();
   const bool fits = !spilled_ && !other.spilled_ &&
-                    frequent_->union_size(*other.frequent_) <= frequent_->exact_capacity();
+                    (frequent_->size() + other.frequent_->size() <= capacity ||
+                     frequent_->union_size(*other.frequent_) <= capacity);
   if (!fits) {
     if (!spilled_) spill();
     if (!other.spilled_) {

@@ -1228,15 +1228,16 @@ PatternStats PatternStats::deserialize(ByteReader& in) {
   std::array<uint64_t, STRATUM_COUNT> kept{};
   std::array<uint64_t, PATTERN_COUNT> sampled{};
   for (uint64_t e = 0; e < n; ++e) {
-    const std::string where = " of sample entry " + std::to_string(e);
+    // Built only for a message: per entry it would cost more than reading the entry.
+    const auto where_text = [e] { return " of sample entry " + std::to_string(e); };
     const uint64_t key = in.get_u64("pattern sample key");
     if (!entries.empty() && key <= entries.back().key)
-      in.fail("pattern sample key" + where + " is not greater than the last");
+      in.fail("pattern sample key" + where_text() + " is not greater than the last");
     const uint32_t s = stratum_of_key(key);
     if (s >= STRATUM_COUNT || st.stratum_counts_[s] == 0)
-      in.fail("pattern sample stratum " + std::to_string(s) + where + " has no values");
+      in.fail("pattern sample stratum " + std::to_string(s) + where_text() + " has no values");
     const uint64_t count = get_minimal_varint(in, "pattern sample count");
-    if (count == 0) in.fail("pattern sample count" + where + " is 0");
+    if (count == 0) in.fail("pattern sample count" + where_text() + " is 0");
     if (count > budget[s])
       in.fail("pattern sample counts exceed the count " + std::to_string(st.stratum_counts_[s]) +
               " of stratum " + std::to_string(s) + " at entry " + std::to_string(e));
@@ -1247,9 +1248,9 @@ PatternStats PatternStats::deserialize(ByteReader& in) {
     const size_t length_at = in.position();
     const std::string_view bytes = in.get_bytes("pattern sample value");
     if (in.position() - length_at - bytes.size() != varint_size(bytes.size()))
-      in.fail("pattern sample value length" + where + ": padded varint");
+      in.fail("pattern sample value length" + where_text() + ": padded varint");
     if (bytes.size() > patterns::MAX_SAMPLE_VALUE_BYTES)
-      in.fail("pattern sample value" + where + " of " + std::to_string(bytes.size()) +
+      in.fail("pattern sample value" + where_text() + " of " + std::to_string(bytes.size()) +
               " bytes, at most " + std::to_string(patterns::MAX_SAMPLE_VALUE_BYTES));
     if (!bytes.empty() && is_whole_value(bytes) &&
         (patterns::match_mask(bytes) != mask || patterns::stratum_of(bytes) != s))

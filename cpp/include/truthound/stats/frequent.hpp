@@ -104,6 +104,10 @@ class FrequentItems {
   }
   // Whether a value with this hash is tracked.
   bool contains(uint64_t hash) const;
+  // The summary was decoded and has not been probed since: its entries are held densely, sorted
+  // by hash, without a hash table (a merge input only iterates them; issue 14). The first
+  // update or merge into it builds the table.
+  bool is_dense() const { return dense_; }
   // Distinct values of the union with `other` while both are exact (no change to either).
   size_t union_size(const FrequentItems& other) const;
 
@@ -139,7 +143,8 @@ class FrequentItems {
   struct Item;  // a tracked value with its bytes as a view: the unit of merge and output
 
   void insert_new(size_t slot, uint64_t hash, std::string_view value, uint64_t count);
-  void allocate_table();
+  void make_table();  // a table to probe: the first one, or the dense entries indexed
+  void assign_dense(const std::vector<Item>& sorted_by_hash, uint8_t mode);
   void grow();
   size_t place(uint64_t hash, uint64_t count, Ref ref);
   void index_slots();
@@ -156,7 +161,10 @@ class FrequentItems {
   uint64_t total_ = 0;
   uint64_t offset_ = 0;  // sum of the counts subtracted by purges
   size_t size_ = 0;
-  size_t mask_ = 0;  // slots_.size() - 1, a power of two; see max_entries() in the .cpp
+  // slots_.size() - 1, a power of two (see max_entries() in the .cpp); 0 while there is no table
+  // to probe: no entries yet, or dense entries (dense_).
+  size_t mask_ = 0;
+  bool dense_ = false;
   std::vector<Slot> slots_;
   std::vector<Ref> refs_;
   std::string arena_;  // the tracked values' bytes
@@ -172,8 +180,8 @@ inline void FrequentItems::update(uint64_t hash, std::string_view value, uint64_
   if (count > UINT64_MAX - total_) [[unlikely]]
     throw_total_overflow(total_, count);
   total_ += count;
-  if (slots_.empty()) [[unlikely]]
-    allocate_table();  // an empty summary holds no table (issue 14)
+  if (mask_ == 0) [[unlikely]]
+    make_table();  // an empty summary holds no table, a decoded one only its entries (issue 14)
   Slot* const slots = slots_.data();
   const size_t mask = mask_;
   // Linear probing on the low bits: XXH64 output is already well mixed.
