@@ -21,3 +21,17 @@ TEST(Xxh64, InlineEightByteFormAgreesWithTheGeneralOne) {
     EXPECT_EQ(truthound::hash::xxh64_u64(v, 7), xxh64(&v, 8, 7));
   }
 }
+
+TEST(Xxh64, ValueHashOfEightBytesIsInvertible) {
+  using truthound::hash::inverse_of_u64;
+  using truthound::hash::of_u64;
+  for (uint64_t v : {0ULL, 1ULL, 0xFFFFFFFFFFFFFFFFULL, 0x8000000000000000ULL, 0x7ff8000000000000ULL}) {
+    EXPECT_EQ(inverse_of_u64(of_u64(v)), v);
+  }
+  uint64_t x = 12345;
+  for (int i = 0; i < 100000; ++i) {
+    x = truthound::hash::splitmix64(x);
+    ASSERT_EQ(inverse_of_u64(of_u64(x)), x) << x;
+    ASSERT_EQ(of_u64(inverse_of_u64(x)), x) << x;  // and onto: every hash is some value's
+  }
+}

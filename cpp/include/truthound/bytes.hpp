@@ -85,6 +85,20 @@ class ByteReader {
     return b == 1;
   }
   uint64_t get_varint(const char* what) {
+    if (remaining() >= 10) [[likely]] {  // room for the longest varint: no check per byte
+      const auto* p = reinterpret_cast<const uint8_t*>(data_.data() + pos_);
+      uint64_t v = 0;
+      for (int i = 0; i < 10; ++i) {
+        const uint8_t b = p[i];
+        v |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
+        if ((b & 0x80) == 0) {
+          if (i == 9 && b > 1) break;
+          pos_ += static_cast<size_t>(i) + 1;
+          return v;
+        }
+      }
+      fail(std::string(what) + ": varint longer than 64 bits");
+    }
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       uint8_t b = get_u8(what);
@@ -104,6 +118,13 @@ class ByteReader {
   }
   std::string_view get_bytes(const char* what) {
     uint64_t n = get_varint(what);
+    require(n, what);
+    std::string_view s = data_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  // The next n bytes, unprefixed.
+  std::string_view get_view(uint64_t n, const char* what) {
     require(n, what);
     std::string_view s = data_.substr(pos_, n);
     pos_ += n;

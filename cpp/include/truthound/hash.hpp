@@ -101,6 +101,32 @@ inline uint64_t xxh64_u64(uint64_t v, uint64_t seed) {
 inline uint64_t of_bytes(std::string_view s) { return xxh64(s.data(), s.size(), VALUE_SEED); }
 inline uint64_t of_u64(uint64_t v) { return xxh64_u64(v, VALUE_SEED); }
 
+namespace detail {
+// The inverse of an odd number modulo 2^64, by Newton's iteration (x ← x·(2 − a·x) doubles the
+// correct low bits; an odd a is its own inverse modulo 8).
+constexpr uint64_t inverse_odd(uint64_t a) {
+  uint64_t x = a;
+  for (int i = 0; i < 5; ++i) x *= 2 - a * x;
+  return x;
+}
+}  // namespace detail
+
+// The value whose of_u64 is `h`. XXH64 of 8 bytes is a bijection of them: each step is a
+// multiplication by an odd constant, a rotation, an addition or xor of a constant, or x ^= x >> s,
+// all invertible. So a table of 8-byte values keyed by this hash needs no copy of the values
+// (frequent.hpp).
+inline uint64_t inverse_of_u64(uint64_t h) {
+  using namespace detail;
+  constexpr uint64_t IP1 = inverse_odd(P1), IP2 = inverse_odd(P2), IP3 = inverse_odd(P3);
+  h ^= h >> 32;  // avalanche, backwards
+  h *= IP3;
+  h ^= (h >> 29) ^ (h >> 58);
+  h *= IP2;
+  h ^= h >> 33;
+  h = std::rotr((h - P4) * IP1, 27) ^ (VALUE_SEED + P5 + 8);  // h = round(0, v)
+  return std::rotr(h * IP1, 31) * IP2;
+}
+
 // Order-dependent combination of column hashes into a row hash.
 inline uint64_t combine(uint64_t acc, uint64_t h) { return detail::round(acc ^ P5, h) + P4; }
 

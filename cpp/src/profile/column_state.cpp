@@ -31,6 +31,36 @@ constexpr uint64_t CANONICAL_NAN_BITS = 0x7ff8000000000000ULL;
 
 bool is_integer_kind(Kind k) { return k == Kind::Signed || k == Kind::Unsigned; }
 
+// Kinds whose canonical value is 8 bytes hashed with hash::of_u64 (column_update.cpp): their
+// frequency table keeps only the hashes (frequent.hpp).
+bool fixed_width_kind(Kind k) {
+  switch (k) {
+    case Kind::Boolean:
+    case Kind::Signed:
+    case Kind::Unsigned:
+    case Kind::Float:
+    case Kind::Date:
+    case Kind::Timestamp:
+    case Kind::Time:
+    case Kind::Duration: return true;
+    default: return false;
+  }
+}
+
+frequent::Layout layout_of(uint16_t format) {
+  return format >= 3 ? frequent::Layout::Compact : frequent::Layout::Hashed;
+}
+
+// Doubles as unsigned integers in the same order (negative numbers bit-flipped, others with the
+// sign bit set): ascending retained values become small non-negative deltas.
+uint64_t order_bits(double v) {
+  const uint64_t b = std::bit_cast<uint64_t>(v);
+  return (b >> 63) ? ~b : b | (uint64_t{1} << 63);
+}
+double from_order_bits(uint64_t u) {
+  return std::bit_cast<double>((u >> 63) ? u & ~(uint64_t{1} << 63) : ~u);
+}
+
 // Integers of either signedness share every part, so Spark's int32 and pandas' uint8 views of
 // one column can merge.
 bool compatible(const ColumnType& a, const ColumnType& b) {
@@ -106,7 +136,8 @@ void ColumnState::create_parts(const ProfileOptions& options, uint64_t sketch_se
   take_settings(options);
   sketch_seed_ = sketch_seed;
   uint16_t parts = parts_for(type_, options.pattern_sample_size > 0);
-  if (parts & FREQUENT) frequent_.emplace(options.frequent_exact_capacity, options.frequent_sketch_capacity);
+  if (parts & FREQUENT)
+    frequent_.emplace(options.frequent_exact_capacity, options.frequent_sketch_capacity, fixed_width_kind(type_.kind));
   if (parts & INT_RANGE) int_range_.emplace();
   if (parts & FLOAT_RANGE) float_range_.emplace();
   if (parts & BYTES_RANGE) bytes_range_.emplace();
@@ -166,7 +197,8 @@ void ColumnState::merge(const ColumnState& other) {
   merge_part(patterns_, other.patterns_);
 }
 
-void ColumnState::serialize(ByteWriter& out) const {
+void ColumnState::serialize(ByteWriter& out, uint16_t format) const {
+  const frequent::Layout layout = layout_of(format);
   out.put_bytes(name_);
   out.put_varint(ordinal_);
   put_type(out, type_);
@@ -174,14 +206,14 @@ void ColumnState::serialize(ByteWriter& out) const {
   if (format_ == 1) {
     out.put_u16(parts_for(type_, patterns_.has_value()));
     if (distinct_) distinct_->serialize(out);
-    if (frequent_) frequent_->serialize(out);
+    if (frequent_) frequent_->serialize(out, layout);
     if (quantiles_) quantiles_->serialize(out);
   } else {
     const uint16_t parts = parts_for(type_, patterns_.has_value());
     out.put_u16(static_cast<uint16_t>(parts | (spilled_ ? SPILLED : 0)));
     if (parts & QUANTILES) out.put_u64(sketch_seed_);
     if (spilled_ && (parts & DISTINCT)) distinct_->serialize(out);
-    if (frequent_) frequent_->serialize(out);
+    if (frequent_) frequent_->serialize(out, layout);
     if (spilled_ && (parts & QUANTILES)) {
       if (quantiles_) {
         out.put_u8(QUANTILES_SKETCH);
@@ -192,7 +224,16 @@ void ColumnState::serialize(ByteWriter& out) const {
         std::sort(sorted.begin(), sorted.end());
         out.put_u8(QUANTILES_RETAINED);
         out.put_varint(sorted.size());
-        for (double v : sorted) out.put_f64(v);
+        if (layout == frequent::Layout::Compact) {
+          // Format 3: deltas of the order-preserving bits (repeats and close values take a byte).
+          uint64_t previous = 0;
+          for (double v : sorted) {
+            out.put_varint(order_bits(v) - previous);
+            previous = order_bits(v);
+          }
+        } else {
+          for (double v : sorted) out.put_f64(v);
+        }
       }
     }
   }
@@ -207,7 +248,7 @@ void ColumnState::serialize(ByteWriter& out) const {
 
 ColumnState ColumnState::deserialize(ByteReader& in, const ProfileOptions& options, uint16_t format) {
   ColumnState c;
-  c.format_ = format;
+  c.format_ = format == 1 ? 1 : 2;  // the layout: formats 2 and 3 hold the same states
   c.name_ = std::string(in.get_bytes("column name"));
   std::string context = in.context();
   in.set_context(context + ", column \"" + c.name_ + "\"");
@@ -225,7 +266,7 @@ ColumnState ColumnState::deserialize(ByteReader& in, const ProfileOptions& optio
     in.fail("column parts " + std::to_string(parts) + " do not match kind " + kind_name(c.type_.kind));
   if (format == 1) {
     if (parts & DISTINCT) c.distinct_ = DistinctCounter::deserialize(in, DistinctSketch::HyperLogLog);
-    if (parts & FREQUENT) c.frequent_ = FrequentItems::deserialize(in);
+    if (parts & FREQUENT) c.frequent_ = FrequentItems::deserialize(in, fixed_width_kind(c.type_.kind), layout_of(format));
     if (parts & QUANTILES) c.quantiles_ = KllSketch::deserialize(in);
   } else {
     if (c.spilled_ && !(parts & FREQUENT)) in.fail("spilled flag on a column without a frequency table");
@@ -236,7 +277,7 @@ ColumnState ColumnState::deserialize(ByteReader& in, const ProfileOptions& optio
         in.fail("distinct counter settings differ from the options");
     }
     if (parts & FREQUENT) {
-      c.frequent_ = FrequentItems::deserialize(in);
+      c.frequent_ = FrequentItems::deserialize(in, fixed_width_kind(c.type_.kind), layout_of(format));
       if (c.frequent_->is_exact() == c.spilled_)
         in.fail(c.spilled_ ? "spilled column with an exact frequency table"
                            : "frequency table not exact on a column that did not spill");
@@ -251,10 +292,20 @@ ColumnState ColumnState::deserialize(ByteReader& in, const ProfileOptions& optio
         if (c.quantiles_->k() != options.kll_k) in.fail("KLL k differs from the options");
       } else if (mode == QUANTILES_RETAINED) {
         const uint64_t n = in.get_count("retained value count", column::EXACT_QUANTILE_VALUES);
-        if (n > in.remaining() / 8) in.fail("retained value count " + std::to_string(n) + " past the end");
+        const bool compact = layout_of(format) == frequent::Layout::Compact;
+        if (n > in.remaining() / (compact ? 1 : 8)) in.fail("retained value count " + std::to_string(n) + " past the end");
         c.raw_.resize(n);
+        uint64_t previous = 0;
         for (uint64_t i = 0; i < n; ++i) {
-          const double v = in.get_f64("retained value");
+          double v;
+          if (compact) {
+            const uint64_t delta = in.get_varint("retained value delta");
+            if (delta > UINT64_MAX - previous) in.fail("retained value delta past the largest value at " + std::to_string(i));
+            previous += delta;
+            v = from_order_bits(previous);
+          } else {
+            v = in.get_f64("retained value");
+          }
           if (std::isnan(v) || (i > 0 && v < c.raw_[i - 1]) || (v == 0 && std::signbit(v)))
             in.fail("retained values not ascending non-NaN numbers at " + std::to_string(i));
           c.raw_[i] = v;
@@ -280,8 +331,8 @@ ColumnState ColumnState::deserialize(ByteReader& in, const ProfileOptions& optio
 
 bool ColumnState::operator==(const ColumnState& other) const {
   ByteWriter a, b;
-  serialize(a);
-  other.serialize(b);
+  serialize(a, format_ == 1 ? 1 : partial::FORMAT_VERSION);
+  other.serialize(b, other.format_ == 1 ? 1 : partial::FORMAT_VERSION);
   return a.take() == b.take();
 }
 
@@ -338,7 +389,7 @@ void ColumnState::spill() {
   spilled_ = true;
   const FrequentItems& table = *frequent_;
   distinct_.emplace(distinct_limit_, ell_precision_, DistinctSketch::ExaLogLog);
-  table.for_each([&](uint64_t hash, uint64_t, std::string_view, bool) { distinct_->update(hash); });
+  feed_hashes(table);
   if (type_.is_ordered_number()) {
     const WeightedValues values = table_values(table);
     if (values.n() > column::EXACT_QUANTILE_VALUES) quantiles_.emplace(kll_k_, sketch_seed_);
@@ -356,8 +407,17 @@ void ColumnState::on_table_overflow(void* self) {
   c->spill();
 }
 
+// A table's hashes into the distinct counter, as one batch: its exact set (up to megabytes) is
+// probed with prefetching.
+void ColumnState::feed_hashes(const FrequentItems& table) {
+  std::vector<uint64_t> hashes;
+  hashes.reserve(table.size());
+  table.for_each_hash([&](uint64_t hash, uint64_t) { hashes.push_back(hash); });
+  distinct_->update(hashes.data(), hashes.size());
+}
+
 void ColumnState::feed_table(const FrequentItems& table) {
-  table.for_each([&](uint64_t hash, uint64_t, std::string_view, bool) { distinct_->update(hash); });
+  feed_hashes(table);
   if (type_.is_ordered_number())
     table_values(table).expand([&](const double* v, size_t n) { add_numbers(v, n); });
 }

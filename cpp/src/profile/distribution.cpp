@@ -29,52 +29,20 @@ double to_number(const ColumnType& type, std::string_view bytes) {
   }
 }
 
-// The tracked entries of a frequent-items summary, in hash order, read from its canonical
-// serialized form (documented in frequent.hpp): one pass, where top(size()) would sort every
-// entry by count and value bytes. The hash is the engine's identity of the value.
-struct Entry {
-  uint64_t hash;
-  uint64_t count;
-  std::string_view value;
-};
-
-std::vector<Entry> entries(const std::string& bytes) {
-  ByteReader in(bytes, "frequent items");
-  in.get_varint("exact capacity");
-  in.get_varint("sketch capacity");
-  in.get_u8("mode");
-  in.get_varint("total");
-  in.get_varint("error offset");
-  const uint64_t n = in.get_count("entry count", bytes.size());
-  std::vector<Entry> out;
-  out.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    Entry e;
-    e.hash = in.get_u64("entry hash");
-    e.count = in.get_varint("entry count");
-    in.get_bool("entry truncated");
-    e.value = in.get_bytes("entry value");
-    out.push_back(e);
-  }
-  return out;
-}
-
 FrequencyTable frequency_table(const ColumnState& state, bool ordered) {
   const FrequentItems& f = *state.frequent();
   FrequencyTable t;
   t.exact = f.is_exact();
   t.total = f.total();
   t.max_error = f.maximum_error();
-  ByteWriter w;
-  f.serialize(w);
-  const std::string bytes = w.take();
-  const std::vector<Entry> all = entries(bytes);
+  // In hash order: the hash is the engine's identity of the value.
+  const std::vector<HashedItem> all = f.by_hash();
   const size_t n = all.size();
   t.counts.reserve(n);
   if (!ordered) {
     t.keys.reserve(n);
     t.values.reserve(n);
-    for (const Entry& e : all) {
+    for (const HashedItem& e : all) {
       t.keys.push_back(e.hash);
       t.counts.push_back(e.count);
       t.values.emplace_back(e.value);

@@ -114,12 +114,13 @@ void Partial::update(const ArrowSchema& schema, const ArrowArray& batch) {
 }
 
 void Partial::check_mergeable(const Partial& other) const {
-  if (version_ != other.version_)
+  // Formats 2 and 3 hold the same states (3 encodes them more compactly); 1 holds others.
+  if ((version_ == 1) != (other.version_ == 1))
     throw InvalidInput("cannot merge a format-" + std::to_string(version_) + " partial (units " +
                        std::to_string(first_unit_) + ".." + std::to_string(last_unit_) + ") with a format-" +
                        std::to_string(other.version_) + " partial (units " + std::to_string(other.first_unit_) +
                        ".." + std::to_string(other.last_unit_) +
-                       "): their distinct-count sketches differ (format 1 HyperLogLog, format 2 ExaLogLog); "
+                       "): their distinct-count sketches differ (format 1 HyperLogLog, formats 2 and 3 ExaLogLog); "
                        "profile the format-" + std::to_string(std::min(version_, other.version_)) +
                        " source again");
   if (!(options_ == other.options_))
@@ -160,6 +161,7 @@ void Partial::merge(const Partial& other) {
 }
 
 void Partial::merge_rest(const Partial& other) {
+  version_ = std::max(version_, other.version_);
   if (row_distinct_ && other.row_distinct_) {
     row_distinct_->merge(*other.row_distinct_);
   } else if (other.row_distinct_) {
@@ -221,6 +223,7 @@ void Partial::merge_table(const Partial& other) {
   }
   row_distinct_.reset();
   tracked_rows_ = 0;
+  version_ = std::max(version_, other.version_);
   rows_ += other.rows_;
   first_unit_ = std::min(first_unit_, other.first_unit_);
   last_unit_ = std::max(last_unit_, other.last_unit_);
@@ -238,7 +241,17 @@ std::string Partial::serialize() const {
   body.put_bool(row_distinct_.has_value());
   if (row_distinct_) row_distinct_->serialize(body);
   body.put_varint(columns_.size());
-  for (const ColumnState& c : columns_) c.serialize(body);
+  for (const ColumnState& c : columns_) {
+    if (version_ < 3) {
+      c.serialize(body, version_);
+      continue;
+    }
+    // Format 3: each column is length-prefixed, so a reader can step over columns it does not
+    // need (finalize reads one column at a time) and column groups concatenate as bytes.
+    ByteWriter column;
+    c.serialize(column, version_);
+    body.put_bytes(column.buffer());
+  }
   if (relations_) {
     body.put_u8(partial::SECTION_RELATIONS);
     relations_->serialize(body);
@@ -289,7 +302,13 @@ Partial Partial::deserialize(std::string_view bytes) {
   uint64_t n = in.get_count("column count", in.remaining());
   p.columns_.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
-    p.columns_.push_back(ColumnState::deserialize(in, p.options_, version));
+    if (version >= 3) {
+      ByteReader column(in.get_bytes("column bytes"), in.context());
+      p.columns_.push_back(ColumnState::deserialize(column, p.options_, version));
+      column.expect_end();
+    } else {
+      p.columns_.push_back(ColumnState::deserialize(in, p.options_, version));
+    }
     if (i > 0 && p.columns_[i].ordinal() <= p.columns_[i - 1].ordinal())
       in.fail("columns out of order at \"" + p.columns_[i].name() + "\"");
   }

@@ -15,30 +15,35 @@ namespace truthound {
 struct FrequentItems::Item {
   uint64_t hash;
   uint64_t count;
-  std::string_view value;  // into an arena, or the caller's bytes, alive until the next rebuild
+  // Into an arena, or the caller's bytes, alive until the next rebuild; empty when fixed_ unless
+  // the caller filled it (items_with_values).
+  std::string_view value;
   bool truncated;
 };
 
 namespace {
 
-constexpr size_t MIN_TABLE_SIZE = 16;
-// Smallest serialized entry: u64 hash, 1-byte count, flag and length.
-constexpr size_t MIN_ENTRY_BYTES = 11;
+constexpr size_t MIN_TABLE_SLOTS = 16;
+// Up to this many slots (16 KB) a table is at most 1/4 full, beyond it at most 7/10: a repeat in
+// a small table nearly always hits its home slot (one predictable branch), and small tables cost
+// little; large ones are what memory is made of (issue 14).
+constexpr size_t SMALL_TABLE_SLOTS = 1'024;
+// Smallest serialized entry: a 1-byte delta and a 1-byte count (compact, fixed width).
+constexpr size_t MIN_ENTRY_BYTES = 2;
 
-// Most keys a table of `table_size` slots holds. Linear probing on a hit costs a mispredicted
-// branch whenever the key is not in its home slot, so small tables (up to 256 KB, the common case
-// of few distinct values) stay at most 1/4 full, which halves the cost of a hit at 100 to 16,000
-// distinct values; larger ones stay at most 1/2 full to bound memory.
-constexpr size_t SMALL_TABLE_SIZE = size_t{1} << 14;
-size_t max_entries(size_t table_size) {
-  return table_size <= SMALL_TABLE_SIZE ? table_size / 4 : table_size / 2;
-}
+// Most keys a table of `slots` slots holds.
+size_t max_entries(size_t slots) { return slots <= SMALL_TABLE_SLOTS ? slots / 4 : slots / 10 * 7; }
 
-// Smallest table that holds `entries` keys.
-size_t table_size_for(size_t entries) {
-  size_t size = MIN_TABLE_SIZE;
-  while (max_entries(size) < entries) size *= 2;
-  return size;
+// The next table size: half as large again (a multiple of 8), so a table is never much more than
+// 1/0.7 · 1.5 slots per entry.
+size_t grown(size_t slots) { return (slots + slots / 2 + 7) / 8 * 8; }
+
+// Smallest table on the growth path that holds `entries` keys: what streaming inserts reach, so a
+// decoded summary takes the memory the one that was serialized took.
+size_t table_slots_for(size_t entries) {
+  size_t slots = MIN_TABLE_SLOTS;
+  while (max_entries(slots) < entries) slots = grown(slots);
+  return slots;
 }
 
 // The bytes kept of a value: all of it up to MAX_VALUE_BYTES, else a prefix cut back to the start
@@ -61,11 +66,11 @@ bool value_less(const T& a, const T& b) {
 }
 
 // std::string::append. GCC knows that a kept value has at most 1024 bytes and copies it with an
-// inlined `rep movs`, whose start-up costs as much as the rest of an insertion; a number's 8 bytes
-// are appended with a constant size, which compiles to one move.
+// inlined `rep movs`, whose start-up costs as much as the rest of an insertion; a decimal's 16
+// bytes are appended with a constant size, which compiles to two moves.
 void append_bytes(std::string& out, std::string_view bytes) {
-  if (bytes.size() == 8)
-    out.append(bytes.data(), 8);
+  if (bytes.size() == 16)
+    out.append(bytes.data(), 16);
   else
     out.append(bytes);
 }
@@ -76,8 +81,8 @@ std::string settings_text(uint32_t exact, uint32_t sketch) {
 
 }  // namespace
 
-FrequentItems::FrequentItems(uint32_t exact_capacity, uint32_t sketch_capacity)
-    : exact_capacity_(exact_capacity), sketch_capacity_(sketch_capacity) {
+FrequentItems::FrequentItems(uint32_t exact_capacity, uint32_t sketch_capacity, bool fixed_width)
+    : exact_capacity_(exact_capacity), sketch_capacity_(sketch_capacity), fixed_(fixed_width) {
   if (sketch_capacity < 1 || sketch_capacity > exact_capacity ||
       exact_capacity > frequent::MAX_CAPACITY)
     throw InvalidInput("frequent items: " + settings_text(exact_capacity, sketch_capacity) +
@@ -91,32 +96,36 @@ void FrequentItems::make_table() {
     rebuild(all, mode_);
     return;
   }
-  slots_.assign(MIN_TABLE_SIZE, Slot{});
-  refs_.assign(MIN_TABLE_SIZE, Ref{});
-  mask_ = MIN_TABLE_SIZE - 1;
+  slots_.assign(MIN_TABLE_SLOTS, Slot{});
+  if (!fixed_) refs_.assign(MIN_TABLE_SLOTS, Ref{});
+  room_ = max_entries(MIN_TABLE_SLOTS);
 }
 
-// Decoded entries as they are: one slot each, in hash order, no table until one is needed.
-void FrequentItems::assign_dense(const std::vector<Item>& sorted_by_hash, uint8_t mode) {
-  size_t bytes = 0;
-  for (const Item& item : sorted_by_hash) bytes += item.value.size();
+// Decoded entries as they are: one slot each, in the order given, no table until one is needed.
+void FrequentItems::assign_dense(const std::vector<Item>& entries, uint8_t mode, bool by_hash) {
   std::string arena;
-  arena.reserve(bytes);
   slots_.clear();
   refs_.clear();
-  slots_.reserve(sorted_by_hash.size());
-  refs_.reserve(sorted_by_hash.size());
-  for (const Item& item : sorted_by_hash) {
+  slots_.reserve(entries.size());
+  if (!fixed_) {
+    size_t bytes = 0;
+    for (const Item& item : entries) bytes += item.value.size();
+    arena.reserve(bytes);
+    refs_.reserve(entries.size());
+  }
+  for (const Item& item : entries) {
+    slots_.push_back({item.hash, item.count});
+    if (fixed_) continue;
     refs_.push_back({static_cast<uint32_t>(arena.size()),
                      static_cast<uint32_t>(item.value.size()) | (item.truncated ? TRUNCATED_BIT : 0)});
-    slots_.push_back({item.hash, item.count});
     arena.append(item.value);
   }
   arena_.swap(arena);
-  size_ = sorted_by_hash.size();
+  size_ = entries.size();
   mode_ = mode;
-  mask_ = 0;
-  dense_ = !sorted_by_hash.empty();
+  room_ = 0;
+  dense_ = !entries.empty();
+  dense_by_hash_ = by_hash;
   used_.clear();
 }
 
@@ -128,8 +137,8 @@ void FrequentItems::throw_total_overflow(uint64_t total, uint64_t count) {
 // Out of the hot path: a hash not in the table lands here with the empty slot that ends its probe.
 void FrequentItems::insert_new(size_t slot, uint64_t hash, std::string_view value, uint64_t count) {
   if (count == 0) return;  // zero occurrences: nothing seen
-  const std::string_view kept = stored_prefix(value);
-  const bool truncated = kept.size() < value.size();
+  const std::string_view kept = fixed_ ? std::string_view() : stored_prefix(value);
+  const bool truncated = !fixed_ && kept.size() < value.size();
   if (mode_ == frequent::MODE_EXACT && size_ == exact_capacity_) {
     if (hook_) {
       const OverflowHook hook = hook_;
@@ -143,16 +152,19 @@ void FrequentItems::insert_new(size_t slot, uint64_t hash, std::string_view valu
     rebuild(all, frequent::MODE_SKETCH);
     return;
   }
-  const Ref ref{static_cast<uint32_t>(arena_.size()),
-                static_cast<uint32_t>(kept.size()) | (truncated ? TRUNCATED_BIT : 0)};
-  append_bytes(arena_, kept);
-  if (size_ + 1 > max_entries(slots_.size())) {  // only in exact mode: a sketch table fits 2k
+  Ref ref;
+  if (!fixed_) {
+    ref = {static_cast<uint32_t>(arena_.size()),
+           static_cast<uint32_t>(kept.size()) | (truncated ? TRUNCATED_BIT : 0)};
+    append_bytes(arena_, kept);
+  }
+  if (size_ + 1 > room_) {  // only in exact mode: a sketch table fits 2k
     grow();
-    place(hash, count, ref);
-    if (mode_ == frequent::MODE_SKETCH) index_slots();
+    const size_t at = place(hash, count, ref);
+    if (mode_ == frequent::MODE_SKETCH) used_.push_back(static_cast<uint32_t>(at));
   } else {
     slots_[slot] = {hash, count};
-    refs_[slot] = ref;
+    if (!fixed_) refs_[slot] = ref;
     if (mode_ == frequent::MODE_SKETCH) used_.push_back(static_cast<uint32_t>(slot));
   }
   ++size_;
@@ -161,10 +173,10 @@ void FrequentItems::insert_new(size_t slot, uint64_t hash, std::string_view valu
 
 // Puts a key known to be absent into its first empty slot, and returns that slot.
 size_t FrequentItems::place(uint64_t hash, uint64_t count, Ref ref) {
-  size_t i = hash & mask_;
-  while (slots_[i].count != 0) i = (i + 1) & mask_;
+  size_t i = home(hash);
+  while (slots_[i].count != 0) i = next(i);
   slots_[i] = {hash, count};
-  refs_[i] = ref;
+  if (!fixed_) refs_[i] = ref;
   return i;
 }
 
@@ -175,21 +187,30 @@ void FrequentItems::index_slots() {
     if (slots_[i].count != 0) used_.push_back(static_cast<uint32_t>(i));
 }
 
-void FrequentItems::grow() {
-  std::vector<Slot> old_slots(slots_.size() * 2);
-  std::vector<Ref> old_refs(refs_.size() * 2);
+// Moves every entry into a table of `slots` slots (which holds them all).
+void FrequentItems::resize_table(size_t slots) {
+  std::vector<Slot> old_slots(slots);
+  std::vector<Ref> old_refs(fixed_ ? 0 : slots);
   old_slots.swap(slots_);
   old_refs.swap(refs_);
-  mask_ = slots_.size() - 1;
+  room_ = max_entries(slots);
   for (size_t i = 0; i < old_slots.size(); ++i)
-    if (old_slots[i].count != 0) place(old_slots[i].hash, old_slots[i].count, old_refs[i]);
+    if (old_slots[i].count != 0)
+      place(old_slots[i].hash, old_slots[i].count, fixed_ ? Ref{} : old_refs[i]);
+  if (mode_ == frequent::MODE_SKETCH) index_slots();
 }
+
+void FrequentItems::grow() { resize_table(grown(slots_.size())); }
 
 std::vector<FrequentItems::Item> FrequentItems::items() const {
   std::vector<Item> out;
   out.reserve(size_);
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].count == 0) continue;
+    if (fixed_) {
+      out.push_back({slots_[i].hash, slots_[i].count, std::string_view(), false});
+      continue;
+    }
     const Ref ref = refs_[i];
     out.push_back({slots_[i].hash, slots_[i].count,
                    std::string_view(arena_).substr(ref.offset, ref.length & ~TRUNCATED_BIT),
@@ -200,7 +221,7 @@ std::vector<FrequentItems::Item> FrequentItems::items() const {
 
 std::vector<FrequentItems::Item> FrequentItems::items_by_hash() const {
   std::vector<Item> out = items();
-  if (dense_) return out;  // already in hash order
+  if (dense_ && dense_by_hash_) return out;  // already in hash order
   std::sort(out.begin(), out.end(), [](const Item& a, const Item& b) { return a.hash < b.hash; });
   return out;
 }
@@ -235,7 +256,7 @@ void FrequentItems::purge_table() {
   uint64_t highest = 0;
   for (size_t j = 0; j < size_; ++j) {
     const uint32_t i = used_[j];
-    entries[j] = {slots_[i].hash, slots_[i].count, refs_[i]};
+    entries[j] = {slots_[i].hash, slots_[i].count, fixed_ ? Ref{} : refs_[i]};
     highest = std::max(highest, slots_[i].count);
     slots_[i] = Slot{};
   }
@@ -256,16 +277,21 @@ void FrequentItems::purge_table() {
   const uint64_t c = counts[k];
   offset_ += c;  // cannot overflow: offset·(k+1) ≤ total
 
-  size_t bytes = 0;
-  for (size_t i = 0; i < n; ++i)
-    bytes += entries[i].count > c ? entries[i].ref.length & ~TRUNCATED_BIT : 0;
   std::string arena;
-  arena.reserve(bytes);
+  if (!fixed_) {
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; ++i)
+      bytes += entries[i].count > c ? entries[i].ref.length & ~TRUNCATED_BIT : 0;
+    arena.reserve(bytes);
+  }
   for (size_t i = 0; i < n; ++i) {
     const Entry& e = entries[i];
     if (e.count <= c) continue;
-    const Ref ref{static_cast<uint32_t>(arena.size()), e.ref.length};
-    arena.append(arena_, e.ref.offset, e.ref.length & ~TRUNCATED_BIT);
+    Ref ref;
+    if (!fixed_) {
+      ref = {static_cast<uint32_t>(arena.size()), e.ref.length};
+      arena.append(arena_, e.ref.offset, e.ref.length & ~TRUNCATED_BIT);
+    }
     used_.push_back(static_cast<uint32_t>(place(e.hash, e.count - c, ref)));
     ++size_;
   }
@@ -274,29 +300,35 @@ void FrequentItems::purge_table() {
 
 // Replaces the table and arena with `items` (whose views may point into the current arena).
 void FrequentItems::rebuild(const std::vector<Item>& items, uint8_t mode) {
-  size_t bytes = 0;
-  for (const Item& item : items) bytes += item.value.size();
   std::string arena;
-  arena.reserve(bytes);
-  const size_t table_size = table_size_for(mode == frequent::MODE_EXACT
-                                               ? items.size()
-                                               : 2 * size_t{sketch_capacity_});
+  if (!fixed_) {
+    size_t bytes = 0;
+    for (const Item& item : items) bytes += item.value.size();
+    arena.reserve(bytes);
+  }
+  const size_t table_slots = table_slots_for(mode == frequent::MODE_EXACT
+                                                 ? items.size()
+                                                 : 2 * size_t{sketch_capacity_});
   if (mode == frequent::MODE_EXACT && items.empty()) {  // empty: no table at all
     slots_ = std::vector<Slot>();
     refs_ = std::vector<Ref>();
-    mask_ = 0;
-  } else if (slots_.size() == table_size) {
+    room_ = 0;
+  } else if (!dense_ && slots_.size() == table_slots) {
     std::fill(slots_.begin(), slots_.end(), Slot{});
+    room_ = max_entries(table_slots);
   } else {  // fresh vectors, so that a shrink frees the memory
-    slots_ = std::vector<Slot>(table_size);
-    refs_ = std::vector<Ref>(table_size);
+    slots_ = std::vector<Slot>(table_slots);
+    refs_ = std::vector<Ref>(fixed_ ? 0 : table_slots);
+    room_ = max_entries(table_slots);
   }
-  mask_ = slots_.empty() ? 0 : table_size - 1;
   dense_ = false;
   for (const Item& item : items) {
-    const Ref ref{static_cast<uint32_t>(arena.size()),
-                  static_cast<uint32_t>(item.value.size()) | (item.truncated ? TRUNCATED_BIT : 0)};
-    arena.append(item.value);
+    Ref ref;
+    if (!fixed_) {
+      ref = {static_cast<uint32_t>(arena.size()),
+             static_cast<uint32_t>(item.value.size()) | (item.truncated ? TRUNCATED_BIT : 0)};
+      arena.append(item.value);
+    }
     place(item.hash, item.count, ref);
   }
   arena_.swap(arena);  // not move-assign: from a short (SSO) string it would keep our old buffer
@@ -307,18 +339,21 @@ void FrequentItems::rebuild(const std::vector<Item>& items, uint8_t mode) {
 }
 
 bool FrequentItems::contains(uint64_t hash) const {
-  if (dense_)
+  if (dense_ && dense_by_hash_)
     return std::binary_search(slots_.begin(), slots_.end(), Slot{hash, 0},
                               [](const Slot& a, const Slot& b) { return a.hash < b.hash; });
-  if (slots_.empty()) return false;
-  for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+  if (dense_)  // in value order: a scan (merges probe only tables; see union_size)
+    return std::any_of(slots_.begin(), slots_.end(), [hash](const Slot& s) { return s.hash == hash; });
+  if (room_ == 0) return false;
+  for (size_t i = home(hash);; i = next(i)) {
     const Slot& s = slots_[i];
     if (s.count == 0) return false;
     if (s.hash == hash) return true;
   }
 }
 
-size_t FrequentItems::union_size(const FrequentItems& other) const {
+size_t FrequentItems::union_size(const FrequentItems& other) {
+  if (dense_) make_table();
   size_t n = size_;
   for (const Slot& o : other.slots_)
     if (o.count != 0 && !contains(o.hash)) ++n;
@@ -329,6 +364,8 @@ void FrequentItems::merge(const FrequentItems& other) {
   if (exact_capacity_ != other.exact_capacity_ || sketch_capacity_ != other.sketch_capacity_)
     throw InvalidInput("frequent items merge: " + settings_text(exact_capacity_, sketch_capacity_) +
                        " vs " + settings_text(other.exact_capacity_, other.sketch_capacity_));
+  if (fixed_ != other.fixed_)
+    throw InvalidInput("frequent items merge: fixed-width values with variable-width ones");
   if (other.total_ > UINT64_MAX - total_) throw_total_overflow(total_, other.total_);
   if (&other == this) {
     const FrequentItems copy = other;
@@ -340,36 +377,44 @@ void FrequentItems::merge(const FrequentItems& other) {
     total_ += other.total_;
     return;
   }
-  if (mask_ == 0) make_table();
+  if (room_ == 0) make_table();
   // Other's counters go into our table one by one: O(|other|), not a rebuild of both. The table
   // may hold more than its mode allows until the purge below, which sees the same union as before.
   // A sketch holds the whole union until its purge: grow once, before, not while inserting.
-  if (!is_exact())
-    while (max_entries(slots_.size()) < size_ + other.size_) grow();
+  const bool was_sketch = !is_exact();
+  if (was_sketch && room_ < size_ + other.size_) {
+    size_t slots = slots_.size();
+    while (max_entries(slots) < size_ + other.size_) slots = grown(slots);
+    resize_table(slots);  // indexes used_ (sketch mode); new entries are added to it below
+  }
   const size_t n = other.slots_.size();
   // A dense input's next slots are known: their probes' first cache lines are fetched ahead, as
   // most of a merge's time is these random reads of a table larger than the L1 cache.
-  constexpr size_t AHEAD = 24;
+  constexpr size_t AHEAD = 16;
   for (size_t i = 0; i < n; ++i) {
-    if (other.dense_ && i + AHEAD < n) __builtin_prefetch(&slots_[other.slots_[i + AHEAD].hash & mask_]);
+    if (other.dense_ && i + AHEAD < n) __builtin_prefetch(&slots_[home(other.slots_[i + AHEAD].hash)]);
     const Slot& o = other.slots_[i];
     if (o.count == 0) continue;
-    size_t j = o.hash & mask_;
-    for (; slots_[j].count != 0; j = (j + 1) & mask_)
+    size_t j = home(o.hash);
+    for (; slots_[j].count != 0; j = next(j))
       if (slots_[j].hash == o.hash) break;
     if (slots_[j].count != 0) {
       slots_[j].count += o.count;
       continue;
     }
-    const Ref r = other.refs_[i];
-    const Ref ref{static_cast<uint32_t>(arena_.size()), r.length};
-    arena_.append(other.arena_, r.offset, r.length & ~TRUNCATED_BIT);
-    if (size_ + 1 > max_entries(slots_.size())) {
+    Ref ref;
+    if (!fixed_) {
+      const Ref r = other.refs_[i];
+      ref = {static_cast<uint32_t>(arena_.size()), r.length};
+      arena_.append(other.arena_, r.offset, r.length & ~TRUNCATED_BIT);
+    }
+    if (size_ + 1 > room_) {  // exact targets only: a sketch grew above
       grow();
       place(o.hash, o.count, ref);
     } else {
       slots_[j] = o;
-      refs_[j] = ref;
+      if (!fixed_) refs_[j] = ref;
+      if (was_sketch) used_.push_back(static_cast<uint32_t>(j));
     }
     ++size_;
   }
@@ -378,49 +423,68 @@ void FrequentItems::merge(const FrequentItems& other) {
   if (both_exact && size_ <= exact_capacity_) return;
   const bool need_purge = both_exact || size_ >= 2 * size_t{sketch_capacity_};
   mode_ = frequent::MODE_SKETCH;
-  index_slots();
+  if (!was_sketch) index_slots();
   if (need_purge) purge_table();
-  // The sketch's insert path never grows: it needs room for 2k entries.
-  if (max_entries(slots_.size()) < 2 * size_t{sketch_capacity_}) {
-    while (max_entries(slots_.size()) < 2 * size_t{sketch_capacity_}) grow();
-    index_slots();
-  }
+  // The sketch's insert path never grows: it needs room for 2k entries. A table grown for a
+  // merge keeps its size for the next ones unless it holds more than 8k slots' worth.
+  const size_t k = sketch_capacity_;
+  if (room_ < 2 * k)
+    resize_table(table_slots_for(2 * k));
+  else if (slots_.size() > table_slots_for(8 * k) && size_ < 2 * k)
+    resize_table(table_slots_for(2 * k));
 }
 
-std::vector<FrequentItem> FrequentItems::top(size_t n) const {
+std::vector<FrequentItem> FrequentItems::ranked(size_t n, bool descending) const {
   std::vector<Item> all = items();
+  // Fixed-width values are ranked by their bytes, as the others: they are written out once.
+  std::string backing;
+  if (fixed_) {
+    backing.resize(8 * all.size());
+    for (size_t i = 0; i < all.size(); ++i) {
+      const uint64_t v = value_bits(all[i].hash);
+      std::memcpy(backing.data() + 8 * i, &v, 8);
+      all[i].value = std::string_view(backing).substr(8 * i, 8);
+    }
+  }
   n = std::min(n, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
-                    [](const Item& a, const Item& b) {
-                      if (a.count != b.count) return a.count > b.count;
+                    [descending](const Item& a, const Item& b) {
+                      if (a.count != b.count) return descending ? a.count > b.count : a.count < b.count;
                       return value_less(a, b);
                     });
   std::vector<FrequentItem> out;
   out.reserve(n);
+  const uint64_t error = descending ? offset_ : 0;
   for (size_t i = 0; i < n; ++i)
     out.push_back({std::string(all[i].value), all[i].truncated, all[i].count, all[i].count,
-                   all[i].count + offset_});
+                   all[i].count + error});
   return out;
 }
+
+std::vector<FrequentItem> FrequentItems::top(size_t n) const { return ranked(n, true); }
 
 std::vector<FrequentItem> FrequentItems::bottom(size_t n) const {
   if (!is_exact()) return {};
-  std::vector<Item> all = items();
-  n = std::min(n, all.size());
-  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
-                    [](const Item& a, const Item& b) {
-                      if (a.count != b.count) return a.count < b.count;
-                      return value_less(a, b);
-                    });
-  std::vector<FrequentItem> out;
-  out.reserve(n);
-  for (size_t i = 0; i < n; ++i)
-    out.push_back({std::string(all[i].value), all[i].truncated, all[i].count, all[i].count,
-                   all[i].count});
+  return ranked(n, false);
+}
+
+std::vector<HashedItem> FrequentItems::by_hash() const {
+  std::vector<HashedItem> out;
+  out.reserve(size_);
+  for (const Item& item : items_by_hash()) {
+    if (fixed_) {
+      std::string bytes(8, '\0');
+      const uint64_t v = value_bits(item.hash);
+      std::memcpy(bytes.data(), &v, 8);
+      out.push_back({item.hash, item.count, std::move(bytes), false});
+    } else {
+      out.push_back({item.hash, item.count, std::string(item.value), item.truncated});
+    }
+  }
   return out;
 }
 
-void FrequentItems::serialize(ByteWriter& out) const {
+void FrequentItems::serialize(ByteWriter& out, frequent::Layout layout) const {
   out.put_varint(exact_capacity_);
   out.put_varint(sketch_capacity_);
   out.put_u8(mode_);
@@ -428,22 +492,55 @@ void FrequentItems::serialize(ByteWriter& out) const {
   out.put_varint(offset_);
   const std::vector<Item> all = items_by_hash();
   out.put_varint(all.size());
+  if (layout == frequent::Layout::Compact) {
+    serialize_compact(out, all);
+    return;
+  }
   for (const Item& item : all) {
     out.put_u64(item.hash);
     out.put_varint(item.count);
     out.put_bool(item.truncated);
-    out.put_bytes(item.value);
+    if (fixed_) {
+      const uint64_t v = value_bits(item.hash);
+      out.put_varint(8);
+      out.put_raw(&v, 8);
+    } else {
+      out.put_bytes(item.value);
+    }
   }
 }
 
-FrequentItems FrequentItems::deserialize(ByteReader& in) {
+void FrequentItems::serialize_compact(ByteWriter& out, const std::vector<Item>& by_hash) const {
+  if (fixed_) {
+    // Sorted values delta-coded: close values (most columns) take a byte or two, not 8 + 8.
+    std::vector<std::pair<uint64_t, uint64_t>> values;
+    values.reserve(by_hash.size());
+    for (const Item& item : by_hash) values.emplace_back(value_bits(item.hash), item.count);
+    std::sort(values.begin(), values.end());
+    uint64_t previous = 0;
+    for (const auto& [v, count] : values) {
+      out.put_varint(v - previous);
+      out.put_varint(count);
+      previous = v;
+    }
+    return;
+  }
+  for (const Item& item : by_hash) {
+    out.put_varint(item.count);
+    out.put_varint(uint64_t{item.value.size()} * 2 + (item.truncated ? 1 : 0));
+    out.put_raw(item.value.data(), item.value.size());
+    if (item.truncated) out.put_u64(item.hash);  // the full value's hash: not recomputable
+  }
+}
+
+FrequentItems FrequentItems::deserialize(ByteReader& in, bool fixed_width, frequent::Layout layout) {
   const uint64_t exact = in.get_count("frequent items exact capacity", frequent::MAX_CAPACITY);
   const uint64_t sketch = in.get_count("frequent items sketch capacity", frequent::MAX_CAPACITY);
   if (sketch < 1 || sketch > exact)
     in.fail("frequent items " + settings_text(static_cast<uint32_t>(exact),
                                                static_cast<uint32_t>(sketch)) +
             ", expected 1 <= sketch capacity <= exact capacity");
-  FrequentItems f(static_cast<uint32_t>(exact), static_cast<uint32_t>(sketch));
+  FrequentItems f(static_cast<uint32_t>(exact), static_cast<uint32_t>(sketch), fixed_width);
 
   const uint8_t mode = in.get_u8("frequent items mode");
   if (mode != frequent::MODE_EXACT && mode != frequent::MODE_SKETCH)
@@ -466,28 +563,69 @@ FrequentItems FrequentItems::deserialize(ByteReader& in) {
   const uint64_t n = in.get_count("frequent items entry count", max_entries);
   std::vector<Item> all;
   all.reserve(std::min<uint64_t>(n, in.remaining() / MIN_ENTRY_BYTES));
-  for (uint64_t e = 0; e < n; ++e) {
-    const uint64_t hash = in.get_u64("frequent items hash");
-    if (!all.empty() && hash <= all.back().hash)
-      in.fail("frequent items hash of entry " + std::to_string(e) +
-              " is not greater than the last");
+  bool by_hash = true;
+  auto take_count = [&](uint64_t e) {
     const uint64_t count = in.get_varint("frequent items count");
     if (count == 0) in.fail("frequent items count of entry " + std::to_string(e) + " is 0");
     if (count > budget)
       in.fail("frequent items counts exceed the total " + std::to_string(total) + " at entry " +
               std::to_string(e));
     budget -= count;
-    const bool truncated = in.get_bool("frequent items truncated flag");
-    const std::string_view value = in.get_bytes("frequent items value");
-    if (value.size() > frequent::MAX_VALUE_BYTES)
-      in.fail("frequent items value of " + std::to_string(value.size()) + " bytes, at most " +
-              std::to_string(frequent::MAX_VALUE_BYTES));
-    all.push_back({hash, count, value, truncated});
+    return count;
+  };
+  if (layout == frequent::Layout::Hashed) {
+    for (uint64_t e = 0; e < n; ++e) {
+      const uint64_t hash = in.get_u64("frequent items hash");
+      if (!all.empty() && hash <= all.back().hash)
+        in.fail("frequent items hash of entry " + std::to_string(e) + " is not greater than the last");
+      const uint64_t count = take_count(e);
+      const bool truncated = in.get_bool("frequent items truncated flag");
+      const std::string_view value = in.get_bytes("frequent items value");
+      if (value.size() > frequent::MAX_VALUE_BYTES)
+        in.fail("frequent items value of " + std::to_string(value.size()) + " bytes, at most " +
+                std::to_string(frequent::MAX_VALUE_BYTES));
+      if (fixed_width) {
+        uint64_t v = 0;
+        if (value.size() == 8) std::memcpy(&v, value.data(), 8);
+        if (truncated || value.size() != 8 || hash::of_u64(v) != hash)
+          in.fail("frequent items entry " + std::to_string(e) +
+                  " of a fixed-width column: expected 8 value bytes whose hash is the entry's");
+        all.push_back({hash, count, std::string_view(), false});
+      } else {
+        all.push_back({hash, count, value, truncated});
+      }
+    }
+  } else if (fixed_width) {
+    uint64_t previous = 0;
+    for (uint64_t e = 0; e < n; ++e) {
+      const uint64_t delta = in.get_varint("frequent items value delta");
+      if ((e > 0 && delta == 0) || delta > UINT64_MAX - previous)
+        in.fail("frequent items value of entry " + std::to_string(e) +
+                " is not greater than the last");
+      previous += delta;
+      all.push_back({hash::of_u64(previous), take_count(e), std::string_view(), false});
+    }
+    // Left in value order: a merge input is only iterated, and sorting costs more than reading.
+    by_hash = false;
+  } else {
+    for (uint64_t e = 0; e < n; ++e) {
+      const uint64_t count = take_count(e);
+      const uint64_t length = in.get_varint("frequent items value length");
+      if (length / 2 > frequent::MAX_VALUE_BYTES)
+        in.fail("frequent items value of " + std::to_string(length / 2) + " bytes, at most " +
+                std::to_string(frequent::MAX_VALUE_BYTES));
+      const bool truncated = (length & 1) != 0;
+      const std::string_view value = in.get_view(length / 2, "frequent items value");
+      const uint64_t hash = truncated ? in.get_u64("frequent items hash") : hash::of_bytes(value);
+      if (!all.empty() && hash <= all.back().hash)
+        in.fail("frequent items hash of entry " + std::to_string(e) + " is not greater than the last");
+      all.push_back({hash, count, value, truncated});
+    }
   }
   if (mode == frequent::MODE_EXACT && budget != 0)
     in.fail("frequent items counts sum to " + std::to_string(total - budget) +
             " in exact mode, expected the total " + std::to_string(total));
-  f.assign_dense(all, mode);
+  f.assign_dense(all, mode, by_hash);
   f.total_ = total;
   f.offset_ = offset;
   return f;
@@ -495,12 +633,13 @@ FrequentItems FrequentItems::deserialize(ByteReader& in) {
 
 bool FrequentItems::operator==(const FrequentItems& other) const {
   if (exact_capacity_ != other.exact_capacity_ || sketch_capacity_ != other.sketch_capacity_ ||
-      mode_ != other.mode_ || total_ != other.total_ || offset_ != other.offset_ ||
-      size_ != other.size_)
+      fixed_ != other.fixed_ || mode_ != other.mode_ || total_ != other.total_ ||
+      offset_ != other.offset_ || size_ != other.size_)
     return false;
   const std::vector<Item> a = items_by_hash();
   const std::vector<Item> b = other.items_by_hash();
   for (size_t i = 0; i < a.size(); ++i) {
+    // A fixed-width value is its hash's inverse: equal hashes, equal values.
     if (a[i].hash != b[i].hash || a[i].count != b[i].count || a[i].truncated != b[i].truncated ||
         a[i].value != b[i].value)
       return false;

@@ -906,8 +906,23 @@ PatternStats::PatternStats(uint32_t sample_size) : sample_size_(sample_size) {
     throw InvalidInput("pattern stats: sample size " + std::to_string(sample_size) +
                        ", expected 1 to " + std::to_string(patterns::MAX_SAMPLE_SIZE));
   reserve_threshold_.fill(UINT64_MAX);
-  slots_.assign(MIN_SLOTS, 0);
-  slot_mask_ = MIN_SLOTS - 1;
+}
+
+// The key index, built on the first value that reaches the sample: a state that is only merged
+// (or decoded and finalized) never needs one.
+void PatternStats::index_entries() {
+  slots_.assign(table_size_for(entries_.size()), 0);
+  slot_mask_ = slots_.size() - 1;
+  for (size_t i = 0; i < entries_.size(); ++i)
+    slots_[find_slot(entries_[i].key)] = static_cast<uint32_t>(i + 1);
+}
+
+const PatternStats::Entry& PatternStats::entry_of(uint64_t key) const {
+  if (!slots_.empty()) return entries_[slots_[find_slot(key)] - 1];
+  if (sorted_)
+    return *std::lower_bound(entries_.begin(), entries_.end(), key,
+                             [](const Entry& e, uint64_t k) { return e.key < k; });
+  return *std::find_if(entries_.begin(), entries_.end(), [key](const Entry& e) { return e.key == key; });
 }
 
 void PatternStats::count_exact(std::string_view value) {
@@ -917,6 +932,7 @@ void PatternStats::count_exact(std::string_view value) {
 
 // A key at or below a threshold: a kept value seen again, or a new one entering.
 void PatternStats::update_sample(uint64_t key, std::string_view value) {
+  if (slots_.empty()) index_entries();
   const size_t slot = find_slot(key);
   if (slots_[slot] != 0) {
     ++entries_[slots_[slot] - 1].count;
@@ -1002,6 +1018,7 @@ void PatternStats::insert_new(uint64_t key, std::string_view value) {
       }
     }
   }
+  sorted_ = false;
   entries_.push_back({key, 1, mask, shown ? display_prefix(value) : std::string()});
   slots_[find_slot(key)] = static_cast<uint32_t>(entries_.size());
 
@@ -1060,6 +1077,7 @@ void PatternStats::erase_key(uint64_t key) {
     hole = j;
   }
   const size_t last = entries_.size() - 1;
+  sorted_ = false;
   if (index != last) {
     entries_[index] = std::move(entries_[last]);
     slots_[find_slot(entries_[index].key)] = index + 1;
@@ -1117,16 +1135,17 @@ void PatternStats::rebuild(std::vector<Entry> sorted) {
   }
   for (uint32_t s = 0; s < STRATUM_COUNT; ++s)
     if (reserve_size_[s] == STRATUM_RESERVE) reserve_threshold_[s] = reserve_[s][STRATUM_RESERVE - 1];
-  slots_.assign(table_size_for(entries_.size()), 0);
-  slot_mask_ = slots_.size() - 1;
-  for (size_t i = 0; i < entries_.size(); ++i)
-    slots_[find_slot(entries_[i].key)] = static_cast<uint32_t>(i + 1);
+  // In key order, without an index until a value arrives (index_entries).
+  sorted_ = true;
+  std::vector<uint32_t>().swap(slots_);
+  slot_mask_ = 0;
 }
 
 std::vector<const PatternStats::Entry*> PatternStats::sorted_entries() const {
   std::vector<const Entry*> out;
   out.reserve(entries_.size());
   for (const Entry& e : entries_) out.push_back(&e);
+  if (sorted_) return out;
   std::sort(out.begin(), out.end(), [](const Entry* a, const Entry* b) { return a->key < b->key; });
   return out;
 }
@@ -1372,7 +1391,7 @@ std::vector<PatternResult> PatternStats::finalize(double min_ratio) const {
     }
     if (r.matches == 0 || r.match_ratio < min_ratio) continue;
     for (size_t i = 0; i < shown_size_[p]; ++i)
-      r.sample_matches.push_back(entries_[slots_[find_slot(shown_[p][i])] - 1].bytes);
+      r.sample_matches.push_back(entry_of(shown_[p][i]).bytes);
     out.push_back(std::move(r));
   }
   std::sort(out.begin(), out.end(), [](const PatternResult& a, const PatternResult& b) {

@@ -58,7 +58,7 @@ TEST(GoldenPartial, Version1MergesWithVersion1) {
   EXPECT_EQ(r.columns[2].top_values.at(0).count, 4u);  // "Seoul" twice in each
 }
 
-// Golden bytes of format version 2 (partial_v2.bin, written by make_partial_v2.py from the same
+// Golden bytes of format version 2 (partial_v2.bin, written by make_partial.py from the same
 // 6-row table): ExaLogLog distinct counters, frequency-first column state.
 TEST(GoldenPartial, Version2ReadsAndFinalizes) {
   std::string bytes = golden("partial_v2.bin");
@@ -93,4 +93,46 @@ TEST(GoldenPartial, Version1AndVersion2DoNotMerge) {
       EXPECT_NE(what.find("format-2"), std::string::npos) << what;
     }
   }
+}
+
+// Golden bytes of format version 3 (partial_v3.bin, make_partial.py, the same table): the states
+// of format 2 with compact frequency tables and retained values, columns length-prefixed.
+TEST(GoldenPartial, Version3ReadsAndFinalizesAsVersion2) {
+  std::string bytes = golden("partial_v3.bin");
+  ASSERT_FALSE(bytes.empty());
+  truthound::Partial p = truthound::Partial::deserialize(bytes);
+  EXPECT_EQ(p.format_version(), 3u);
+  EXPECT_EQ(p.serialize(), bytes);
+  EXPECT_LT(bytes.size(), golden("partial_v2.bin").size());
+  truthound::Partial v2 = truthound::Partial::deserialize(golden("partial_v2.bin"));
+  truthound::TableResult a = truthound::finalize(p, {}), b = truthound::finalize(v2, {});
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (size_t i = 0; i < a.columns.size(); ++i) {
+    EXPECT_EQ(a.columns[i].distinct_count, b.columns[i].distinct_count);
+    ASSERT_EQ(a.columns[i].top_values.size(), b.columns[i].top_values.size());
+    for (size_t j = 0; j < a.columns[i].top_values.size(); ++j) {
+      EXPECT_EQ(a.columns[i].top_values[j].value, b.columns[i].top_values[j].value);
+      EXPECT_EQ(a.columns[i].top_values[j].count, b.columns[i].top_values[j].count);
+    }
+    ASSERT_EQ(a.columns[i].quantiles.size(), b.columns[i].quantiles.size());
+    for (size_t j = 0; j < a.columns[i].quantiles.size(); ++j)
+      EXPECT_EQ(a.columns[i].quantiles[j].value, b.columns[i].quantiles[j].value);
+  }
+}
+
+// Formats 2 and 3 hold the same states: they merge, the result is format 3, and it equals the
+// merge of two format-3 partials; a format-1 partial merges with neither.
+TEST(GoldenPartial, Version2MergesWithVersion3) {
+  const truthound::Partial v2 = truthound::Partial::deserialize(golden("partial_v2.bin"));
+  const truthound::Partial v3 = truthound::Partial::deserialize(golden("partial_v3.bin"));
+  truthound::Partial both3 = v3;
+  both3.merge_table(v3);
+  for (int order = 0; order < 2; ++order) {
+    truthound::Partial a = order ? v3 : v2;
+    a.merge_table(order ? v2 : v3);
+    EXPECT_EQ(a.format_version(), 3u);
+    EXPECT_EQ(a.serialize(), both3.serialize());
+  }
+  truthound::Partial v1 = truthound::Partial::deserialize(golden("partial_v1.bin"));
+  EXPECT_THROW(v1.merge_table(v3), truthound::InvalidInput);
 }

@@ -48,15 +48,18 @@ void add_str(FrequentItems& f, std::string_view s, uint64_t count = 1) {
   f.update(hash::of_bytes(s), s, count);
 }
 
-std::string bytes_of(const FrequentItems& f) {
+// The tests below the compact section use the layout of partial formats 1 and 2 (Hashed), whose
+// bytes they spell out; the compact section tests format 3's.
+std::string bytes_of(const FrequentItems& f, frequent::Layout layout = frequent::Layout::Hashed) {
   ByteWriter out;
-  f.serialize(out);
+  f.serialize(out, layout);
   return out.take();
 }
 
-FrequentItems from_bytes(std::string_view bytes) {
+FrequentItems from_bytes(std::string_view bytes, bool fixed_width = false,
+                         frequent::Layout layout = frequent::Layout::Hashed) {
   ByteReader in(bytes, "test");
-  FrequentItems f = FrequentItems::deserialize(in);
+  FrequentItems f = FrequentItems::deserialize(in, fixed_width, layout);
   in.expect_end();
   return f;
 }
@@ -620,7 +623,8 @@ TEST(FrequentItemsCorrupt, EveryTruncationThrows) {
     const std::string bytes = bytes_of(*f);
     for (size_t len = 0; len < bytes.size(); ++len) {
       ByteReader in(std::string_view(bytes).substr(0, len), "test");
-      EXPECT_THROW(FrequentItems::deserialize(in), CorruptPartial) << "prefix " << len;
+      EXPECT_THROW(FrequentItems::deserialize(in, false, frequent::Layout::Hashed), CorruptPartial)
+          << "prefix " << len;
     }
   }
 }
@@ -735,6 +739,182 @@ TEST(FrequentItemsCorrupt, ExactCountsBelowTotal) {
   Raw r;
   r.total = 4;
   expect_corrupt(r.encode(), "counts sum to 3 in exact mode, expected the total 4");
+}
+
+}  // namespace
+}  // namespace truthound
+
+namespace truthound {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Partial format 3: the compact layout, fixed-width tables, dense decoding, memory (issue 14).
+
+FrequentItems compact_round_trip(const FrequentItems& f) {
+  const std::string bytes = bytes_of(f, frequent::Layout::Compact);
+  FrequentItems back = from_bytes(bytes, f.fixed_width(), frequent::Layout::Compact);
+  EXPECT_EQ(bytes_of(back, frequent::Layout::Compact), bytes);
+  return back;
+}
+
+TEST(FrequentItemsCompact, GoldenBytes) {
+  FrequentItems strings(16, 4);
+  add_str(strings, "a", 2);
+  add_str(strings, "b");
+  // Hash order as in the hashed layout ("a" < "b" by hash), no hashes: count, length·2, bytes.
+  EXPECT_EQ(bytes_of(strings, frequent::Layout::Compact),
+            std::string("\x10\x04\x00\x03\x00\x02" "\x02\x02" "a" "\x01\x02" "b", 12));
+  FrequentItems numbers(16, 4, true);
+  add_u64(numbers, 300, 2);
+  add_u64(numbers, 7, 3);
+  // Value order, deltas: 7 (count 3), 293 = 0xa5 0x02 (count 2).
+  EXPECT_EQ(bytes_of(numbers, frequent::Layout::Compact),
+            std::string("\x10\x04\x00\x05\x00\x02" "\x07\x03" "\xa5\x02\x02", 11));
+}
+
+TEST(FrequentItemsCompact, FixedWidthKeepsOnlyHashes) {
+  FrequentItems fixed(16'384, 768, true), bytes(16'384, 768, false);
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 50'000; ++i) {
+    const uint64_t v = rng() % 5'000;
+    add_u64(fixed, v);
+    add_u64(bytes, v);
+  }
+  // Same answers, same hashed bytes (the layout of formats 1 and 2 does not see the difference).
+  EXPECT_EQ(fixed.top(100), bytes.top(100));
+  EXPECT_EQ(fixed.bottom(100), bytes.bottom(100));
+  EXPECT_EQ(bytes_of(fixed), bytes_of(bytes));
+  // 16 bytes a slot, at most 7/10 full past 1,024 slots and grown by half: under 16 / 0.7 · 1.5
+  // = 34.3 bytes a value, plus the object.
+  EXPECT_LE(fixed.memory_bytes(), 35 * fixed.size() + sizeof(FrequentItems));
+  EXPECT_LT(fixed.memory_bytes(), bytes.memory_bytes());
+}
+
+TEST(FrequentItemsCompact, RoundTripExactSketchAndTruncated) {
+  for (bool fixed : {false, true}) {
+    FrequentItems exact(16'384, 768, fixed), sketch(128, 16, fixed);
+    std::mt19937_64 rng(1);
+    for (int i = 0; i < 20'000; ++i) {
+      const uint64_t v = rng() % 500;
+      if (fixed)
+        add_u64(exact, v * 1'000'003 - 250'000'000);  // negative values too
+      else
+        add_str(exact, std::to_string(v));
+      add_u64(sketch, rng() % (i % 2 ? 30 : 100'000));
+    }
+    if (!fixed) add_str(exact, std::string(5000, 'L'));  // truncated: its hash is written
+    for (const FrequentItems* f : {&exact, &sketch}) {
+      if (!fixed && f == &sketch) continue;  // u64 values in a bytes table: covered above
+      const FrequentItems back = compact_round_trip(*f);
+      EXPECT_TRUE(back.is_dense());
+      EXPECT_EQ(back, *f);
+      EXPECT_EQ(back.top(50), f->top(50));
+      EXPECT_EQ(back.bottom(50), f->bottom(50));
+      EXPECT_EQ(bytes_of(back), bytes_of(*f));  // and the hashed layout from a dense state
+      FrequentItems a = *f, b = back;
+      for (uint64_t v = 0; v < 5000; ++v) {
+        add_u64(a, v % 300);
+        add_u64(b, v % 300);
+      }
+      EXPECT_FALSE(b.is_dense());
+      EXPECT_EQ(bytes_of(a, frequent::Layout::Compact), bytes_of(b, frequent::Layout::Compact));
+      // Merging a dense input equals merging the state it came from.
+      FrequentItems into_a = *f, into_b = *f;
+      into_a.merge(*f);
+      into_b.merge(back);
+      EXPECT_EQ(into_a, into_b);
+    }
+  }
+}
+
+TEST(FrequentItemsCompact, SmallerThanHashed) {
+  FrequentItems numbers(16'384, 768, true);
+  for (uint64_t v = 0; v < 2'000; ++v) add_u64(numbers, v * 500);
+  // A delta of 500 (2 bytes) and a count (1 byte) against 8 + 1 + 1 + 1 + 8.
+  EXPECT_LE(bytes_of(numbers, frequent::Layout::Compact).size(), 3 * 2'000 + 16);
+  EXPECT_GE(bytes_of(numbers).size(), 19 * 2'000);
+}
+
+TEST(FrequentItemsCompact, FixedWidthHashedEntryMustMatchItsValue) {
+  Raw r;  // hashes 10 and 20 are no value's of_u64
+  r.entries = {{hash::of_u64(5), 1, 0, u64_bytes(5)}, {0, 2, 0, u64_bytes(6)}};
+  if (r.entries[1].hash < r.entries[0].hash) std::swap(r.entries[0], r.entries[1]);
+  try {
+    from_bytes(r.encode(), true);
+    ADD_FAILURE() << "accepted a fixed-width entry whose hash is not its value's";
+  } catch (const CorruptPartial& e) {
+    EXPECT_NE(std::string(e.what()).find("fixed-width"), std::string::npos) << e.what();
+  }
+  Raw ok;
+  ok.entries = {{hash::of_u64(5), 1, 0, u64_bytes(5)}, {hash::of_u64(6), 2, 0, u64_bytes(6)}};
+  std::sort(ok.entries.begin(), ok.entries.end(),
+            [](const RawEntry& a, const RawEntry& b) { return a.hash < b.hash; });
+  EXPECT_EQ(from_bytes(ok.encode(), true).top(1).at(0).value, u64_bytes(6));
+  ok.entries[0].value = "short";
+  EXPECT_THROW(from_bytes(ok.encode(), true), CorruptPartial);
+}
+
+void expect_compact_corrupt(const std::string& bytes, bool fixed, const std::string& what) {
+  try {
+    from_bytes(bytes, fixed, frequent::Layout::Compact);
+    ADD_FAILURE() << "no exception, expected one about: " << what;
+  } catch (const CorruptPartial& e) {
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+  }
+}
+
+std::string compact_header(uint64_t total, uint64_t entries) {
+  ByteWriter out;
+  out.put_varint(16);
+  out.put_varint(4);
+  out.put_u8(frequent::MODE_EXACT);
+  out.put_varint(total);
+  out.put_varint(0);
+  out.put_varint(entries);
+  return out.take();
+}
+
+TEST(FrequentItemsCompact, CorruptInput) {
+  // Fixed width: a repeated value (delta 0 after the first), a value past 2^64 − 1.
+  expect_compact_corrupt(compact_header(2, 2) + std::string("\x05\x01\x00\x01", 4), true,
+                         "value of entry 1 is not greater than the last");
+  ByteWriter wrap;
+  wrap.put_varint(UINT64_MAX);
+  wrap.put_varint(1);
+  wrap.put_varint(1);
+  wrap.put_varint(1);
+  expect_compact_corrupt(compact_header(2, 2) + wrap.take(), true,
+                         "value of entry 1 is not greater than the last");
+  expect_compact_corrupt(compact_header(2, 2) + std::string("\x05\x00", 2) + std::string("\x01\x01", 2),
+                         true, "count of entry 0 is 0");
+  // Bytes: out of hash order, too long, truncated without its hash.
+  std::string a = "\x01\x02" "a", b = "\x01\x02" "b";
+  const bool a_first = hash::of_bytes("a") < hash::of_bytes("b");
+  expect_compact_corrupt(compact_header(2, 2) + (a_first ? b + a : a + b), false,
+                         "hash of entry 1 is not greater than the last");
+  ByteWriter long_value;
+  long_value.put_varint(1);
+  long_value.put_varint(2 * (frequent::MAX_VALUE_BYTES + 1));
+  expect_compact_corrupt(compact_header(1, 1) + long_value.take() + std::string(1025, 'x'), false,
+                         "value of 1025 bytes, at most 1024");
+  expect_compact_corrupt(compact_header(1, 1) + std::string("\x01\x03" "a", 3), false,
+                         "truncated while reading frequent items hash");
+  // Every prefix of valid bytes throws.
+  FrequentItems f(64, 8, true);
+  for (uint64_t v = 0; v < 40; ++v) add_u64(f, v * 977, v + 1);
+  const std::string bytes = bytes_of(f, frequent::Layout::Compact);
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    ByteReader in(std::string_view(bytes).substr(0, len), "test");
+    EXPECT_THROW(FrequentItems::deserialize(in, true, frequent::Layout::Compact), CorruptPartial)
+        << "prefix " << len;
+  }
+}
+
+TEST(FrequentItemsCompact, MixedWidthsDoNotMerge) {
+  FrequentItems fixed(16, 4, true), bytes(16, 4, false);
+  add_u64(fixed, 1);
+  add_u64(bytes, 1);
+  EXPECT_THROW(fixed.merge(bytes), InvalidInput);
 }
 
 }  // namespace

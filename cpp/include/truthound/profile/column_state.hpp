@@ -65,8 +65,10 @@ class ColumnState {
   // table without this column; and the column's place in the merged table.
   void add_absent_rows(uint64_t rows);
   void set_ordinal(uint32_t ordinal) { ordinal_ = ordinal; }
-  void serialize(ByteWriter& out) const;
-  // `format` is the partial's format version (1 or 2).
+  // `format`: the partial format version written (1, 2 or 3; the layout must be that of format 1
+  // for 1, of format 2 for 2 and 3).
+  void serialize(ByteWriter& out, uint16_t format) const;
+  // `format` is the partial's format version (1, 2 or 3).
   static ColumnState deserialize(ByteReader& in, const ProfileOptions& options, uint16_t format);
   // Same serialized bytes.
   bool operator==(const ColumnState& other) const;
@@ -110,6 +112,7 @@ class ColumnState {
   void add_numbers(const double* values, size_t n);
   void retained_to_sketch();
   void feed_table(const FrequentItems& table);  // another exact table into the spilled state
+  void feed_hashes(const FrequentItems& table);
   void merge_frequency_first(const ColumnState& other);
   // Non-NaN numbers of an exact frequency table, decoded from the canonical value bytes.
   WeightedValues table_values(const FrequentItems& table) const;
@@ -132,7 +135,7 @@ class ColumnState {
 
   std::string name_;
   uint32_t ordinal_ = 0;
-  uint16_t format_ = 2;  // partial format version of the layout
+  uint16_t format_ = 2;  // partial format version of the layout: 1, or 2 (for formats 2 and 3)
   ColumnType type_;
   Counts counts_;
   Boxed<DistinctCounter> distinct_;  // on the heap: only once the frequency table has spilled

@@ -8,6 +8,15 @@
 
 namespace truthound {
 
+namespace partial {
+// Version 3 is written: the states of version 2 (ExaLogLog distinct counts, frequency first)
+// with compact frequency tables and retained values (no stored hash for a value whose hash can be
+// recomputed; sorted numbers delta-coded). Versions 2 and 3 merge with each other; version 1
+// (HyperLogLog) is still read and merged with version 1.
+inline constexpr uint16_t FORMAT_VERSION = 3;
+inline constexpr uint16_t OLDEST_FORMAT_VERSION = 1;
+}  // namespace partial
+
 struct ProfileOptions {
   uint64_t seed = 42;
   uint16_t kll_k = 1200;  // rank error 0.233% (kll.hpp)
@@ -24,7 +33,8 @@ struct ProfileOptions {
   uint32_t pattern_sample_size = 1'024;
 
   void validate() const;  // throws InvalidInput naming the bad option
-  // The fields of partial format `version`: 1 carries hll_precision, 2 ell_precision in its place.
+  // The fields of partial format `version`: 1 carries hll_precision, 2 and 3 ell_precision in
+  // its place.
   void serialize(ByteWriter& out, uint16_t version) const;
   static ProfileOptions deserialize(ByteReader& in, uint16_t version);
   bool operator==(const ProfileOptions&) const = default;

@@ -19,10 +19,7 @@ namespace truthound {
 
 namespace partial {
 inline constexpr uint32_t MAGIC = 0x46505254;  // "TRPF" little-endian
-// Version 2 (ExaLogLog distinct counts) is written; version 1 (HyperLogLog) is still read and
-// merged with version 1. Partials of different versions do not merge.
-inline constexpr uint16_t FORMAT_VERSION = 2;
-inline constexpr uint16_t OLDEST_FORMAT_VERSION = 1;
+// FORMAT_VERSION and OLDEST_FORMAT_VERSION: options.hpp.
 inline constexpr uint16_t KIND_TABLE = 1;
 inline constexpr size_t HEADER_BYTES = 4 + 2 + 2 + 8 + 8;
 // Optional sections after the columns, each a tag byte then its state.

@@ -275,6 +275,8 @@ class PatternStats {
   void insert_new(uint64_t key, std::string_view value);
   void erase_key(uint64_t key);
   size_t find_slot(uint64_t key) const;
+  void index_entries();
+  const Entry& entry_of(uint64_t key) const;  // a kept key's entry, with or without the index
   void rebuild(std::vector<Entry> sorted);
   std::vector<const Entry*> sorted_entries() const;
   bool in_global(uint64_t key) const;
@@ -285,8 +287,11 @@ class PatternStats {
   std::array<uint64_t, patterns::PATTERN_COUNT> exact_counts_{};  // non-zero only for exact ids
   std::array<uint64_t, patterns::STRATUM_COUNT> stratum_counts_{};
 
-  std::vector<Entry> entries_;  // kept values, unordered
-  std::vector<uint32_t> slots_;  // open addressing on the key: entry index + 1, 0 = empty
+  std::vector<Entry> entries_;  // kept values, in key order while sorted_
+  bool sorted_ = true;
+  // Open addressing on the key: entry index + 1, 0 = empty. Empty until a value reaches the
+  // sample (a decoded or merged state has no index: it is only read).
+  std::vector<uint32_t> slots_;
   size_t slot_mask_ = 0;
   // The sample_size smallest keys as a max-heap, and its top once full (else UINT64_MAX).
   std::vector<uint64_t> global_heap_;

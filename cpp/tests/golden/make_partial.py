@@ -1,4 +1,5 @@
-"""Writes partial_v2.bin, the golden bytes of partial format version 2 (test_golden.cpp).
+"""Writes partial_v<N>.bin, the golden bytes of the partial format version N this build writes
+(test_golden.cpp): partial_v2.bin and partial_v3.bin came from it.
 
 The table is the one of partial_v1.bin: 6 rows of id int64, price double, city string and day
 date32, profiled as unit 7 with the default options. Run it only when the format version changes
