@@ -337,11 +337,13 @@ nb::dict describe(const nb::bytes& blob) {
 
 // Heap and inline bytes of a partial's decoded state, per column and per accumulator (issue 14:
 // tests assert memory in proportion to content through this).
-nb::dict state_memory(const nb::bytes& blob) {
+nb::dict state_memory(const nb::bytes& blob, bool indexed) {
   std::string copy(blob.c_str(), blob.size());
   truthound::Partial p = [&] {
     nb::gil_scoped_release unlocked;
-    return truthound::Partial::deserialize(copy);
+    truthound::Partial decoded = truthound::Partial::deserialize(copy);
+    if (indexed) decoded.index_tables();
+    return decoded;
   }();
   nb::dict d;
   size_t total = sizeof(truthound::Partial);
@@ -384,9 +386,10 @@ void bind_profile(nb::module_& m) {
         "quantiles"_a = truthound::FinalizeOptions{}.quantiles, "all_values_up_to"_a = 0,
         "Turn partial bytes into statistics; columns with an exact frequency table of at most "
         "all_values_up_to values return them all as top values.");
-  m.def("state_memory", &state_memory, "partial"_a,
+  m.def("state_memory", &state_memory, "partial"_a, "indexed"_a = false,
         "Bytes the decoded state of a partial holds: total, the duplicate-row counter, and per column "
-        "its total and each accumulator's memory_bytes().");
+        "its total and each accumulator's memory_bytes(). A decoded state holds its tables densely; "
+        "indexed=True builds their indexes first, as the first update does (a state being profiled).");
   m.def("describe", &describe, "partial"_a, "Header facts of a partial: units, rows, columns, seed.");
   m.attr("PARTIAL_FORMAT_VERSION") = truthound::partial::FORMAT_VERSION;
   m.attr("PARTIAL_OLDEST_FORMAT_VERSION") = truthound::partial::OLDEST_FORMAT_VERSION;

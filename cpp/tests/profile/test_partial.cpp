@@ -238,6 +238,8 @@ TEST(Partial, PositionKeyedRelationsSectionIsRefused) {
   } catch (const CorruptPartial& e) {
     EXPECT_NE(std::string(e.what()).find("keyed by row position"), std::string::npos) << e.what();
   }
+}
+
 // Format 3 writes retained values as deltas of their order-preserving bits: every double, negative
 // numbers, zero and infinities included, comes back exactly, the state's bytes round-trip, and a
 // repeated value takes one byte.

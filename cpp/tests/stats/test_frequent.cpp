@@ -784,9 +784,9 @@ TEST(FrequentItemsCompact, FixedWidthKeepsOnlyHashes) {
   EXPECT_EQ(fixed.top(100), bytes.top(100));
   EXPECT_EQ(fixed.bottom(100), bytes.bottom(100));
   EXPECT_EQ(bytes_of(fixed), bytes_of(bytes));
-  // 16 bytes a slot, at most 7/10 full past 1,024 slots and grown by half: under 16 / 0.7 · 1.5
-  // = 34.3 bytes a value, plus the object.
-  EXPECT_LE(fixed.memory_bytes(), 35 * fixed.size() + sizeof(FrequentItems));
+  // 16 bytes a slot, at most 1/2 full past 16,384 slots and grown by half: at least 1/3 full
+  // (48 bytes a value) but for the step from 1/4 to 1/2 (4,096 to 5,000 values: 64 bytes a value).
+  EXPECT_LE(fixed.memory_bytes(), 64 * fixed.size() + sizeof(FrequentItems));
   EXPECT_LT(fixed.memory_bytes(), bytes.memory_bytes());
 }
 

@@ -11,30 +11,48 @@ import pytest
 
 from truthound import _core
 
-# Exact phase (k <= 16,384 distinct values, the frequency table is the column): the table stays at
-# most 1/4 full and doubles, so at worst 8 slots of 24 bytes a value just after a doubling, plus
-# the value's bytes in the arena (which doubles too). Measured: 814 B empty, 1,198 B at k = 1,
-# 139 B/value at k = 100, 87 B/value at k = 10,000.
-EXACT_A, EXACT_B = 224, 1_536
+# Exact phase (k <= 16,384 distinct values, the frequency table is the column). A state being
+# profiled (indexed=True): an integer column's table keeps 16 bytes a slot (hash and count; the
+# value is the hash's inverse), at most 1/4 full up to 16,384 slots and 1/2 beyond, growing by half,
+# so at worst 6 slots (96 B) a value just after a step. Measured: 814 B empty, 1,070 B at k = 1,
+# 88 B/value at k = 100, 92 at 1,000, 75 at 4,096, 46 at 10,000, 42 at 16,384 (main before #14:
+# 139 B/value at 100, 87 at 10,000).
+EXACT_A, EXACT_B = 96, 1_536
+# A decoded state (a merge input, a partial being finalized) holds its entries densely, without a
+# hash table: 16 B a value. Measured: 262,958 B at k = 16,384.
+DENSE_A, DENSE_B = 16, 1_024
+# Strings: a slot is 24 bytes (hash, count, a reference into the value arena), so at worst 144 B a
+# value, plus the bytes (the arena doubles: at most twice them).
+STRING_A, STRING_B = 144, 1_536
 # Spilled phase (16,384 < k <= 100,000): the exact distinct set (8-byte hashes, at most 1/2 full,
 # doubling: <= 32 B a value), the retained values (8 B, doubling: <= 16 B a value, until 65,536),
-# and a Misra-Gries summary of fixed size. Measured: 27-52 B/value between 16,385 and 70,000.
+# and a Misra-Gries summary of fixed size (145 KB). Measured: 22-40 B/value between 16,385 and
+# 100,000.
 SPILLED_A, SPILLED_B = 64, 320_000
 # Past every limit: ExaLogLog (32 KB dense), KLL k=1200 (level 0 of 4,096 + the levels) and the
-# Misra-Gries summary: a constant. Measured 267-268 KB at 200,000 and 1,000,000 values.
+# Misra-Gries summary: a constant. Measured 201-203 KB at 200,000 and 1,000,000 values.
 PAST_LIMITS_BYTES = 320_000
 
 
-def _column_memory(values) -> dict:
+def _column_memory(values, indexed: bool = True) -> dict:
     blob = _core.profile(pa.table({"c": values}), track_rows=False)
-    return _core.state_memory(blob)["columns"][0]
+    return _core.state_memory(blob, indexed=indexed)["columns"][0]
 
 
-@pytest.mark.parametrize("k", [0, 1, 2, 5, 10, 100, 1_000, 5_000, 16_384])
+@pytest.mark.parametrize("k", [0, 1, 2, 5, 10, 100, 1_000, 4_096, 5_000, 16_384])
 def test_exact_phase_memory_is_linear_in_the_distinct_values(k):
     m = _column_memory(np.arange(k, dtype=np.int64))
     assert not m["spilled"] and m["distinct"] == 0 and m["quantiles"] == 0 and m["retained"] == 0
     assert m["total"] <= EXACT_A * k + EXACT_B, (k, m)
+    dense = _column_memory(np.arange(k, dtype=np.int64), indexed=False)
+    assert dense["total"] <= DENSE_A * k + DENSE_B, (k, dense)
+
+
+@pytest.mark.parametrize("k", [1, 100, 5_000, 16_384])
+def test_exact_phase_memory_of_strings(k):
+    values = pa.array([f"value-{i:08d}" for i in range(k)])  # 14 bytes each
+    m = _column_memory(values)
+    assert m["frequent"] <= (STRING_A + 2 * 14) * k + STRING_B, (k, m)
 
 
 def test_an_empty_state_costs_bytes_not_kilobytes():
@@ -87,4 +105,4 @@ def test_string_columns_carry_their_pattern_statistics():
     assert m["patterns"] <= 8_192 and m["total"] <= 10_240, m
     values = pa.array([f"s{i}" for i in range(5_000)])
     m = _column_memory(values)
-    assert m["total"] - m["patterns"] <= EXACT_A * 5_000 + EXACT_B, m
+    assert m["total"] - m["patterns"] <= (STRING_A + 2 * 5) * 5_000 + STRING_B, m

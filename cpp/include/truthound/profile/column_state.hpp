@@ -98,6 +98,12 @@ class ColumnState {
   std::optional<WeightedValues> exact_values() const;
   // Heap and inline bytes held by this state and its accumulators.
   size_t memory_bytes() const;
+  // Builds the indexes a decoded state leaves out until it is updated (frequency table, pattern
+  // sample), so memory_bytes() is that of a state being updated.
+  void index_tables() {
+    if (frequent_) frequent_->index();
+    if (patterns_) patterns_->index();
+  }
 
  private:
   ColumnState() = default;

@@ -66,6 +66,10 @@ class Partial {
   const std::optional<DistinctCounter>& row_distinct() const { return row_distinct_; }
   const std::vector<ColumnState>& columns() const { return columns_; }
   const std::optional<Relations>& relations() const { return relations_; }
+  // Builds every column's indexes (ColumnState::index_tables).
+  void index_tables() {
+    for (ColumnState& c : columns_) c.index_tables();
+  }
 
  private:
   Partial() = default;

@@ -20,8 +20,9 @@
 // Memory in proportion to content (issue 14). The table is linear probing over a slot array
 // of any size, each hash's home slot being hash·size/2⁶⁴ (Lemire's multiply-shift range
 // reduction, "Fast random integer generation in an interval", 2019), so it grows by half, not by
-// doubling; it is at most 1/4 full up to SMALL_TABLE_SLOTS slots (a repeat nearly always hits its
-// home slot) and at most 7/10 full beyond. A slot is 16 bytes: hash and count. Values of 8 bytes
+// doubling; it is at most 1/4 full up to 16,384 slots (a repeat nearly always hits its home slot,
+// which keeps the kernel's per-value cost) and at most 1/2 full beyond. A slot is 16 bytes: hash
+// and count. Values of 8 bytes
 // whose hash is hash::of_u64 of them (numbers, dates, booleans: `fixed_width`) are not stored at
 // all, since that hash is a bijection (hash::inverse_of_u64 gives the value back); other values'
 // bytes sit in one arena, with an 8-byte reference per slot. An empty summary holds no table,
@@ -159,6 +160,10 @@ class FrequentItems {
   // in the order they were written, without a hash table (a merge input is only read). The first update or merge
   // into it builds the table.
   bool is_dense() const { return dense_; }
+  // Builds the hash table of a dense summary (what the first update would do).
+  void index() {
+    if (dense_) make_table();
+  }
 
   // Called, while the summary is still exact and before anything changes, when a distinct value
   // past exact_capacity() arrives through update(): the column state moves the exact table into

@@ -251,6 +251,10 @@ class PatternStats {
   uint64_t total() const { return total_; }
   // Distinct values currently kept (≤ sample_size + STRATUM_COUNT · STRATUM_RESERVE).
   size_t kept() const { return entries_.size(); }
+  // Builds the key index of a decoded or merged state (what the first value would do).
+  void index() {
+    if (slots_.empty()) index_entries();
+  }
   // Every distinct value seen is kept, so every ratio is exact.
   bool is_exact() const;
   // Bytes held by this state.
