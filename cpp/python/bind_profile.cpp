@@ -335,6 +335,12 @@ nb::dict describe(const nb::bytes& blob) {
   return d;
 }
 
+uint64_t partial_checksum(const nb::bytes& blob) {
+  std::string_view view(blob.c_str(), blob.size());
+  nb::gil_scoped_release unlocked;
+  return truthound::Partial::checksum(view);
+}
+
 // Heap and inline bytes of a partial's decoded state, per column and per accumulator (issue 14:
 // tests assert memory in proportion to content through this).
 nb::dict state_memory(const nb::bytes& blob, bool indexed) {
@@ -390,6 +396,9 @@ void bind_profile(nb::module_& m) {
         "Bytes the decoded state of a partial holds: total, the duplicate-row counter, and per column "
         "its total and each accumulator's memory_bytes(). A decoded state holds its tables densely; "
         "indexed=True builds their indexes first, as the first update does (a state being profiled).");
+  m.def("partial_checksum", &partial_checksum, "partial"_a,
+        "The checksum in a partial's header, after checking the header and the bytes against it "
+        "(one hash, no decode); raises CorruptPartialError as a decode would.");
   m.def("describe", &describe, "partial"_a, "Header facts of a partial: units, rows, columns, seed.");
   m.attr("PARTIAL_FORMAT_VERSION") = truthound::partial::FORMAT_VERSION;
   m.attr("PARTIAL_OLDEST_FORMAT_VERSION") = truthound::partial::OLDEST_FORMAT_VERSION;

@@ -268,7 +268,7 @@ std::string Partial::serialize() const {
   return out.take();
 }
 
-Partial Partial::deserialize(std::string_view bytes) {
+uint64_t Partial::checksum(std::string_view bytes) {
   ByteReader header(bytes, "header");
   uint32_t magic = header.get_u32("magic number");
   if (magic != partial::MAGIC) header.fail("not a truthound partial profile (bad magic number)");
@@ -279,11 +279,20 @@ Partial Partial::deserialize(std::string_view bytes) {
   uint16_t kind = header.get_u16("kind");
   if (kind != partial::KIND_TABLE) header.fail("kind " + std::to_string(kind) + ", expected a table partial");
   uint64_t size = header.get_u64("payload size");
-  uint64_t checksum = header.get_u64("checksum");
+  uint64_t stored = header.get_u64("checksum");
   if (size != header.remaining())
     header.fail("payload of " + std::to_string(header.remaining()) + " bytes, header says " + std::to_string(size));
   std::string_view payload = bytes.substr(partial::HEADER_BYTES);
-  if (hash::xxh64(payload.data(), payload.size(), 0) != checksum) header.fail("checksum mismatch");
+  if (hash::xxh64(payload.data(), payload.size(), 0) != stored) header.fail("checksum mismatch");
+  return stored;
+}
+
+Partial Partial::deserialize(std::string_view bytes) {
+  checksum(bytes);
+  ByteReader header(bytes, "header");
+  header.get_u32("magic number");
+  const uint16_t version = header.get_u16("format version");  // both checked by checksum()
+  std::string_view payload = bytes.substr(partial::HEADER_BYTES);
 
   ByteReader in(payload, "payload");
   Partial p;

@@ -9,6 +9,7 @@ says how it was computed (``*_method``) and how wrong it can be (``*_error``). S
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
@@ -342,7 +343,7 @@ class ColumnProfile:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ColumnProfile:
         """Inverse of :meth:`to_dict` (values stay in their JSON form: dates as ISO strings)."""
-        known = {f.name for f in fields(cls)}
+        known = _field_names(cls)
         kwargs = {k: v for k, v in d.items() if k in known}
         kwargs["inferred_type"] = DataType(d.get("inferred_type", "unknown"))
         if "distribution" in d:
@@ -465,11 +466,9 @@ class TableProfile:
         if self.cache is not None:
             d["cache"] = dict(self.cache)
         if include_state and self.partial is not None:
-            d["state"] = {
-                "format": "truthound-partial",
-                "settings": self.settings,
-                "bytes": base64.b64encode(self.partial).decode("ascii"),
-            }
+            d["state"] = {"format": "truthound-partial", "settings": self.settings}
+            d["state"]["digest"] = behaviour("state_digest")(d, self.partial)
+            d["state"]["bytes"] = base64.b64encode(self.partial).decode("ascii")
         return d
 
     def to_json(self, indent: int | None = 2, include_state: bool = False) -> str:
@@ -482,7 +481,7 @@ class TableProfile:
         """A profile from its :meth:`to_dict` form, checked first (see :mod:`.saved`): numbers
         that disagree with the saved state, or that no profile can hold, raise
         InvalidInputError."""
-        check_saved, state_bytes = behaviour("check_saved"), behaviour("state_bytes")
+        check_saved = behaviour("check_saved")
         version = str(d.get("schema_version", "1.0.0")) if isinstance(d, dict) else "1.0.0"
         if version.split(".")[0] not in ("1", "2"):
             from truthound.profiler.errors import InvalidInputError
@@ -491,7 +490,7 @@ class TableProfile:
                 f"profile schema_version {version} is newer than this truthound reads (2.x)"
             )
         known = {f.name for f in fields(cls)}
-        check_saved(d)
+        partial = check_saved(d)
         kwargs = {
             k: v
             for k, v in d.items()
@@ -506,7 +505,6 @@ class TableProfile:
         )
         if d.get("profiled_at"):
             kwargs["profiled_at"] = datetime.fromisoformat(d["profiled_at"])
-        partial = state_bytes(d)
         if partial is not None:
             kwargs["partial"] = partial
             kwargs["settings"] = dict(d["state"].get("settings", {}))
@@ -599,3 +597,8 @@ def _floats_with_specials(values: list[Any]) -> bool:
     numbers = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in present]
     specials = [v in ("nan", "inf", "-inf") for v in present]
     return any(numbers) and any(specials) and all(a or b for a, b in zip(numbers, specials))
+
+
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))

@@ -2,14 +2,21 @@
 edited or damaged file must not render as if it were true.
 
 With its state (``"state"``: the partial profile, which carries its own checksum), the numbers
-are finalized again from the state and every one of them must agree. Without a state, only what
-can be checked from the numbers themselves is: types, ranges and the sums they must add up to.
+must be the ones the state gives. A profile written by :meth:`TableProfile.to_dict` holds a
+digest (``state.digest``) of its numbers and of the state's checksum: when the file's numbers and
+state still give that digest, and the state its checksum, they are the ones that were written
+together, and loading costs a hash of each rather than a finalize (and than the checks of types
+and ranges below, which everything truthound writes passes). Otherwise (an edit, damage, a
+file without a digest) the numbers are finalized again from the state and every one of them must
+agree, and the first that does not is named. Without a state, only what can be checked from the
+numbers themselves is: types, ranges and the sums they must add up to.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import math
 from typing import Any
@@ -17,7 +24,7 @@ from typing import Any
 from truthound.profiler.errors import CorruptPartialError, InvalidInputError
 from truthound.profiler.model import register
 
-__all__ = ["check_saved", "state_bytes"]
+__all__ = ["check_saved", "state_bytes", "state_digest"]
 
 # Table fields not derived from the state: where and when it ran, and (under HASH) duplicate
 # counts gathered per bucket outside the merged state.
@@ -120,6 +127,44 @@ def state_bytes(d: dict[str, Any]) -> bytes | None:
         raise _fail(f"its state is not valid base64 (truncated or edited?): {exc}") from None
 
 
+@register("state_digest")
+def state_digest(d: dict[str, Any], blob: bytes) -> str:
+    """The digest that ties a profile's numbers to its state: a hash of every field but
+    ``"state"`` (as compact JSON, keys in their order), the state's format and settings, and the
+    partial's own checksum (which :func:`_core.partial_checksum` checks against the bytes, so a
+    damaged state raises CorruptPartialError here). JSON text read back gives the same digest as
+    the dict it was written from (floats, strings and key order round-trip exactly)."""
+    from truthound import _core
+
+    state = d.get("state") or {}
+    text = json.dumps(
+        [
+            {k: v for k, v in d.items() if k != "state"},
+            state.get("format"),
+            state.get("settings"),
+            _core.partial_checksum(blob),
+        ],
+        separators=(",", ":"),
+        check_circular=False,
+    )
+    return "blake2b:" + hashlib.blake2b(text.encode("ascii"), digest_size=16).hexdigest()
+
+
+def _written_together(d: Any) -> bytes | None:
+    """The state's bytes when the saved digest is the one these numbers and this state give
+    (they were written together, so every check below holds); else None."""
+    if not isinstance(d, dict) or not isinstance(d.get("state"), dict):
+        return None
+    saved = d["state"].get("digest")
+    if not isinstance(saved, str):
+        return None
+    try:
+        blob = state_bytes(d)
+        return blob if blob is not None and state_digest(d, blob) == saved else None
+    except (InvalidInputError, CorruptPartialError, TypeError, ValueError):
+        return None  # the full check names the problem
+
+
 def _agree(saved: Any, rebuilt: Any, path: str) -> str | None:
     """The first path where the two JSON values differ, with both values."""
     if isinstance(rebuilt, dict) and isinstance(saved, dict):
@@ -177,10 +222,14 @@ def _check_against_state(d: dict[str, Any], blob: bytes) -> None:
 
 
 @register("check_saved")
-def check_saved(d: Any) -> None:
+def check_saved(d: Any) -> bytes | None:
     """Raise InvalidInputError unless ``d`` (a loaded profile JSON) is one truthound wrote and
-    its numbers are the ones its state gives."""
+    its numbers are the ones its state gives; return the state's bytes (None without a state)."""
+    blob = _written_together(d)
+    if blob is not None:
+        return blob
     _check_numbers(d)
     blob = state_bytes(d)
     if blob is not None:
         _check_against_state(d, blob)
+    return blob

@@ -119,3 +119,96 @@ def test_th_report_refuses_edited_profiles(tmp_path, capsys, saved, edit):
     assert err.startswith("th: error: ") and "unexpected" not in err
     assert "not a valid truthound profile" in err or "disagrees with its own state" in err
     assert not (tmp_path / "r.html").exists()
+
+
+def _every_kind() -> pa.Table:
+    import datetime as dt
+    from decimal import Decimal
+
+    n = 50
+    return pa.table(
+        {
+            "i": pa.array(range(n), mask=[i % 7 == 0 for i in range(n)]),
+            "f": [float(i) / 3 if i % 5 else float("nan") for i in range(n)],
+            "inf": [float("inf") if i % 9 == 0 else -1.5 * i for i in range(n)],
+            "s": [f"wörd-{i % 4}\U0001f600" for i in range(n)],
+            "b": [i % 3 == 0 for i in range(n)],
+            "d": [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(n)],
+            "ts": [dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i) for i in range(n)],
+            "dur": [dt.timedelta(seconds=i) for i in range(n)],
+            "dec": pa.array([Decimal(i) / 100 for i in range(n)], pa.decimal128(10, 2)),
+            "bin": [bytes([i % 5]) for i in range(n)],
+            "null": pa.nulls(n, pa.int64()),
+        }
+    )
+
+
+def _profiles():
+    t = _every_kind()
+    yield tp.profile(t)
+    yield tp.profile(t, correlations=True)
+    yield DistributedProfiler.create(partition_strategy="hash", num_partitions=3).profile(t)
+    yield tp.profile(t).merge(tp.profile(t.slice(10)))
+
+
+def test_a_digest_that_matches_skips_the_finalize(monkeypatch):
+    """Numbers and state written together give the digest they were saved with (JSON read back
+    gives the dict's digest exactly), so loading needs no finalize, and writes back the same text."""
+    import truthound.profiler.saved as saved_module
+
+    for profile in _profiles():
+        text = profile.to_json(include_state=True)
+        d = json.loads(text)
+        assert d["state"]["digest"].startswith("blake2b:")
+        assert saved_module.state_digest(d, saved_module.state_bytes(d)) == d["state"]["digest"]
+        with monkeypatch.context() as m:
+            m.setattr(saved_module, "_check_against_state", _must_not_run)
+            loaded = TableProfile.from_json(text)
+        assert loaded.partial == profile.partial
+        assert loaded.to_json(include_state=True) == text
+
+
+def _must_not_run(d, blob):
+    raise AssertionError("the digest matched: no finalize expected")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d.update(name="renamed"),  # context: the full check passes
+        lambda d: d["state"].pop("digest"),  # written before digests
+        lambda d: d["state"].update(digest="blake2b:" + "0" * 32),
+        lambda d: d["state"].update(digest=17),
+    ],
+)
+def test_without_a_matching_digest_the_full_check_decides(saved, edit, monkeypatch):
+    import truthound.profiler.saved as saved_module
+
+    calls = []
+    full = saved_module._check_against_state
+    monkeypatch.setattr(saved_module, "_check_against_state", lambda d, b: calls.append(full(d, b)))
+    TableProfile.from_dict(_edited(saved, edit))
+    assert len(calls) == 1
+
+
+def test_numbers_of_one_profile_with_the_state_and_digest_of_another_are_refused(saved):
+    other = json.loads(
+        tp.profile(
+            pa.table({"x": [1, 2, 3, None, 5], "s": list("abbc") + [None], "f": [0.5] * 5})
+        ).to_json(include_state=True)
+    )
+    swapped = _edited(saved, lambda d: d.update(state=other["state"]))
+    with pytest.raises(InvalidInputError, match="disagrees with its own state"):
+        TableProfile.from_dict(swapped)
+
+
+def test_a_damaged_state_with_its_digest_is_still_corrupt(saved):
+    def flip(d):
+        import base64
+
+        raw = bytearray(base64.b64decode(d["state"]["bytes"]))
+        raw[-1] ^= 0x01
+        d["state"]["bytes"] = base64.b64encode(bytes(raw)).decode()
+
+    with pytest.raises(InvalidInputError, match="state is corrupt"):
+        TableProfile.from_dict(_edited(saved, flip))

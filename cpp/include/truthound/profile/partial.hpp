@@ -54,6 +54,10 @@ class Partial {
   void merge_table(const Partial& other);
   std::string serialize() const;
   static Partial deserialize(std::string_view bytes);
+  // The checksum in the header of serialized bytes, after checking the header (magic, version,
+  // kind, payload size) and the payload against it; throws CorruptPartial as deserialize() does.
+  // Reads nothing past the header, so it costs one hash of the bytes.
+  static uint64_t checksum(std::string_view bytes);
   bool operator==(const Partial& other) const;
 
   const ProfileOptions& options() const { return options_; }
