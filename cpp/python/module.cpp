@@ -8,6 +8,7 @@ void bind_profile(nb::module_& m);
 void bind_merge(nb::module_& m);
 void bind_distribution(nb::module_& m);
 void bind_relations(nb::module_& m);
+void bind_compare(nb::module_& m);
 
 NB_MODULE(_core, m) {
   m.doc() = "truthound's C++ profiling engine: one-pass kernels, mergeable partial profiles.";
@@ -16,4 +17,5 @@ NB_MODULE(_core, m) {
   bind_merge(m);
   bind_distribution(m);
   bind_relations(m);
+  bind_compare(m);
 }

@@ -7,7 +7,6 @@
 #include <numeric>
 #include <unordered_set>
 
-#include "truthound/bytes.hpp"
 #include "truthound/error.hpp"
 
 namespace truthound {
@@ -81,7 +80,9 @@ QuantileGrid quantile_grid(const KllSketch& kll, uint32_t grid) {
   return q;
 }
 
-ColumnDistribution distribution_of(const ColumnState& state, uint32_t grid) {
+}  // namespace
+
+ColumnDistribution column_distribution(const ColumnState& state, uint32_t grid) {
   ColumnDistribution d;
   d.name = state.name();
   d.type = state.type();
@@ -113,8 +114,6 @@ ColumnDistribution distribution_of(const ColumnState& state, uint32_t grid) {
   return d;
 }
 
-}  // namespace
-
 std::vector<ColumnDistribution> column_distributions(const Partial& partial, const std::vector<std::string>& columns,
                                                      uint32_t grid) {
   if (grid < 1 || grid > distribution::MAX_GRID)
@@ -128,7 +127,7 @@ std::vector<ColumnDistribution> column_distributions(const Partial& partial, con
   }
   std::vector<ColumnDistribution> out;
   for (const ColumnState& c : partial.columns())
-    if (wanted.empty() || wanted.count(c.name())) out.push_back(distribution_of(c, grid));
+    if (wanted.empty() || wanted.count(c.name())) out.push_back(column_distribution(c, grid));
   return out;
 }
 

@@ -481,6 +481,12 @@ class TableProfile:
         """A profile from its :meth:`to_dict` form, checked first (see :mod:`.saved`): numbers
         that disagree with the saved state, or that no profile can hold, raise
         InvalidInputError."""
+        return cls._from_saved(d, with_sample=True)
+
+    @classmethod
+    def _from_saved(cls, d: dict[str, Any], with_sample: bool) -> TableProfile:
+        """:meth:`from_dict`; without ``with_sample`` the row sample is not read (it takes a
+        decode of the whole state), for callers that read only the statistics and the state."""
         check_saved = behaviour("check_saved")
         version = str(d.get("schema_version", "1.0.0")) if isinstance(d, dict) else "1.0.0"
         if version.split(".")[0] not in ("1", "2"):
@@ -508,7 +514,8 @@ class TableProfile:
         if partial is not None:
             kwargs["partial"] = partial
             kwargs["settings"] = dict(d["state"].get("settings", {}))
-        kwargs["sample"] = sample_from_saved(d.get("sample"), partial)
+        if with_sample:
+            kwargs["sample"] = sample_from_saved(d.get("sample"), partial)
         return cls(**kwargs)
 
     @classmethod

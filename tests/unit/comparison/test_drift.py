@@ -13,7 +13,7 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 import truthound.profiler as tp
-from truthound.profiler.comparison.drift import _expected_jsd
+from truthound import _core
 
 
 def _profile(values, **settings):
@@ -108,12 +108,11 @@ def test_sketched_frequencies_within_error_of_the_pooled_truth():
     a, b = _profile(x, **settings), _profile(y, **settings)
     drift = tp.compare(a, b)["x"].drift
     assert "sketches" in drift.method and drift.error > 0
-    from truthound.profiler.comparison.distribution import read_distributions
-
     tracked = set()
-    for side in read_distributions([("a", a.partial, []), ("b", b.partial, [])], 1024):
-        d = side["x"]
-        tracked |= {d.value(i) for i in range(len(d.keys))}
+    for partial in (a.partial, b.partial):
+        f = _core.distributions(partial)[0]["frequencies"]
+        raw, at = f["value_bytes"], f["value_offsets"]
+        tracked |= {raw[at[i] : at[i + 1]].decode() for i in range(len(at) - 1)}
     tracked = sorted(tracked)
 
     def cells(v):
@@ -138,17 +137,20 @@ def test_lins_bound_behind_the_frequency_error():
 
 @pytest.mark.parametrize("k,n_a,n_b", [(5, 3000, 2000), (400, 3000, 4000), (3000, 1500, 1500)])
 def test_js_noise_is_the_mean_of_random_splits(k, n_a, n_b):
-    """The expected JSD of a random split of the pooled values (no drift), dense and sparse."""
+    """The expected JSD of a random split of the pooled values (no drift), dense and sparse: the
+    noise² of two samples that together hold the pooled values."""
     rng = np.random.default_rng(k)
     pooled = rng.integers(0, k, n_a + n_b)
-    expected = _expected_jsd(np.bincount(pooled).astype(float), float(n_a), float(n_b))
+    words = np.array([f"w{i}" for i in range(k)])
+    drift = _compare(words[pooled[:n_a]], words[pooled[n_a:]]).drift
+    assert drift.metric == "jensen_shannon"
     splits = []
     for _ in range(300):
         perm = rng.permutation(pooled)
         p = np.bincount(perm[:n_a], minlength=k).astype(float)
         q = np.bincount(perm[n_a:], minlength=k).astype(float)
         splits.append(jensenshannon(p, q) ** 2)
-    assert expected == pytest.approx(np.mean(splits), rel=0.03)
+    assert drift.noise**2 == pytest.approx(np.mean(splits), rel=0.03)
 
 
 def test_wasserstein_noise_bounds_random_splits():
@@ -191,3 +193,75 @@ def test_unique_identifiers_are_not_drift():
     drift = _compare(np.array(a), np.array(b)).drift
     assert drift.score == pytest.approx(math.sqrt(math.log(2)))
     assert drift.extra["corrected"] == pytest.approx(0, abs=1e-6) and not drift.drifted
+
+
+@pytest.mark.parametrize(
+    "n_a, n_b, shift",
+    [
+        (400, 400, 0.0),  # equal sizes: the reflection series
+        (400, 400, 0.4),
+        (300, 700, 0.1),  # unequal, gcd 100: the inside recursion
+        (997, 991, 0.05),  # coprime
+        (999, 9000, 0.2),
+        (600, 12_000, 0.1),  # one side past 10,000: the Kolmogorov distribution at n_eff
+        (50, 150_000, 0.3),  # together past 100,000
+    ],
+)
+def test_ks_p_values_equal_scipy_across_sizes(n_a, n_b, shift):
+    rng = np.random.default_rng(n_a + n_b)
+    x, y = rng.normal(0, 1, n_a).round(2), rng.normal(shift, 1, n_b).round(2)  # with ties
+    drift = _compare(x, y).drift
+    assert drift.metric == "ks"
+    result = stats.ks_2samp(x, y)
+    # scipy reports sup |F_a − F_b| rounded to the lattice of the exact count (h / lcm)
+    assert drift.extra["statistic"] == pytest.approx(result.statistic, rel=1e-14)
+    if n_a + n_b <= 100_000:
+        assert drift.score == pytest.approx(result.pvalue, rel=1e-12, abs=1e-300)
+    else:  # the profile's rule: the Kolmogorov distribution at n_eff, as scipy's asymptotic mode
+        n = round(n_a * n_b / (n_a + n_b))
+        assert drift.score == pytest.approx(stats.kstwo.sf(result.statistic, n), rel=1e-12)
+
+
+def _pooled(p, q):
+    """Cochran's rule, written out: cells expected fewer than 5 times on either side pooled."""
+    table = np.vstack([p, q])
+    expected = table.sum(axis=0) * table.sum(axis=1)[:, None] / table.sum()
+    rare = (expected < 5).any(axis=0)
+    cells = [table[:, ~rare]] + ([table[:, rare].sum(axis=1)[:, None]] if rare.any() else [])
+    pooled = np.hstack(cells)
+    return pooled[:, pooled.sum(axis=0) > 0]
+
+
+@pytest.mark.parametrize(
+    "k, n_a, n_b", [(3, 200, 300), (12, 500, 400), (40, 900, 950), (150, 990, 999)]
+)
+def test_chi_squared_equals_scipy_with_rare_cells_pooled(k, n_a, n_b):
+    """Many cells (up to 149 degrees of freedom: the incomplete gamma far from its series), with
+    rare ones pooled."""
+    rng = np.random.default_rng(k)
+    weights = rng.dirichlet(np.ones(k) * 0.7)
+    cats = np.array([f"c{i:03d}" for i in range(k)])
+    x = rng.choice(cats, n_a, p=weights)
+    y = rng.choice(cats, n_b, p=np.roll(weights, 1) * 0.3 + weights * 0.7)
+    drift = _compare(x, y).drift
+    assert drift.metric == "chi_squared"
+    table = _pooled(*_counts(x, y))
+    result = stats.chi2_contingency(table, correction=False)
+    assert drift.extra["statistic"] == pytest.approx(result.statistic, rel=1e-12)
+    assert drift.score == pytest.approx(result.pvalue, rel=1e-12, abs=1e-300)
+
+
+def test_histograms_equal_numpy_on_the_raw_values():
+    """Exact sides: edges from the inverse of the empirical distribution at 0.5 % and 99.5 %
+    (numpy's inverted_cdf), shares from numpy.histogram of the values clipped to the edges."""
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 400, 6000)
+    y = np.concatenate([rng.integers(50, 450, 5000), [10_000]])  # one far outlier
+    h = _compare(x, y).histogram
+    lo = min(np.quantile(v, 0.005, method="inverted_cdf") for v in (x, y))
+    hi = max(np.quantile(v, 0.995, method="inverted_cdf") for v in (x, y))
+    edges = np.linspace(lo, hi, 21)
+    assert h["edges"] == edges.tolist() and h["method"] == "exact" and h["clipped"]
+    for side, v in (("baseline", x), ("current", y)):
+        counts, _ = np.histogram(np.clip(v, lo, hi), bins=edges)
+        assert h[side] == (counts / len(v)).tolist()

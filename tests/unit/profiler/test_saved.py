@@ -134,7 +134,9 @@ def _every_kind() -> pa.Table:
             "s": [f"wörd-{i % 4}\U0001f600" for i in range(n)],
             "b": [i % 3 == 0 for i in range(n)],
             "d": [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(n)],
-            "ts": [dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i) for i in range(n)],
+            "ts": [
+                dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i) for i in range(n)
+            ],
             "dur": [dt.timedelta(seconds=i) for i in range(n)],
             "dec": pa.array([Decimal(i) / 100 for i in range(n)], pa.decimal128(10, 2)),
             "bin": [bytes([i % 5]) for i in range(n)],

@@ -61,6 +61,10 @@ inline constexpr uint32_t DEFAULT_GRID = 1024;
 inline constexpr uint32_t MAX_GRID = 1u << 20;
 }  // namespace distribution
 
+// The distribution of one column; `grid` (1..MAX_GRID, not checked here) is the size of the
+// quantile grid.
+ColumnDistribution column_distribution(const ColumnState& state, uint32_t grid);
+
 // The distributions of `columns` (all when empty; unknown names throw InvalidInput), in the
 // partial's column order. `grid` (1..MAX_GRID) is the size of the quantile grid.
 std::vector<ColumnDistribution> column_distributions(const Partial& partial, const std::vector<std::string>& columns,

@@ -7,7 +7,6 @@ from different plans or backends compare the same; deltas read the finalized sta
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import re
 from collections.abc import Sequence
@@ -15,20 +14,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from truthound.profiler.comparison.distribution import (
-    Distribution,
-    family,
-    line_family,
-    read_distributions,
-)
-from truthound.profiler.comparison.drift import (
-    categorical_drift,
-    not_compared,
-    null_drift,
-    numeric_drift,
-)
+from truthound import _core
+from truthound.profiler.comparison.drift import engine_drift, not_compared, null_drift
 from truthound.profiler.comparison.model import (
     ADDED,
     CHANGED,
@@ -43,7 +30,6 @@ from truthound.profiler.model import ColumnProfile, TableProfile, _jsonable, reg
 
 __all__ = ["compare", "load_side"]
 
-_UNORDERED = {"string", "binary", "boolean"}
 _NUMERIC = {"integer", "unsigned", "float", "decimal"}
 _PERCENTILES = ("p1", "p5", "p25", "p50", "p75", "p95", "p99")
 # The first key of a saved profile (TableProfile.to_dict writes it first).
@@ -150,7 +136,9 @@ def _load(path: str | os.PathLike, label: str) -> TableProfile:
     import json
 
     try:
-        return TableProfile.load(path)
+        text = Path(path).read_text(encoding="utf-8")
+        # a comparison reads the statistics and the state, never the row sample
+        return TableProfile._from_saved(json.loads(text), with_sample=False)
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InvalidInputError(
             f"{label} {str(path)!r} is not a truthound profile: {exc}"
@@ -211,35 +199,40 @@ def _compare(
                 f"columns are {union}"
             )
         union = [c for c in union if c in set(wanted)]
-    in_a, in_b = set(names_a), set(names_b)
-    dist_a, dist_b = read_distributions(
-        [
-            (f"baseline {_label(a)}", a.partial, [c for c in union if c in in_a]),
-            (f"current {_label(b)}", b.partial, [c for c in union if c in in_b]),
-        ],
-        s.quantile_grid,
+    results = _core.compare(
+        a.partial,
+        b.partial,
+        union,
+        labels=(f"baseline {_label(a)}", f"current {_label(b)}"),
+        quantile_grid=s.quantile_grid,
+        histogram_bins=s.histogram_bins,
+        small_sample_rows=s.small_sample_rows,
+        listed_values=s.listed_values,
+        categories_shown=_CATEGORIES_SHOWN,
+        threads=min(2, os.cpu_count() or 1),
     )
     cols_a = {c.name: c for c in a.columns}
     cols_b = {c.name: c for c in b.columns}
 
     schema_changes: list[dict[str, Any]] = []
     entries: list[ColumnComparison] = []
-    for name in union:
+    for r in results:
+        name = r["name"]
         ca, cb = cols_a.get(name), cols_b.get(name)
-        da, db = dist_a.get(name), dist_b.get(name)
+        da, db = r["baseline"], r["current"]
         if ca is None or da is None:
             schema_changes.append(
                 {"column": name, "change": ADDED, "current_type": cb.physical_type}
             )
-            entries.append(_one_sided(name, ADDED, cb, db))
+            entries.append(_one_sided(name, ADDED, cb, db["kind"]))
             continue
         if cb is None or db is None:
             schema_changes.append(
                 {"column": name, "change": REMOVED, "baseline_type": ca.physical_type}
             )
-            entries.append(_one_sided(name, REMOVED, ca, da))
+            entries.append(_one_sided(name, REMOVED, ca, da["kind"]))
             continue
-        type_changed = family(da.kind) != family(db.kind)
+        type_changed = _family(da["kind"]) != _family(db["kind"])
         if type_changed:
             schema_changes.append(
                 {
@@ -247,11 +240,11 @@ def _compare(
                     "change": "type_changed",
                     "baseline_type": ca.physical_type,
                     "current_type": cb.physical_type,
-                    "baseline_kind": da.kind,
-                    "current_kind": db.kind,
+                    "baseline_kind": da["kind"],
+                    "current_kind": db["kind"],
                 }
             )
-        entries.append(_both_sides(name, ca, cb, da, db, type_changed, s))
+        entries.append(_both_sides(r, ca, cb, type_changed, s))
 
     common = [e for e in entries if e.status not in (ADDED, REMOVED)]
     drifted = [e for e in common if e.drifted]
@@ -281,7 +274,12 @@ def _compare(
     )
 
 
-def _one_sided(name: str, status: str, c: ColumnProfile, d: Distribution) -> ColumnComparison:
+def _family(kind: str) -> str:
+    """The kind as a schema change sees it: signed and unsigned integers are one family."""
+    return "integer" if kind == "unsigned" else kind
+
+
+def _one_sided(name: str, status: str, c: ColumnProfile, kind: str) -> ColumnComparison:
     mine = _stats(c)
     if status == ADDED:
         deltas = {k: {"baseline": None, "current": v, "difference": None} for k, v in mine.items()}
@@ -290,7 +288,7 @@ def _one_sided(name: str, status: str, c: ColumnProfile, d: Distribution) -> Col
     return ColumnComparison(
         name=name,
         status=status,
-        kind=d.kind,
+        kind=kind,
         baseline_type=c.physical_type if status == REMOVED else None,
         current_type=c.physical_type if status == ADDED else None,
         deltas=deltas,
@@ -298,37 +296,51 @@ def _one_sided(name: str, status: str, c: ColumnProfile, d: Distribution) -> Col
 
 
 def _both_sides(
-    name: str,
+    r: dict[str, Any],
     ca: ColumnProfile,
     cb: ColumnProfile,
-    da: Distribution,
-    db: Distribution,
     type_changed: bool,
     s: CompareSettings,
 ) -> ColumnComparison:
-    line_a, line_b = line_family(da.kind), line_family(db.kind)
+    """One column on both sides, from the engine's comparison ``r`` (``_core.compare``)."""
+    da, db = r["baseline"], r["current"]
+    kind_a, kind_b = da["kind"], db["kind"]
     histogram = categories = None
     new = missing = None
     new_count = missing_count = None
-    if line_a is not None and line_a == line_b:
-        drift = numeric_drift(da, db, s)
-        histogram = _histogram(da, db, s.histogram_bins, line_a)
-    elif da.kind in _UNORDERED and da.kind == db.kind:
-        drift = categorical_drift(da, db, s)
-        categories, (new, new_count), (missing, missing_count) = _categories(da, db, s)
+    path = r["path"]
+    if path == "numeric":
+        drift = engine_drift(r["drift"], path, s)
+        histogram = _histogram(r["histogram"], kind_a)
+    elif path == "categorical":
+        drift = engine_drift(r["drift"], path, s)
+        categories = [
+            {
+                "value": _jsonable(_value(raw, kind_a)),
+                "baseline_count": n_a,
+                "current_count": n_b,
+                "baseline_share": share_a,
+                "current_share": share_b,
+            }
+            for raw, n_a, n_b, share_a, share_b in r["categories"]
+        ]
+        new, new_count = _listed(r["new_values"], kind_a)
+        missing, missing_count = _listed(r["missing_values"], kind_a)
     elif type_changed:
-        drift = not_compared(f"not compared: the type changed from {da.kind} to {db.kind}")
+        drift = not_compared(f"not compared: the type changed from {kind_a} to {kind_b}")
     else:
-        drift = not_compared(f"not compared: {da.kind} values are not profiled")
-    nulls = null_drift(da, db, s)
+        drift = not_compared(f"not compared: {kind_a} values are not profiled")
+    nulls = null_drift(da["rows"], da["nulls"], db["rows"], db["nulls"], s)
     changed = type_changed or drift.drifted or nulls.drifted
     return ColumnComparison(
-        name=name,
+        name=r["name"],
         status=CHANGED if changed else UNCHANGED,
-        kind=db.kind if type_changed else da.kind,
+        kind=kind_b if type_changed else kind_a,
         baseline_type=ca.physical_type,
         current_type=cb.physical_type,
-        deltas=_deltas(ca, cb, da, db, da.kind if not type_changed else None),
+        deltas=_deltas(
+            ca, cb, da["percentiles"], db["percentiles"], kind_a if not type_changed else None
+        ),
         drift=drift,
         null_drift=nulls,
         new_values=new,
@@ -340,11 +352,33 @@ def _both_sides(
     )
 
 
+def _value(raw: bytes, kind: str) -> Any:
+    """A value of an unordered column from its canonical bytes."""
+    if kind == "boolean":
+        return raw[:1] != b"\x00"
+    if kind == "binary":
+        return raw
+    return raw.decode("utf-8", "replace")
+
+
+def _listed(values: tuple[list[tuple[bytes, int]], int] | None, kind: str) -> tuple[Any, Any]:
+    """New or missing values: ``[{"value", "count"}, ...]`` and how many there are, or
+    ``(None, None)`` when the other side's table is not exact."""
+    if values is None:
+        return None, None
+    listed, count = values
+    return [{"value": _jsonable(_value(raw, kind)), "count": n} for raw, n in listed], count
+
+
 # ---------------------------------------------------------------------------------------------
 # deltas
 
 
-def _stats(c: ColumnProfile, dist: Distribution | None = None) -> dict[str, Any]:
+def _stats(c: ColumnProfile, percentiles: list[float] | None = None) -> dict[str, Any]:
+    """The compared statistics of a column; ``percentiles`` (the engine's exact ones, from the
+    frequency table, interpolated linearly between order statistics as numpy's default) replace
+    the profile's own, which are KLL estimates past 4,096 values, so they do not depend on the
+    plan."""
     d = c.distribution
     out: dict[str, Any] = {
         "row_count": c.row_count,
@@ -355,36 +389,20 @@ def _stats(c: ColumnProfile, dist: Distribution | None = None) -> dict[str, Any]
         "min": c.min,
         "max": c.max,
     }
-    exact = _exact_percentiles(dist) if dist is not None else None
+    exact = dict(zip(_PERCENTILES, percentiles)) if percentiles is not None else None
     for key in _PERCENTILES:
         out[key] = exact[key] if exact is not None else c.percentiles.get(key)
     return out
 
 
-_POINTS = np.array([float(k[1:]) / 100 for k in _PERCENTILES])
-
-
-def _exact_percentiles(d: Distribution) -> dict[str, float] | None:
-    """Percentiles of a number column from its exact frequency table, interpolated linearly
-    between order statistics as numpy's default (the profile's own are KLL estimates past 4,096
-    values), so they do not depend on the plan."""
-    if d.kind not in ("integer", "unsigned", "float") or d.numbers is None or d.infinite:
-        return None
-    if not len(d.numbers):
-        return None
-    cum = np.cumsum(d.weights)
-    h = (cum[-1] - 1) * _POINTS
-    lo = np.floor(h)
-    below = d.numbers[np.searchsorted(cum, lo, side="right")]
-    above = d.numbers[np.minimum(np.searchsorted(cum, lo + 1, side="right"), len(d.numbers) - 1)]
-    values = below + (h - lo) * (above - below)
-    return dict(zip(_PERCENTILES, values.tolist()))
-
-
 def _deltas(
-    ca: ColumnProfile, cb: ColumnProfile, da: Distribution, db: Distribution, kind: str | None
+    ca: ColumnProfile,
+    cb: ColumnProfile,
+    pa: list[float] | None,
+    pb: list[float] | None,
+    kind: str | None,
 ) -> dict[str, dict[str, Any]]:
-    sa, sb = _stats(ca, da), _stats(cb, db)
+    sa, sb = _stats(ca, pa), _stats(cb, pb)
     out = {}
     for key in sa:
         va, vb = sa[key], sb[key]
@@ -473,93 +491,17 @@ def _as_seconds(v: Any, kind: str) -> float | None:
 # what the report draws
 
 
-def _shares(d: Distribution, edges: np.ndarray) -> list[float]:
-    """Each bin's share of the side's finite values; values beyond the edges count in the end
-    bins."""
-    if d.numbers is not None and len(d.numbers):
-        values, weights = d.numbers, d.weights
-    elif d.grid is not None and len(d.grid):
-        values, weights = d.grid, np.ones(len(d.grid))
-    else:
-        return [0.0] * (len(edges) - 1)
-    clipped = np.clip(values, edges[0], edges[-1])
-    counts, _ = np.histogram(clipped, bins=edges, weights=weights)
-    return (counts / weights.sum()).tolist()
-
-
-def _range(d: Distribution, low: float, high: float) -> tuple[float, float] | None:
-    if d.numbers is not None and len(d.numbers):
-        q = d.quantiles(np.array([low, high]))
-        return float(q[0]), float(q[1])
-    if d.grid is not None and len(d.grid):
-        return float(np.quantile(d.grid, low)), float(np.quantile(d.grid, high))
-    return None
-
-
-def _histogram(a: Distribution, b: Distribution, bins: int, line: str) -> dict[str, Any] | None:
+def _histogram(h: dict[str, Any] | None, kind: str) -> dict[str, Any] | None:
     """Both sides' shares on common equal-width bins over the central 99 % of the two sides
     together (long tails would squeeze everything into one bin); the tails count in the end
     bins, and ``clipped`` says so."""
-    ranges = [r for r in (_range(a, 0.005, 0.995), _range(b, 0.005, 0.995)) if r is not None]
-    if not ranges:
+    if h is None:
         return None
-    lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return None
-    edges = np.linspace(lo, hi, bins + 1) if hi > lo else np.array([lo, lo + 1.0])
-    exact = a.numbers is not None and b.numbers is not None
-    lows = [d.low for d in (a, b) if d.low is not None]
-    highs = [d.high for d in (a, b) if d.high is not None]
     return {
-        "edges": edges.tolist(),
-        "edge_unit": _EDGE_UNITS.get(line, "value"),
-        "baseline": _shares(a, edges),
-        "current": _shares(b, edges),
-        "clipped": bool(lows and highs and (min(lows) < lo or max(highs) > hi)),
-        "method": "exact" if exact else "kll",
+        "edges": h["edges"],
+        "edge_unit": _EDGE_UNITS.get(kind, "value"),
+        "baseline": h["baseline"],
+        "current": h["current"],
+        "clipped": h["clipped"],
+        "method": "exact" if h["exact"] else "kll",
     }
-
-
-def _categories(
-    a: Distribution, b: Distribution, s: CompareSettings
-) -> tuple[list[dict[str, Any]], tuple[Any, Any], tuple[Any, Any]]:
-    keys = np.union1d(a.keys, b.keys)
-    ia, ib = np.searchsorted(keys, a.keys), np.searchsorted(keys, b.keys)
-    counts = np.zeros((2, len(keys)))
-    counts[0, ia], counts[1, ib] = a.counts, b.counts
-    # where each union entry is listed: on side a if there, else on side b
-    in_a = np.zeros(len(keys), dtype=bool)
-    in_a[ia] = True
-    local = np.empty(len(keys), dtype=np.int64)
-    local[ib] = np.arange(len(ib))
-    local[ia] = np.arange(len(ia))
-
-    def value(i: int) -> Any:
-        return (a if in_a[i] else b).value(int(local[i]))
-
-    share = counts / np.array([[max(a.total, 1)], [max(b.total, 1)]])
-    order = np.lexsort((-counts.sum(axis=0), -share.max(axis=0)))[:_CATEGORIES_SHOWN]
-    categories = [
-        {
-            "value": _jsonable(value(i)),
-            "baseline_count": int(counts[0, i]),
-            "current_count": int(counts[1, i]),
-            "baseline_share": float(share[0, i]),
-            "current_share": float(share[1, i]),
-        }
-        for i in order.tolist()
-    ]
-
-    def only(mine: int, other_exact: bool) -> tuple[Any, Any]:
-        if not other_exact:
-            return None, None
-        theirs = 1 - mine
-        mask = (counts[theirs] == 0) & (counts[mine] > 0)
-        idx = np.flatnonzero(mask)
-        idx = idx[np.argsort(-counts[mine, idx], kind="stable")][: s.listed_values]
-        listed = [
-            {"value": _jsonable(value(i)), "count": int(counts[mine, i])} for i in idx.tolist()
-        ]
-        return listed, int(mask.sum())
-
-    return categories, only(1, a.exact), only(0, b.exact)
