@@ -34,13 +34,12 @@ FrequencyTable frequency_table(const ColumnState& state, bool ordered) {
   t.exact = f.is_exact();
   t.total = f.total();
   t.max_error = f.maximum_error();
-  // In hash order: the hash is the engine's identity of the value.
-  const std::vector<HashedItem> all = f.by_hash();
-  const size_t n = all.size();
-  t.counts.reserve(n);
   if (!ordered) {
-    t.keys.reserve(n);
-    t.values.reserve(n);
+    // In hash order: the hash is the engine's identity of the value.
+    const std::vector<HashedItem> all = f.by_hash();
+    t.keys.reserve(all.size());
+    t.counts.reserve(all.size());
+    t.values.reserve(all.size());
     for (const HashedItem& e : all) {
       t.keys.push_back(e.hash);
       t.counts.push_back(e.count);
@@ -48,20 +47,19 @@ FrequencyTable frequency_table(const ColumnState& state, bool ordered) {
     }
     return t;
   }
-  std::vector<double> numbers(n);
-  for (size_t i = 0; i < n; ++i) numbers[i] = to_number(state.type(), all[i].value);
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), size_t{0});
-  // NaN last; -0.0 was stored as +0.0, so numbers are distinct
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    bool na = std::isnan(numbers[a]), nb = std::isnan(numbers[b]);
-    if (na != nb) return nb;
-    return !na && numbers[a] < numbers[b];
+  // Ordered: by number, NaN last (-0.0 was stored as +0.0, so the numbers are distinct).
+  std::vector<std::pair<double, uint64_t>> all;
+  all.reserve(f.size());
+  f.for_each([&](uint64_t, uint64_t count, std::string_view value, bool) {
+    all.emplace_back(to_number(state.type(), value), count);
   });
-  t.numbers.reserve(n);
-  for (size_t i : order) {
-    t.numbers.push_back(numbers[i]);
-    t.counts.push_back(all[i].count);
+  auto nan = std::partition(all.begin(), all.end(), [](const auto& e) { return !std::isnan(e.first); });
+  std::sort(all.begin(), nan, [](const auto& a, const auto& b) { return a.first < b.first; });
+  t.numbers.reserve(all.size());
+  t.counts.reserve(all.size());
+  for (const auto& [number, count] : all) {
+    t.numbers.push_back(number);
+    t.counts.push_back(count);
   }
   return t;
 }
